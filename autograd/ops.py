@@ -1,0 +1,190 @@
+"""The derivative table: every primitive operation, its forward rule and its local derivatives.
+
+Each entry pairs how to compute an output from its inputs with the partial derivative of that
+output with respect to each input, written side by side with the maths in a comment.
+
+The derivative rules use plain arithmetic on their arguments, so one rule serves two purposes:
+called with floats it gives the numbers ``backward()`` multiplies by; called with ``Value`` nodes
+it builds a graph of its own, which is how higher-order derivatives (``create_graph=True``) work.
+
+Adding an operation is one entry here, one one-line method on ``Value`` and one test.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import mul
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """A primitive operation.
+
+    ``forward(*inputs)`` takes the inputs' data (floats) and returns the output's data.
+    ``derivatives(*inputs, out)`` returns ∂out/∂input for each input, in input order.
+    Forward rules raise ``ValueError``, ``ZeroDivisionError`` or ``OverflowError`` for operands
+    outside their domain; the caller adds the operation's name and the operands to the message.
+    """
+
+    name: str
+    symbol: str
+    forward: Callable[..., float]
+    derivatives: Callable[..., tuple[Any, ...]]
+
+
+# --- helpers that let one rule work on floats and on Values ------------------------------------
+
+
+def _data(x: Any) -> float:
+    """The float inside ``x``: ``x`` itself for a float, ``x.data`` for a Value."""
+    return x if isinstance(x, float) else x.data
+
+
+def _cos(x: Any) -> Any:
+    return math.cos(x) if isinstance(x, float) else x.cos()
+
+
+def _sin(x: Any) -> Any:
+    return math.sin(x) if isinstance(x, float) else x.sin()
+
+
+def _log(x: Any) -> Any:
+    return math.log(x) if isinstance(x, float) else x.log()
+
+
+def _sign(x: Any) -> float:
+    value = _data(x)
+    return 1.0 if value > 0 else -1.0 if value < 0 else 0.0
+
+
+# --- forward rules that need a guard -------------------------------------------------------------
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError("the result is too large for a float (exp overflows above x ≈ 709.78)")
+
+
+def _logarithm(x: float) -> float:
+    if x <= 0:
+        raise ValueError("log is defined only for positive numbers")
+    return math.log(x)
+
+
+def _square_root(x: float) -> float:
+    if x < 0:
+        raise ValueError("sqrt is defined only for numbers ≥ 0")
+    return math.sqrt(x)
+
+
+def _divide(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError("division by zero")
+    return a / b
+
+
+def _power(x: float, p: float) -> float:
+    if x == 0 and p < 0:
+        raise ZeroDivisionError("0 cannot be raised to a negative power")
+    if x < 0 and not p.is_integer():
+        raise ValueError("a negative number to a non-integer power has no real value")
+    try:
+        return x**p
+    except OverflowError:
+        raise OverflowError("the result is too large for a float")
+
+
+def _general_power(a: float, b: float) -> float:
+    if a <= 0:
+        raise ValueError("with a differentiable exponent the base must be positive (∂/∂b uses log a)")
+    return _power(a, b)
+
+
+def _sigmoid(x: float) -> float:
+    # 1 / (1 + e^-x), written so that e^(something) never overflows: e^x is tiny when x < 0.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _power_derivative(x: Any, p: Any, out: Any) -> tuple[Any, float]:
+    # d x^p / dx = p·x^(p−1);  the exponent is a constant, so ∂/∂p is not needed (0).
+    if _data(p) == 0:
+        return 0.0, 0.0
+    if _data(x) == 0 and _data(p) < 1:
+        return math.inf, 0.0  # the curve is vertical at 0 (e.g. sqrt)
+    return p * x ** (p - 1), 0.0
+
+
+def _sum(*xs: float) -> float:
+    total = 0.0
+    for x in xs:
+        total += x
+    return total
+
+
+def _dot(*ab: float) -> float:
+    n = len(ab) // 2
+    return _sum(*map(mul, ab[:n], ab[n:]))
+
+
+def _dot_derivatives(*ab_out: Any) -> tuple[Any, ...]:
+    # ∂(Σ aᵢbᵢ)/∂aᵢ = bᵢ  and  ∂/∂bᵢ = aᵢ: the a's get the b's and the b's get the a's.
+    n = (len(ab_out) - 1) // 2
+    return ab_out[n : 2 * n] + ab_out[:n]
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+# a + b:  ∂/∂a = 1,  ∂/∂b = 1
+ADD = Op("add", "+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0))
+# a · b:  ∂/∂a = b,  ∂/∂b = a
+MUL = Op("mul", "*", lambda a, b: a * b, lambda a, b, out: (b, a))
+# a / b:  ∂/∂a = 1/b,  ∂/∂b = −a/b²
+DIV = Op("div", "/", _divide, lambda a, b, out: (1.0 / b, -out / b))
+# x^p with a constant p:  ∂/∂x = p·x^(p−1)
+POW = Op("pow", "**", _power, _power_derivative)
+# a^b with both differentiable:  ∂/∂a = b·a^(b−1),  ∂/∂b = a^b·ln a
+GENERAL_POW = Op("general_pow", "**", _general_power, lambda a, b, out: (b * a ** (b - 1), out * _log(a)))
+# e^x:  d/dx = e^x
+EXP = Op("exp", "exp", _exp, lambda x, out: (out,))
+# ln x:  d/dx = 1/x
+LOG = Op("log", "log", _logarithm, lambda x, out: (1.0 / x,))
+# √x:  d/dx = 1/(2√x)
+SQRT = Op("sqrt", "sqrt", _square_root, lambda x, out: (0.5 / out if _data(out) else math.inf,))
+# tanh x:  d/dx = 1 − tanh²x
+TANH = Op("tanh", "tanh", math.tanh, lambda x, out: (1.0 - out * out,))
+# σ(x) = 1/(1+e^−x):  d/dx = σ(x)·(1 − σ(x))
+SIGMOID = Op("sigmoid", "σ", _sigmoid, lambda x, out: (out * (1.0 - out),))
+# relu x = max(0, x):  d/dx = 1 if x > 0 else 0
+RELU = Op("relu", "relu", lambda x: x if x > 0 else 0.0, lambda x, out: (1.0 if _data(x) > 0 else 0.0,))
+# leaky_relu(x, s) = x if x > 0 else s·x:  d/dx = 1 if x > 0 else s  (the slope s is a constant)
+LEAKY_RELU = Op(
+    "leaky_relu",
+    "leaky_relu",
+    lambda x, s: x if x > 0 else s * x,
+    lambda x, s, out: (1.0 if _data(x) > 0 else s, 0.0),
+)
+# |x|:  d/dx = sign(x)  (0 at x = 0, as in PyTorch)
+ABS = Op("abs", "abs", abs, lambda x, out: (_sign(x),))
+# sin x:  d/dx = cos x
+SIN = Op("sin", "sin", math.sin, lambda x, out: (_cos(x),))
+# cos x:  d/dx = −sin x
+COS = Op("cos", "cos", math.cos, lambda x, out: (-_sin(x),))
+# x₁ + x₂ + … + xₙ in one node:  ∂/∂xᵢ = 1
+SUM = Op("sum", "Σ", _sum, lambda *xs_out: (1.0,) * (len(xs_out) - 1))
+# a₁b₁ + … + aₙbₙ in one node (a neuron's weighted input), inputs a₁…aₙ, b₁…bₙ
+DOT = Op("dot", "·", _dot, _dot_derivatives)
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (ADD, MUL, DIV, POW, GENERAL_POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU)
+    + (ABS, SIN, COS, SUM, DOT)
+}
+"""Every primitive by name: the whole derivative table."""

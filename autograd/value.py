@@ -1,0 +1,303 @@
+"""``Value``: one number in a computation graph, and reverse-mode differentiation over it."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Union
+
+from . import ops
+from .graph import topological_order
+from .ops import Op
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+class _GradMode(threading.local):
+    """Per-thread switches: is the graph being recorded, and is anomaly detection on."""
+
+    enabled = True
+    anomaly = False
+
+
+grad_mode = _GradMode()
+
+
+class Value:
+    """A scalar that remembers how it was computed.
+
+    ``data`` is the number; ``grad`` is ∂(output)/∂(this value), filled in by ``backward()``.
+    A value made by an operation keeps the operation (``op``), its ``inputs`` and the local
+    derivatives ∂self/∂input (``local_derivatives``): everything the chain rule needs.
+
+    ``label`` is a free name shown in drawings; ``role`` says what a parameter is for
+    (``"weight"``, ``"bias"`` or ``None``; set by ``nn``). A value with ``requires_grad=False``
+    is a constant: it receives no gradient, and results that depend only on constants are not
+    recorded.
+    """
+
+    __slots__ = ("data", "grad", "label", "role", "requires_grad", "_op", "_inputs", "_local")
+
+    def __init__(
+        self,
+        data: Number,
+        label: str = "",
+        *,
+        requires_grad: bool = True,
+        role: str | None = None,
+    ) -> None:
+        if isinstance(data, bool) or not isinstance(data, numbers.Real):
+            raise TypeError(f"Value needs a real number, got {type(data).__name__}: {data!r}")
+        self.data = float(data)
+        self.grad: float | Value = 0.0
+        self.label = label
+        self.role = role
+        self.requires_grad = requires_grad
+        self._op: Op | None = None
+        self._inputs: tuple[Value, ...] = ()
+        self._local: tuple[float, ...] = ()
+
+    # --- what a node is made of (read-only) ------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """Name of the operation that made this value (see ``autograd.ops.OPS``); "" for a leaf."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The values this one was computed from, in the order the operation took them."""
+        return self._inputs
+
+    @property
+    def local_derivatives(self) -> tuple[float, ...]:
+        """∂self/∂input for each input, computed when this value was made."""
+        return self._local
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for values made directly (inputs, parameters, constants), not by an operation."""
+        return self._op is None
+
+    # --- making new values -----------------------------------------------------------------------
+
+    @staticmethod
+    def _apply(op: Op, inputs: tuple[Value, ...]) -> Value:
+        """Run ``op`` forward on ``inputs`` and, while recording, remember how to go back."""
+        data = [x.data for x in inputs]
+        try:
+            result = op.forward(*data)
+        except (ArithmeticError, ValueError) as error:
+            operands = ", ".join(map(repr, inputs))
+            raise type(error)(f"{op.name}({operands}): {error}") from None
+        out = Value.__new__(Value)
+        out.data = result
+        out.grad = 0.0
+        out.label = ""
+        out.role = None
+        if grad_mode.enabled and any(x.requires_grad for x in inputs):
+            out.requires_grad = True
+            out._op = op
+            out._inputs = inputs
+            out._local = op.derivatives(*data, result)
+        else:
+            out.requires_grad = False
+            out._op = None
+            out._inputs = ()
+            out._local = ()
+        if grad_mode.anomaly:
+            _check_finite_forward(op, inputs, out)
+        return out
+
+    def __add__(self, other: Operand) -> Value:
+        return Value._apply(ops.ADD, (self, as_value(other, "add")))
+
+    def __mul__(self, other: Operand) -> Value:
+        return Value._apply(ops.MUL, (self, as_value(other, "mul")))
+
+    def __truediv__(self, other: Operand) -> Value:
+        return Value._apply(ops.DIV, (self, as_value(other, "div")))
+
+    def __pow__(self, exponent: Operand) -> Value:
+        exponent = as_value(exponent, "pow")
+        op = ops.GENERAL_POW if exponent.requires_grad else ops.POW
+        return Value._apply(op, (self, exponent))
+
+    def __rpow__(self, base: Number) -> Value:
+        return as_value(base, "pow") ** self
+
+    def __neg__(self) -> Value:
+        return self * -1.0
+
+    def __sub__(self, other: Operand) -> Value:
+        return self + -as_value(other, "sub")
+
+    def __radd__(self, other: Number) -> Value:
+        return as_value(other, "add") + self
+
+    def __rsub__(self, other: Number) -> Value:
+        return as_value(other, "sub") - self
+
+    def __rmul__(self, other: Number) -> Value:
+        return as_value(other, "mul") * self
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return as_value(other, "div") / self
+
+    def exp(self) -> Value:
+        return Value._apply(ops.EXP, (self,))
+
+    def log(self) -> Value:
+        return Value._apply(ops.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        return Value._apply(ops.SQRT, (self,))
+
+    def tanh(self) -> Value:
+        return Value._apply(ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        return Value._apply(ops.SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        return Value._apply(ops.RELU, (self,))
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        return Value._apply(ops.LEAKY_RELU, (self, as_value(slope, "leaky_relu")))
+
+    def abs(self) -> Value:
+        return Value._apply(ops.ABS, (self,))
+
+    def __abs__(self) -> Value:
+        return self.abs()
+
+    def sin(self) -> Value:
+        return Value._apply(ops.SIN, (self,))
+
+    def cos(self) -> Value:
+        return Value._apply(ops.COS, (self,))
+
+    # --- comparisons look at the data (equality stays identity, so values can key dicts) ---------
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The number inside, as in ``torch.Tensor.item()``."""
+        return self.data
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # --- the backward pass ----------------------------------------------------------------------
+
+    def backward(self, gradient: Operand = 1.0, *, create_graph: bool = False) -> None:
+        """Fill in ``.grad`` of every value this one depends on, by the chain rule.
+
+        Leaves (inputs and parameters) accumulate: a second call adds the same amount again, as
+        in PyTorch; call ``zero_grad()`` (or set ``.grad = 0``) between steps. Values made by
+        operations show the gradient of this pass. With ``create_graph=True`` the gradients are
+        Values with graphs of their own, so they can be differentiated again.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward() on {self!r}: this value does not require grad "
+                "(it was made from constants only, or inside no_grad())"
+            )
+        order = topological_order(self)
+        for node in order:
+            if node._op is not None:
+                node.grad = 0.0
+        self.grad += gradient
+        backpropagate(order, create_graph=create_graph)
+
+
+def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None:
+    """Apply the chain rule to each node of ``order``, last node first.
+
+    ``order`` is topological (inputs before the values made from them), so when a node is reached
+    every path from the output has already added its share to ``node.grad``. For scalars every
+    vector–Jacobian product is one multiplication: upstream gradient times local derivative.
+    """
+    check = grad_mode.anomaly
+    for node in reversed(order):
+        if node._op is None:
+            continue
+        upstream = node.grad
+        local = node._op.derivatives(*node._inputs, node) if create_graph else node._local
+        for x, derivative in zip(node._inputs, local):
+            if x.requires_grad:
+                x.grad += derivative * upstream  # the chain rule
+                if check:
+                    _check_finite_backward(node, x)
+
+
+def as_value(x: Operand, op: str = "Value") -> Value:
+    """``x`` itself if it is a Value, otherwise a constant Value holding it.
+
+    ``op`` names the operation that asked, so that a bad operand gets a useful message.
+    """
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {x!r}")
+    return Value(x, requires_grad=False)
+
+
+def _data(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def value_sum(values: Iterable[Operand]) -> Value:
+    """x₁ + … + xₙ as one node (faster and flatter than a chain of ``+``)."""
+    inputs = tuple(as_value(x, "sum") for x in values)
+    if not inputs:
+        return Value(0.0, requires_grad=False)
+    return Value._apply(ops.SUM, inputs)
+
+
+def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
+    """a₁b₁ + … + aₙbₙ as one node: a neuron's weighted input w·x."""
+    a, b = tuple(as_value(x, "dot") for x in a), tuple(as_value(x, "dot") for x in b)
+    if len(a) != len(b):
+        raise ValueError(f"dot: the two sequences differ in length ({len(a)} and {len(b)})")
+    if not a:
+        return Value(0.0, requires_grad=False)
+    return Value._apply(ops.DOT, a + b)
+
+
+def _check_finite_forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None:
+    values = (out.data, *out._local) if out._op is not None else (out.data,)
+    if not all(math.isfinite(_data(v)) for v in values):
+        operands = ", ".join(map(repr, inputs))
+        raise FloatingPointError(
+            f"detect_anomaly: {op.name}({operands}) produced a non-finite value "
+            f"(output {out.data!r}, local derivatives {out._local!r})"
+        )
+
+
+def _check_finite_backward(node: Value, x: Value) -> None:
+    if not math.isfinite(_data(x.grad)):
+        operands = ", ".join(map(repr, node._inputs))
+        raise FloatingPointError(
+            f"detect_anomaly: backward through {node.op}({operands}) gave a non-finite "
+            f"gradient {x.grad!r} (upstream gradient {node.grad!r})"
+        )

@@ -1,0 +1,1 @@
+"""chainrule's neural-network layer, built on ``autograd``'s public API."""
