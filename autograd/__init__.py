@@ -21,7 +21,7 @@ from .graph import topological_order
 from .ops import OPS, Op
 from .value import Value, as_value, dot, value_sum
 
-sum = value_sum  # noqa: A001 - autograd.sum, like torch.sum
+sum = value_sum  # autograd.sum, like torch.sum
 
 __all__ = [
     "OPS",

@@ -9,9 +9,7 @@ from .graph import topological_order
 from .value import Value, backpropagate, grad_mode
 
 
-def grad(
-    output: Value, inputs: Sequence[Value], *, create_graph: bool = False
-) -> list[float | Value]:
+def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[float | Value]:
     """∂output/∂x for each ``x`` in ``inputs``, without touching anyone's ``.grad``.
 
     With ``create_graph=True`` the results are Values with graphs of their own, so they can be
@@ -63,7 +61,8 @@ def gradcheck(
         for i, (v, a, n, wrong) in enumerate(zip(values, analytic, numeric, bad)):
             mark = "  <- mismatch" if wrong else ""
             rows.append(f"{i:>7} {v.data:>14.6g} {a:>16.8g} {n:>16.8g} {a - n:>12.3g}{mark}")
-        raise GradcheckError("gradcheck failed: backward() disagrees with finite differences\n" + "\n".join(rows))
+        heading = "gradcheck failed: backward() disagrees with finite differences"
+        raise GradcheckError(heading + "\n" + "\n".join(rows))
     return True
 
 

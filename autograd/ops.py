@@ -67,7 +67,7 @@ def _exp(x: float) -> float:
     try:
         return math.exp(x)
     except OverflowError:
-        raise OverflowError("the result is too large for a float (exp overflows above x ≈ 709.78)")
+        raise OverflowError("the result is too large for a float (exp overflows above x ≈ 709.78)") from None
 
 
 def _logarithm(x: float) -> float:
@@ -96,7 +96,7 @@ def _power(x: float, p: float) -> float:
     try:
         return x**p
     except OverflowError:
-        raise OverflowError("the result is too large for a float")
+        raise OverflowError("the result is too large for a float") from None
 
 
 def _general_power(a: float, b: float) -> float:
@@ -184,7 +184,24 @@ DOT = Op("dot", "·", _dot, _dot_derivatives)
 
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, MUL, DIV, POW, GENERAL_POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU)
-    + (ABS, SIN, COS, SUM, DOT)
+    for op in (
+        ADD,
+        MUL,
+        DIV,
+        POW,
+        GENERAL_POW,
+        EXP,
+        LOG,
+        SQRT,
+        TANH,
+        SIGMOID,
+        RELU,
+        LEAKY_RELU,
+        ABS,
+        SIN,
+        COS,
+        SUM,
+        DOT,
+    )
 }
 """Every primitive by name: the whole derivative table."""

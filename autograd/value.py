@@ -6,14 +6,14 @@ import math
 import numbers
 import threading
 from collections.abc import Iterable, Sequence
-from typing import Union
+from typing import TypeAlias
 
 from . import ops
 from .graph import topological_order
 from .ops import Op
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number: TypeAlias = int | float
+Operand: TypeAlias = "Value | int | float"
 
 
 class _GradMode(threading.local):
