@@ -1,1 +1,22 @@
-"""chainrule's neural-network layer, built on ``autograd``'s public API."""
+"""chainrule's neural-network layer, built on ``autograd``'s public API.
+
+>>> import nn
+>>> model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+>>> [name for name, _ in model.named_parameters()][:3]
+['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b']
+"""
+
+from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
+from .module import Module, load
+from .persistence import ModelFileError
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALISERS",
+    "MLP",
+    "Layer",
+    "ModelFileError",
+    "Module",
+    "Neuron",
+    "load",
+]

@@ -1,0 +1,233 @@
+"""``Module``: the base class that finds, names, counts, zeroes, saves and loads parameters.
+
+A module's parameters are *found*, not listed: ``named_parameters()`` walks the instance's
+attributes in the order they were assigned and collects every ``Value``, every ``Module`` and
+every list or tuple of them, naming each with a dotted path as PyTorch does
+(``layers.0.neurons.3.w.1``). Attributes whose names start with ``_`` are private and skipped.
+Everything else here (``parameters``, ``weights``, ``biases``, ``zero_grad``, ``state_dict``,
+``save``/``load``) is built on that one walk, so no subclass has to list its parameters.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from autograd import Value
+
+from . import persistence
+
+
+class Module:
+    """Base class for anything with parameters: subclass it and assign Values or Modules as attributes.
+
+    Assigning a Value, a Module, or a list/tuple of them as an attribute labels each parameter
+    below it with its dotted name (``Value.label``), so that drawings show ``neurons.0.w.1``
+    rather than an anonymous number. When a module is placed inside another one, the outer
+    assignment happens last and its longer names win.
+
+    Put lists of parameters in place whole (``self.layers = [...]``): a later ``append`` is not
+    seen by the labelling (though ``named_parameters`` still finds it).
+    """
+
+    _registry: ClassVar[dict[str, type[Module]]] = {}
+    """Every Module subclass by class name, so that ``nn.load`` can rebuild one from a file."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Module._registry[cls.__name__] = cls
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if not name.startswith("_"):
+            for dotted, parameter in _named_parameters(value, name, set()):
+                parameter.label = dotted
+
+    # --- finding parameters ----------------------------------------------------------------------
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """Yield ``(dotted name, parameter)`` for every parameter, in definition order, each once."""
+        seen: set[int] = set()
+        for name, parameter in _named_parameters(self, "", set()):
+            if id(parameter) not in seen:
+                seen.add(id(parameter))
+                yield name, parameter
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (weights and biases, frozen ones included), in definition order."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def weights(self) -> list[Value]:
+        """The parameters whose ``role`` is ``"weight"``."""
+        return [p for p in self.parameters() if p.role == "weight"]
+
+    def biases(self) -> list[Value]:
+        """The parameters whose ``role`` is ``"bias"``."""
+        return [p for p in self.parameters() if p.role == "bias"]
+
+    def num_parameters(self, *, trainable_only: bool = False) -> int:
+        """How many numbers the model learns (only those with ``requires_grad`` if ``trainable_only``)."""
+        return sum(1 for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Yield ``(name, module)`` for the modules directly inside this one (``layers.0``, ...)."""
+        for name, value in _public_attributes(self):
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{name}.{i}", item
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0, ready for the next ``backward()``."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    # --- state -----------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by dotted name: ``{"layers.0.neurons.0.w.0": 0.23, ...}``."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state_dict`` (as made by ``state_dict()``).
+
+        Everything is checked first: the names must match exactly and every value must be a
+        finite real number. On any problem a ``ValueError`` names it and nothing is changed.
+        """
+        named = list(self.named_parameters())
+        values = persistence.check_state_dict([name for name, _ in named], state_dict, type(self).__name__)
+        for (_, p), value in zip(named, values):
+            p.data = value
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this module (its architecture), as JSON-ready data.
+
+        Subclasses record them in ``self._config`` while constructing; a module without it
+        can still save and load its parameters, but ``nn.load`` cannot rebuild it.
+        """
+        return dict(getattr(self, "_config", {}))
+
+    def save(self, path: str) -> None:
+        """Write the architecture and every parameter to a JSON file at ``path``, atomically."""
+        persistence.save(self, path)
+
+    def load(self, path: str) -> None:
+        """Read parameters saved by ``save(path)`` into this model, after checking everything.
+
+        The file's format, version, architecture, parameter names, count and numbers must all
+        be right; otherwise ``ModelFileError`` (a ``ValueError``) explains, and the model is
+        left exactly as it was. To rebuild a model from a file instead, use ``nn.load(path)``.
+        """
+        persistence.load_into(self, path)
+
+    # --- display ---------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        lines = [self._signature()]
+        children = list(self.named_children())
+        if not children:
+            return lines[0]
+        lines[0] += " ("
+        for name, text in _collapse_repeats(children):
+            body = text.replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def _signature(self) -> str:
+        """``ClassName(arg=value, ...)`` listing the constructor arguments that differ from defaults."""
+        defaults = _constructor_defaults(type(self))
+        config = self.config()
+        shown = [f"{key}={value!r}" for key, value in config.items() if defaults.get(key, _MISSING) != value]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+_MISSING = object()
+
+
+def _public_attributes(module: Module) -> Iterator[tuple[str, Any]]:
+    """The attributes the parameter walk looks at: every one whose name has no leading ``_``."""
+    for name, value in vars(module).items():
+        if not name.startswith("_"):
+            yield name, value
+
+
+def _named_parameters(obj: Any, prefix: str, visiting: set[int]) -> Iterator[tuple[str, Value]]:
+    """Yield ``(dotted name, Value)`` for the Values in ``obj``: a Value, a Module, or a list/tuple of them.
+
+    ``visiting`` holds the modules on the current path, so a module that refers back to one of
+    its parents does not send the walk round in circles.
+    """
+    if isinstance(obj, Value):
+        yield prefix, obj
+    elif isinstance(obj, Module):
+        if id(obj) in visiting:
+            return
+        visiting.add(id(obj))
+        for name, value in _public_attributes(obj):
+            yield from _named_parameters(value, f"{prefix}.{name}" if prefix else name, visiting)
+        visiting.discard(id(obj))
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            yield from _named_parameters(item, f"{prefix}.{i}", visiting)
+
+
+def _constructor_defaults(cls: type) -> dict[str, Any]:
+    try:
+        signature = inspect.signature(cls.__init__)
+    except (TypeError, ValueError):
+        return {}
+    return {
+        name: parameter.default
+        for name, parameter in signature.parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+
+
+def _collapse_repeats(children: list[tuple[str, Module]]) -> Iterator[tuple[str, str]]:
+    """Group neighbours with the same repr, as PyTorch does: ``(neurons.0-15): 16 × Neuron(nin=2)``."""
+    i = 0
+    while i < len(children):
+        name, text = children[i][0], repr(children[i][1])
+        j = i + 1
+        while (
+            j < len(children) and repr(children[j][1]) == text and _siblings(children[i][0], children[j][0])
+        ):
+            j += 1
+        if j - i > 1:
+            last = children[j - 1][0].rsplit(".", 1)[1]
+            yield f"{name}-{last}", f"{j - i} × {text}"
+        else:
+            yield name, text
+        i = j
+
+
+def _siblings(first: str, other: str) -> bool:
+    """Whether two child names are items of the same list attribute (``neurons.0`` and ``neurons.5``)."""
+    return "." in first and first.rsplit(".", 1)[0] == other.rsplit(".", 1)[0]
+
+
+def load(path: str) -> Module:
+    """Rebuild a model from a file written by ``Module.save``: its class, its architecture, its parameters.
+
+    The class must be a ``Module`` subclass that has been imported (``Neuron``, ``Layer``, ``MLP``
+    or your own). Raises ``ModelFileError`` (a ``ValueError``) if anything in the file is wrong.
+    """
+    document = persistence.read(path)
+    architecture = document["architecture"]
+    cls = Module._registry.get(architecture["class"])
+    if cls is None:
+        raise persistence.ModelFileError(
+            f"{path}: unknown module class {architecture['class']!r}; import the module that defines it first"
+        )
+    try:
+        model = cls(**architecture["config"])
+    except (TypeError, ValueError) as error:
+        raise persistence.ModelFileError(
+            f"{path}: cannot build {architecture['class']} from {architecture['config']!r}: {error}"
+        ) from None
+    persistence.apply(model, document, path)
+    return model

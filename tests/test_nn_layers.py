@@ -1,0 +1,130 @@
+"""Neuron, Layer, MLP: forward maths, shapes, activations, initialisers, seeds."""
+
+import math
+import random
+import statistics
+
+import pytest
+
+import nn
+from autograd import Value
+
+
+def test_neuron_computes_activation_of_weighted_sum_plus_bias():
+    neuron = nn.Neuron(3, activation="tanh", seed=0)
+    neuron.b.data = 0.3
+    x = [0.5, -1.0, 2.0]
+    out = neuron(x)
+    expected = math.tanh(sum(w.data * xi for w, xi in zip(neuron.w, x)) + 0.3)
+    assert out.data == pytest.approx(expected, abs=1e-15)
+    assert out.op == "tanh" and out.inputs[0].op == "add" and out.inputs[0].inputs[0].op == "dot"
+    out.backward()
+    slope = 1 - expected**2
+    assert [w.grad for w in neuron.w] == pytest.approx([slope * xi for xi in x])
+    assert neuron.b.grad == pytest.approx(slope)
+
+
+def test_neuron_without_bias_and_linear_activation():
+    neuron = nn.Neuron(2, activation="linear", bias=False, seed=0)
+    assert neuron.b is None
+    out = neuron([2.0, 3.0])
+    assert out.op == "dot"
+    assert out.data == pytest.approx(2 * neuron.w[0].data + 3 * neuron.w[1].data)
+
+
+@pytest.mark.parametrize(
+    ("activation", "reference"),
+    [
+        ("relu", lambda z: max(0.0, z)),
+        ("tanh", math.tanh),
+        ("sigmoid", lambda z: 1 / (1 + math.exp(-z))),
+        ("leaky_relu", lambda z: z if z > 0 else 0.01 * z),
+        ("linear", lambda z: z),
+        (lambda v: v * v, lambda z: z * z),
+    ],
+)
+def test_activations(activation, reference):
+    neuron = nn.Neuron(2, activation=activation, seed=3)
+    for x in ([1.0, 2.0], [-1.5, 0.25], [-3.0, -3.0]):
+        z = neuron.w[0].data * x[0] + neuron.w[1].data * x[1]
+        assert neuron(x).data == pytest.approx(reference(z), abs=1e-12)
+
+
+def test_layer_always_returns_a_list_and_mlp_returns_value_for_one_output():
+    layer = nn.Layer(2, 1, seed=0)
+    assert isinstance(layer([1.0, 2.0]), list) and len(layer([1.0, 2.0])) == 1
+    assert isinstance(nn.MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
+    outputs = nn.MLP(2, [3, 4], seed=0)([1.0, 2.0])
+    assert isinstance(outputs, list) and len(outputs) == 4
+    assert isinstance(nn.MLP(1, [1], seed=0)(0.5), Value)  # a lone number is one input
+
+
+def test_mlp_hidden_and_output_activations():
+    model = nn.MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=0)
+    assert [n._config["activation"] for n in model.layers[0].neurons] == ["tanh"] * 3
+    assert [out.op for out in model([0.1, 0.2])] == ["sigmoid", "sigmoid"]
+    assert nn.MLP(2, [3, 1], seed=0)([0.1, 0.2]).op == "add"  # linear output: w·x + b
+
+
+def test_mlp_gradients_match_finite_differences():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    x, eps = [0.4, -0.7], 1e-6
+    model(x).backward()
+    for p in model.parameters():
+        original = p.data
+        p.data = original + eps
+        up = model(x).data
+        p.data = original - eps
+        down = model(x).data
+        p.data = original
+        assert p.grad == pytest.approx((up - down) / (2 * eps), abs=1e-7), p.label
+
+
+def test_seed_and_rng_are_reproducible():
+    assert nn.MLP(2, [4, 1], seed=7).state_dict() == nn.MLP(2, [4, 1], seed=7).state_dict()
+    assert nn.MLP(2, [4, 1], seed=7).state_dict() != nn.MLP(2, [4, 1], seed=8).state_dict()
+    a = nn.Layer(2, 3, rng=random.Random(5)).state_dict()
+    assert a == nn.Layer(2, 3, rng=random.Random(5)).state_dict()
+    random.seed(11)
+    first = nn.MLP(2, [3, 1]).state_dict()
+    random.seed(11)
+    assert nn.MLP(2, [3, 1]).state_dict() == first
+    with pytest.raises(ValueError, match="not both"):
+        nn.Neuron(2, seed=1, rng=random.Random(1))
+
+
+@pytest.mark.parametrize(
+    ("init", "fan_in", "fan_out", "variance"),
+    [
+        ("uniform", 50, 40, 1 / 3),
+        ("xavier", 50, 40, 2 / 90),
+        ("glorot_normal", 50, 40, 2 / 90),
+        ("he", 50, 40, 2 / 50),
+        ("kaiming_normal", 50, 40, 2 / 50),
+    ],
+)
+def test_initialisers_have_the_documented_variance(init, fan_in, fan_out, variance):
+    layer = nn.Layer(fan_in, fan_out, init=init, seed=0)
+    weights = [w.data for w in layer.weights()]
+    assert statistics.fmean(weights) == pytest.approx(0.0, abs=0.05 * math.sqrt(variance) * 3)
+    assert statistics.pvariance(weights) == pytest.approx(variance, rel=0.1)
+    assert all(b.data == 0.0 for b in layer.biases())
+    if init in ("xavier", "he"):
+        bound = math.sqrt(3 * variance)
+        assert max(abs(w) for w in weights) <= bound
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: nn.Neuron(0), "nin"),
+        (lambda: nn.Neuron(2, activation="swish"), "unknown activation"),
+        (lambda: nn.Neuron(2, init="zeros"), "unknown init"),
+        (lambda: nn.Layer(2, 0), "nout"),
+        (lambda: nn.MLP(2, []), "nouts"),
+        (lambda: nn.MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0]), "expects 2 inputs, got 3"),
+    ],
+)
+def test_mistakes_raise_clear_errors(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
