@@ -6,7 +6,17 @@
 ['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b']
 """
 
+from . import losses
 from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    l2_penalty,
+    mse_loss,
+    sse_loss,
+)
 from .module import Module, load
 from .persistence import ModelFileError
 
@@ -18,5 +28,13 @@ __all__ = [
     "ModelFileError",
     "Module",
     "Neuron",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge_loss",
+    "l2_penalty",
     "load",
+    "losses",
+    "mse_loss",
+    "sse_loss",
 ]

@@ -1,0 +1,150 @@
+"""Loss functions: plain functions from predictions and targets to one ``Value`` to minimise.
+
+Predictions are Values (one, or a list: one per sample); targets are numbers (or Values).
+Names follow ``torch.nn.functional`` where PyTorch has the same loss, and so does the default
+reduction, the mean over samples.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import autograd
+from autograd import Value
+
+Scalar = Value | int | float
+Predictions = Scalar | Sequence[Scalar]
+
+_LOG_FLOOR = -100.0
+"""PyTorch's ``binary_cross_entropy`` clamps log(p) at −100 so that p = 0 gives a large, finite loss."""
+
+
+def _pairs(predictions: Predictions, targets: Predictions, loss: str) -> list[tuple[Value, Scalar]]:
+    """Match predictions with targets one to one; a lone prediction goes with a lone target."""
+    if isinstance(predictions, (Value, int, float)):
+        predictions = [predictions]
+    if isinstance(targets, (Value, int, float)):
+        targets = [targets]
+    predictions, targets = list(predictions), list(targets)
+    if len(predictions) != len(targets):
+        raise ValueError(f"{loss}: {len(predictions)} predictions but {len(targets)} targets")
+    if not predictions:
+        raise ValueError(f"{loss}: no predictions given")
+    return [(autograd.as_value(p, loss), t) for p, t in zip(predictions, targets)]
+
+
+def _mean(terms: Iterable[Value]) -> Value:
+    terms = list(terms)
+    return autograd.sum(terms) / len(terms)
+
+
+def mse_loss(predictions: Predictions, targets: Predictions) -> Value:
+    """Mean squared error: (1/n) Σ (ŷᵢ − yᵢ)²."""
+    return _mean((p - t) ** 2 for p, t in _pairs(predictions, targets, "mse_loss"))
+
+
+def sse_loss(predictions: Predictions, targets: Predictions) -> Value:
+    """Half the sum of squared errors: ½ Σ (ŷᵢ − yᵢ)², whose gradient is simply ŷᵢ − yᵢ.
+
+    The loss of the classic backpropagation derivations (no PyTorch twin: ``0.5 * mse_loss(...,
+    reduction="sum")``).
+    """
+    return 0.5 * autograd.sum((p - t) ** 2 for p, t in _pairs(predictions, targets, "sse_loss"))
+
+
+def _clamped_log(x: Value) -> Value:
+    """log x, but never below −100 (as in PyTorch); where clamped the gradient is 0."""
+    if x.data <= 0 or math.log(x.data) < _LOG_FLOOR:
+        return Value(_LOG_FLOOR, requires_grad=False)
+    return x.log()
+
+
+def binary_cross_entropy(probabilities: Predictions, targets: Predictions) -> Value:
+    """Binary cross-entropy from probabilities p ∈ [0, 1]: −(1/n) Σ [y log p + (1 − y) log(1 − p)].
+
+    Each log is clamped at −100, as in ``torch.nn.functional.binary_cross_entropy``. From raw
+    scores prefer ``binary_cross_entropy_with_logits``: it is exact where σ(z) rounds to 0 or 1.
+    """
+    terms = []
+    for p, y in _pairs(probabilities, targets, "binary_cross_entropy"):
+        if not 0.0 <= p.data <= 1.0:
+            raise ValueError(f"binary_cross_entropy: probabilities must lie in [0, 1], got {p.data!r}")
+        terms.append(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
+    return _mean(terms)
+
+
+def softplus(z: Value) -> Value:
+    """softplus(z) = log(1 + eᶻ), computed without overflow: z + log(1 + e⁻ᶻ) when z > 0.
+
+    Its derivative is σ(z), at every z (both branches agree at 0).
+    """
+    if z.data > 0:
+        return z + (1 + (-z).exp()).log()
+    return (1 + z.exp()).log()
+
+
+def binary_cross_entropy_with_logits(logits: Predictions, targets: Predictions) -> Value:
+    """Binary cross-entropy from raw scores z (logits), with p = σ(z): (1/n) Σ [softplus(z) − y·z].
+
+    Since −log σ(z) = softplus(−z) = softplus(z) − z, the loss needs no σ and no log of a tiny
+    number, so it stays exact for any z; its gradient is σ(z) − y.
+    """
+    return _mean(softplus(z) - y * z for z, y in _pairs(logits, targets, "binary_cross_entropy_with_logits"))
+
+
+def log_sum_exp(values: Sequence[Value]) -> Value:
+    """log Σ e^(zᵢ), computed as m + log Σ e^(zᵢ − m) with m = max zᵢ, so no e^(...) overflows.
+
+    m is a constant here: shifting every zᵢ by the same amount changes nothing but the rounding.
+    """
+    m = max(v.data for v in values)
+    return m + autograd.sum((v - m).exp() for v in values).log()
+
+
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], targets: int | Sequence[int]
+) -> Value:
+    """Softmax cross-entropy from raw class scores: −log softmax(z)[y] = log Σⱼ e^(zⱼ) − z_y.
+
+    ``logits`` is one sample's list of scores with ``targets`` its class index, or a list of
+    such lists with a list of indices (the loss is then the mean over samples), as in
+    ``torch.nn.functional.cross_entropy``. The gradient with respect to zⱼ is softmax(z)ⱼ − [j = y].
+    """
+    if isinstance(targets, int):
+        logits, targets = [logits], [targets]  # type: ignore[list-item]
+    rows = [[autograd.as_value(z, "cross_entropy") for z in row] for row in logits]  # type: ignore[union-attr]
+    if len(rows) != len(targets):
+        raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(targets)} targets")
+    if not rows:
+        raise ValueError("cross_entropy: no predictions given")
+    terms = []
+    for row, target in zip(rows, targets):
+        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(row):
+            raise ValueError(
+                f"cross_entropy: target must be a class index in [0, {len(row)}), got {target!r}"
+            )
+        terms.append(log_sum_exp(row) - row[target])
+    return _mean(terms)
+
+
+def hinge_loss(scores: Predictions, targets: Predictions) -> Value:
+    """Max-margin (hinge) loss for labels y ∈ {−1, +1}: (1/n) Σ max(0, 1 − y·s).
+
+    A sample costs nothing once it is on the right side with margin 1 (y·s ≥ 1); this is the
+    loss of micrograd's moons demo, as in a support vector machine.
+    """
+    terms = []
+    for s, y in _pairs(scores, targets, "hinge_loss"):
+        if float(y) not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {y!r}")
+        terms.append((1 - y * s).relu())
+    return _mean(terms)
+
+
+def l2_penalty(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
+    """L2 regularisation: α Σ w², added to a loss to keep weights small (micrograd's α = 1e-4).
+
+    Its gradient is 2αw, the same as an optimizer's ``weight_decay = 2α``.
+    """
+    return alpha * autograd.sum(p * p for p in parameters)
