@@ -1,0 +1,64 @@
+"""Every notebook runs top to bottom in a fresh kernel, and prints what its prose says it prints."""
+
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("matplotlib")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+# Text that must appear in a notebook's printed output: the numbers its prose quotes.
+EXPECTED = {
+    "03_bias_gradient": [
+        "largest deviation from ∂C/∂b = δ and ∂C/∂w = δ·a_prev over all neurons: 0.0e+00",
+        "with bias: loss 0.031, 39/40 correct",
+    ],
+    "04_update_w_vs_b": [
+        "only weights: loss 0.15923 -> 0.00904",
+        "only biases: loss 0.15923 -> 0.00836",
+        "weights and biases: loss 0.15923 -> 0.00224",
+        "b1    -0.018381    -0.009558   <- differ",
+        "gradcheck passed",
+    ],
+    "05_xor": [
+        "x = (0.0, 1.0)  target 1  output 0.977",
+        "x = (1.0, 1.0)  target 0  output 0.020",
+    ],
+}
+
+
+def printed(notebook) -> str:
+    """Everything the notebook's code cells wrote to stdout/stderr or returned as text."""
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                parts.append(output.text)
+            elif "text/plain" in output.get("data", {}):
+                parts.append(output.data["text/plain"])
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebook_runs_in_a_fresh_kernel(path):
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
+    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
+    text = printed(notebook)
+    assert "Traceback" not in text
+    for expected in EXPECTED.get(path.stem, []):
+        assert expected in text, f"{path.name}: expected output {expected!r} not found"
+
+
+def test_every_notebook_is_committed_with_its_outputs():
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert code, f"{path.name} has no code"
+        assert all(cell.execution_count for cell in code), f"{path.name} is saved without running"
+        assert printed(notebook) or any(cell.outputs for cell in code), f"{path.name} has no outputs"
