@@ -55,6 +55,18 @@ def _log(x: Any) -> Any:
     return math.log(x) if isinstance(x, float) else x.log()
 
 
+def _raise(x: Any, p: Any) -> Any:
+    """x^p inside a derivative. For floats an overflow gives ±inf (the slope is that steep) rather
+    than an error: the forward value was representable, so the operation itself was fine."""
+    if not isinstance(x, float):
+        return x**p
+    try:
+        return x**p
+    except OverflowError:
+        odd_power_of_negative = x < 0 and p % 2 == 1  # forward rules allow x < 0 only for integer p
+        return -math.inf if odd_power_of_negative else math.inf
+
+
 def _sign(x: Any) -> float:
     value = _data(x)
     return 1.0 if value > 0 else -1.0 if value < 0 else 0.0
@@ -80,6 +92,18 @@ def _square_root(x: float) -> float:
     if x < 0:
         raise ValueError("sqrt is defined only for numbers ≥ 0")
     return math.sqrt(x)
+
+
+def _sine(x: float) -> float:
+    if math.isinf(x):
+        raise ValueError("sin is undefined at ±infinity")
+    return math.sin(x)
+
+
+def _cosine(x: float) -> float:
+    if math.isinf(x):
+        raise ValueError("cos is undefined at ±infinity")
+    return math.cos(x)
 
 
 def _divide(a: float, b: float) -> float:
@@ -119,7 +143,7 @@ def _power_derivative(x: Any, p: Any, out: Any) -> tuple[Any, float]:
         return 0.0, 0.0
     if _data(x) == 0 and _data(p) < 1:
         return math.inf, 0.0  # the curve is vertical at 0 (e.g. sqrt)
-    return p * x ** (p - 1), 0.0
+    return p * _raise(x, p - 1), 0.0
 
 
 def _sum(*xs: float) -> float:
@@ -151,7 +175,7 @@ DIV = Op("div", "/", _divide, lambda a, b, out: (1.0 / b, -out / b))
 # x^p with a constant p:  ∂/∂x = p·x^(p−1)
 POW = Op("pow", "**", _power, _power_derivative)
 # a^b with both differentiable:  ∂/∂a = b·a^(b−1),  ∂/∂b = a^b·ln a
-GENERAL_POW = Op("general_pow", "**", _general_power, lambda a, b, out: (b * a ** (b - 1), out * _log(a)))
+GENERAL_POW = Op("general_pow", "**", _general_power, lambda a, b, out: (b * _raise(a, b - 1), out * _log(a)))
 # e^x:  d/dx = e^x
 EXP = Op("exp", "exp", _exp, lambda x, out: (out,))
 # ln x:  d/dx = 1/x
@@ -174,9 +198,9 @@ LEAKY_RELU = Op(
 # |x|:  d/dx = sign(x)  (0 at x = 0, as in PyTorch)
 ABS = Op("abs", "abs", abs, lambda x, out: (_sign(x),))
 # sin x:  d/dx = cos x
-SIN = Op("sin", "sin", math.sin, lambda x, out: (_cos(x),))
+SIN = Op("sin", "sin", _sine, lambda x, out: (_cos(x),))
 # cos x:  d/dx = −sin x
-COS = Op("cos", "cos", math.cos, lambda x, out: (-_sin(x),))
+COS = Op("cos", "cos", _cosine, lambda x, out: (-_sin(x),))
 # x₁ + x₂ + … + xₙ in one node:  ∂/∂xᵢ = 1
 SUM = Op("sum", "Σ", _sum, lambda *xs_out: (1.0,) * (len(xs_out) - 1))
 # a₁b₁ + … + aₙbₙ in one node (a neuron's weighted input), inputs a₁…aₙ, b₁…bₙ
