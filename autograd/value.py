@@ -51,7 +51,12 @@ class Value:
     ) -> None:
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
             raise TypeError(f"Value needs a real number, got {type(data).__name__}: {data!r}")
-        self.data = float(data)
+        try:
+            self.data = float(data)
+        except OverflowError:
+            raise OverflowError(
+                f"Value: this {type(data).__name__} is too large for a float (> 1.8e308)"
+            ) from None
         self.grad: float | Value = 0.0
         self.label = label
         self.role = role
@@ -221,6 +226,11 @@ class Value:
             raise RuntimeError(
                 f"backward() on {self!r}: this value does not require grad "
                 "(it was made from constants only, or inside no_grad())"
+            )
+        if isinstance(gradient, bool) or not isinstance(gradient, (Value, numbers.Real)):
+            raise TypeError(
+                "backward(): gradient must be a number or a Value, "
+                f"got {type(gradient).__name__}: {gradient!r}"
             )
         order = topological_order(self)
         for node in order:

@@ -1,0 +1,249 @@
+"""``Value``: what it accepts, how it prints, and how ``backward()`` fills in gradients."""
+
+from __future__ import annotations
+
+import fractions
+import math
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value
+
+
+def test_micrograd_readme_example() -> None:
+    # The example from micrograd's README, with the numbers it prints.
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert g.data == pytest.approx(24.7041, abs=1e-4)
+    assert a.grad == pytest.approx(138.8338, abs=1e-4)
+    assert b.grad == pytest.approx(645.5773, abs=1e-4)
+
+
+# --- what a Value accepts ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [3, 2.5, -0.0, np.float64(1.25), np.float32(1.5), np.int64(7), np.int8(-3), fractions.Fraction(1, 4)],
+    ids=repr,
+)
+def test_real_numbers_become_a_float(data: object) -> None:
+    v = Value(data)
+    assert type(v.data) is float and v.data == float(data)  # type: ignore[arg-type]
+    assert v.grad == 0.0 and v.label == "" and v.requires_grad and v.is_leaf
+
+
+@pytest.mark.parametrize(
+    ("data", "type_name"),
+    [
+        ("1.0", "str"),
+        (None, "NoneType"),
+        (1 + 2j, "complex"),
+        (True, "bool"),
+        (np.bool_(False), "bool"),
+        ([1.0], "list"),
+    ],
+    ids=repr,
+)
+def test_other_data_is_refused_naming_its_type(data: object, type_name: str) -> None:
+    with pytest.raises(TypeError, match=rf"^Value needs a real number, got {type_name}"):
+        Value(data)  # type: ignore[arg-type]
+
+
+def test_an_int_too_large_for_a_float_is_an_overflow_error() -> None:
+    with pytest.raises(OverflowError, match=r"^Value: this int is too large for a float"):
+        Value(10**400)
+
+
+@pytest.mark.parametrize("bad", ["2", None, 1j, True, [1.0]], ids=repr)
+@pytest.mark.parametrize(
+    ("op", "compute"),
+    [
+        ("add", lambda x, y: x + y),
+        ("add", lambda x, y: y + x),
+        ("sub", lambda x, y: x - y),
+        ("sub", lambda x, y: y - x),
+        ("mul", lambda x, y: x * y),
+        ("mul", lambda x, y: y * x),
+        ("div", lambda x, y: x / y),
+        ("div", lambda x, y: y / x),
+        ("pow", lambda x, y: x**y),
+        ("pow", lambda x, y: y**x),
+        ("leaky_relu", lambda x, y: x.leaky_relu(y)),
+        ("sum", lambda x, y: autograd.sum([x, y])),
+        ("dot", lambda x, y: autograd.dot([x], [y])),
+    ],
+)
+def test_a_bad_operand_is_a_type_error_naming_the_op(bad: object, op: str, compute) -> None:
+    with pytest.raises(
+        TypeError, match=rf"^{op}: expected a Value or a real number, got {type(bad).__name__}"
+    ):
+        compute(Value(2.0), bad)
+
+
+def test_numpy_scalars_mix_in_on_either_side_and_gradients_flow() -> None:
+    x = Value(2.0)
+    y = np.float64(3.0) * x + x * np.float32(0.5) - np.int64(1) + np.float64(2.0) ** x
+    assert isinstance(y, Value)
+    y.backward()
+    assert y.data == pytest.approx(3 * 2 + 1 - 1 + 4)
+    assert x.grad == pytest.approx(3 + 0.5 + 4 * math.log(2))
+
+
+# --- how it looks and compares --------------------------------------------------------------------
+
+
+def test_repr_shows_data_grad_and_label() -> None:
+    x = Value(2.0, label="x")
+    (x * x).backward()
+    assert repr(x) == "Value(data=2.0, grad=4.0, label='x')"
+    assert repr(Value(-1.5)) == "Value(data=-1.5, grad=0.0)"
+
+
+def test_comparisons_look_at_data_and_equality_is_identity() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert a <= b and a >= b and not a < b and not a > b
+    assert a < 2 and a > 0.5 and a <= 1 and a >= 1
+    assert a != b and a == a
+    assert len({a, b}) == 2
+    assert sorted([Value(3.0), Value(1.0), Value(2.0)])[0].data == 1.0
+
+
+def test_item_and_float_give_the_number() -> None:
+    v = Value(2.5)
+    assert v.item() == 2.5 and float(v) == 2.5
+
+
+def test_composites_are_built_from_primitives() -> None:
+    a, b = Value(5.0), Value(3.0)
+    difference = a - b
+    assert difference.op == "add" and difference.data == 2.0
+    negated = -a
+    assert negated.op == "mul" and negated.data == -5.0
+    quotient = a / b
+    assert quotient.op == "div"
+
+
+# --- backward ------------------------------------------------------------------------------------
+
+
+def test_a_value_used_twice_gets_both_contributions() -> None:
+    a = Value(3.0)
+    (a * a).backward()
+    assert a.grad == 6.0  # d(a²)/da = 2a: a*a keeps both inputs, never a set of one
+    b = Value(3.0)
+    (b + b).backward()
+    assert b.grad == 2.0
+
+
+def test_backward_seeds_the_given_gradient() -> None:
+    x = Value(3.0)
+    y = x * x
+    y.backward(0.5)
+    assert y.grad == 0.5 and x.grad == 3.0
+
+
+def test_backward_on_a_leaf_accumulates_the_seed() -> None:
+    x = Value(3.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+@pytest.mark.parametrize("gradient", ["1", None, True], ids=repr)
+def test_backward_refuses_a_gradient_that_is_not_a_number(gradient: object) -> None:
+    y = Value(2.0) * 3
+    with pytest.raises(TypeError, match=r"^backward\(\): gradient must be a number"):
+        y.backward(gradient)  # type: ignore[arg-type]
+
+
+def test_backward_on_a_constant_is_an_error() -> None:
+    c = Value(2.0, requires_grad=False) * 3
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        c.backward()
+
+
+def _shared_graph() -> tuple[list[Value], list[Value], Value]:
+    """Leaves x, y; intermediates h (used three times) and k; output out."""
+    x, y = Value(0.5, label="x"), Value(-1.5, label="y")
+    h = (x * y).tanh()
+    k = h * h + x
+    out = k * h + h.exp()
+    return [x, y], [h, k], out
+
+
+def test_a_second_backward_doubles_leaves_exactly_and_intermediates_show_this_pass() -> None:
+    leaves, intermediates, out = _shared_graph()
+    out.backward()
+    first_leaves = [v.grad for v in leaves]
+    first_intermediates = [v.grad for v in intermediates]
+    out.backward()
+    assert [v.grad for v in leaves] == [2 * g for g in first_leaves]  # exactly twice, never three times
+    assert [v.grad for v in intermediates] == first_intermediates
+    assert out.grad == 1.0
+    out.backward()
+    assert [v.grad for v in leaves] == [3 * g for g in first_leaves]
+
+
+def test_zeroing_the_leaves_between_passes_gives_the_same_gradients() -> None:
+    leaves, _, out = _shared_graph()
+    out.backward()
+    first = [v.grad for v in leaves]
+    for v in leaves:
+        v.grad = 0.0
+    out.backward()
+    assert [v.grad for v in leaves] == first
+
+
+def test_backward_from_an_intermediate_leaves_unrelated_nodes_alone() -> None:
+    leaves, (h, _), out = _shared_graph()
+    out.backward()
+    out_grad_before = out.grad
+    x, y = leaves
+    x.grad = y.grad = 0.0
+    h.backward()
+    assert out.grad == out_grad_before  # out is downstream of h, not part of h's graph
+    assert x.grad == pytest.approx(y.data * (1 - h.data**2))
+
+
+# --- requires_grad -------------------------------------------------------------------------------
+
+
+def test_a_leaf_without_requires_grad_gets_no_gradient() -> None:
+    x = Value(2.0)
+    c = Value(3.0, requires_grad=False)
+    y = x * c + c
+    y.backward()
+    assert x.grad == 3.0
+    assert c.grad == 0.0
+
+
+def test_a_result_of_constants_only_is_not_recorded() -> None:
+    a, b = Value(2.0, requires_grad=False), Value(3.0, requires_grad=False)
+    c = (a * b).tanh() + 1
+    assert c.is_leaf and c.inputs == () and c.local_derivatives == () and not c.requires_grad
+    x = Value(1.0)
+    y = x + c
+    assert y.inputs == (x, c)  # the constant part joins as one constant leaf
+
+
+def test_plain_numbers_mixed_in_are_constants() -> None:
+    x = Value(2.0)
+    y = 2 * x + 1
+    constants = [v for v in autograd.topological_order(y) if not v.requires_grad]
+    assert sorted(v.data for v in constants) == [1.0, 2.0]
+    y.backward()
+    assert all(v.grad == 0.0 for v in constants)
