@@ -6,7 +6,7 @@
 ['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b']
 """
 
-from . import losses
+from . import losses, optim
 from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
@@ -36,5 +36,6 @@ __all__ = [
     "load",
     "losses",
     "mse_loss",
+    "optim",
     "sse_loss",
 ]
