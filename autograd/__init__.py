@@ -8,6 +8,7 @@
 7.0
 """
 
+from .draw import Drawing, RendererNotFoundError, RenderError, draw_dot, find_renderer
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -19,23 +20,30 @@ from .functional import (
 )
 from .graph import topological_order
 from .ops import OPS, Op
+from .text import show
 from .value import Value, as_value, dot, value_sum
 
 sum = value_sum  # autograd.sum, like torch.sum
 
 __all__ = [
     "OPS",
+    "Drawing",
     "GradcheckError",
     "Op",
+    "RenderError",
+    "RendererNotFoundError",
     "Value",
     "as_value",
     "detect_anomaly",
     "dot",
+    "draw_dot",
     "enable_grad",
+    "find_renderer",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "show",
     "topological_order",
     "value_sum",
 ]

@@ -1,0 +1,493 @@
+"""Drawing a computation graph with Graphviz: ``draw_dot()`` and finding a ``dot`` program to run.
+
+Every value is a box (name | data | grad); the operation that made it is a small oval in front of
+it, with an arrow from each input. Weights, biases, inputs, constants and intermediate values are
+drawn in five styles, listed in a legend. Drawing only reads the graph; it never changes a value.
+
+Rendering runs Graphviz's ``dot``: the system one when it is on PATH, otherwise the one from the
+``graphviz-pure`` package installed next to this Python (no system install, no activated
+environment needed). This is the only module that imports ``graphviz``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import warnings
+from collections import deque
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import graphviz
+
+from .graph import topological_order
+from .text import KINDS, Names, check_format_spec, name_table, node_kind, node_name, number, op_symbol
+from .value import Value
+
+if TYPE_CHECKING:
+    from .steps import Step
+
+DEFAULT_MAX_NODES = 2000
+"""Graphs with more values than this are cut down to the values nearest the output."""
+
+RENDER_TIMEOUT = 120.0
+"""Seconds a rendering may take before it is stopped with an error instead of hanging."""
+
+STYLES: dict[str, dict[str, str]] = {
+    "weight": {"style": "rounded,filled", "fillcolor": "#dbe9ff", "color": "#1f5fbf", "penwidth": "1.5"},
+    "bias": {"style": "rounded,filled,dashed", "fillcolor": "#ffe3c2", "color": "#c76a00", "penwidth": "1.5"},
+    "input": {"style": "filled", "fillcolor": "#dcf5dc", "color": "#2e7d32", "penwidth": "1.5"},
+    "constant": {
+        "style": "filled,dotted",
+        "fillcolor": "#f2f2f2",
+        "color": "#888888",
+        "fontcolor": "#555555",
+    },
+    "intermediate": {"style": "filled", "fillcolor": "#ffffff", "color": "#000000"},
+}
+"""How each kind of value looks: fill and border colours, border style. Weights and biases have
+rounded corners; a bias's border is dashed, a constant's dotted."""
+
+GROUP_STYLE = {"style": "rounded,filled", "fillcolor": "#ede7f6", "color": "#5e35b1", "penwidth": "2"}
+HIGHLIGHT = "#d62728"
+"""Colour of the node whose chain-rule step is being shown, and of its contributions."""
+
+# Inputs that are settings of an operation rather than data flowing through it: leaky_relu's
+# slope is a constant input, but it does not make the activation a step outside its neuron.
+_SETTING_INPUTS = {"leaky_relu": 1}
+
+
+class RendererNotFoundError(RuntimeError):
+    """Neither the system Graphviz ``dot`` nor ``graphviz-pure`` could be found."""
+
+
+class RenderError(RuntimeError):
+    """The ``dot`` program failed or took too long; the message holds what it said."""
+
+
+def find_renderer() -> str:
+    """The path of a ``dot`` program to render with.
+
+    The system Graphviz ``dot`` if it is on PATH; otherwise the ``graphviz-pure`` executable in
+    this Python environment's scripts directory (found from ``sys.executable``, so it works in a
+    Jupyter kernel started by path without an activated environment); otherwise one on PATH.
+    """
+    system_dot = shutil.which("dot")
+    if system_dot:
+        return system_dot
+    executable = "graphviz-pure.exe" if os.name == "nt" else "graphviz-pure"
+    for directory in _script_directories():
+        candidate = Path(directory) / executable
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    on_path = shutil.which("graphviz-pure")
+    if on_path:
+        return on_path
+    raise RendererNotFoundError(
+        "draw_dot: no Graphviz renderer found (looked for `dot` on PATH and for `graphviz-pure` "
+        f"in {', '.join(map(str, _script_directories()))}). Install one: `pip install graphviz-pure` "
+        "into this Python environment, or the system Graphviz package (e.g. `apt install graphviz`, "
+        "`brew install graphviz`, `choco install graphviz`)."
+    )
+
+
+def _script_directories() -> list[str]:
+    """Where this Python environment keeps its executables, most likely first, without repeats."""
+    candidates = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
+    if os.name == "nt":
+        candidates.append(str(Path(sys.executable).parent / "Scripts"))
+    with contextlib.suppress(KeyError):  # no user scheme on this platform
+        candidates.append(sysconfig.get_path("scripts", f"{os.name}_user"))
+    return list(dict.fromkeys(c for c in candidates if c))
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders with the ``dot`` that ``find_renderer()`` finds.
+
+    It has all of ``Digraph`` (``.source``, ``.node()``, ``.edge()``, ``.save()``); ``pipe()`` and
+    ``render()`` run the DOT source through the renderer, and a notebook shows it inline as SVG
+    (JupyterLab, classic Notebook and VS Code). ``note`` says what was left out, if anything.
+    """
+
+    note: str = ""
+
+    def pipe(  # type: ignore[override]
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> Any:
+        """The rendered picture as bytes, or as text when ``encoding`` is given.
+
+        ``pipe("svg", encoding="utf-8")`` is the SVG as a string; ``pipe("png")`` the PNG file's bytes.
+        """
+        output_format = ":".join(x for x in (format or self.format, renderer, formatter) if x)
+        command = [find_renderer(), f"-K{engine or self.engine}", f"-T{output_format}"]
+        if neato_no_op:
+            command.append(f"-n{int(neato_no_op)}")
+        try:
+            finished = subprocess.run(
+                command, input=self.source.encode(self.encoding), capture_output=True, timeout=RENDER_TIMEOUT
+            )
+        except subprocess.TimeoutExpired:
+            raise RenderError(
+                f"rendering to {output_format} took longer than {RENDER_TIMEOUT:.0f} s and was stopped; "
+                "draw fewer nodes with draw_dot(..., max_nodes=...) or group='neuron' / 'layer'"
+            ) from None
+        if finished.returncode != 0:
+            said = finished.stderr.decode(errors="replace").strip()
+            raise RenderError(
+                f"{command[0]} failed rendering to {output_format} (exit {finished.returncode}): {said}"
+            )
+        return finished.stdout.decode(encoding) if encoding else finished.stdout
+
+    def render(  # type: ignore[override]
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+    ) -> str:
+        """Save the DOT source to ``filename`` and the picture beside it; return the picture's path.
+
+        As in graphviz: ``render("graph", format="svg")`` writes ``graph`` (DOT) and ``graph.svg``;
+        ``render(outfile="graph.png")`` takes the format from the suffix. ``cleanup`` removes the
+        DOT file afterwards, ``view`` opens the picture.
+        """
+        if outfile is not None:
+            outfile = Path(outfile)
+            format = format or outfile.suffix.lstrip(".") or None
+            if filename is None:
+                filename = outfile.with_suffix(".gv")
+        output_format = format or self.format
+        source_path = self.save(filename, directory=directory)
+        target = Path(outfile) if outfile is not None else Path(f"{source_path}.{output_format}")
+        target.write_bytes(self.pipe(output_format, renderer, formatter, neato_no_op, engine=engine))
+        if cleanup:
+            os.remove(source_path)
+        if view:
+            graphviz.view(target, quiet=quiet_view)
+        return str(target)
+
+    def _repr_svg_(self) -> str:
+        """Inline SVG for notebook front ends that ask for ``_repr_svg_``."""
+        return self.pipe(format="svg", encoding="utf-8")
+
+
+def draw_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    format_spec: str = ".4f",
+    show_local_derivatives: bool = False,
+    color_by_grad: bool = False,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    group: str | None = None,
+    names: Names | None = None,
+    legend: bool = True,
+    step: Step | None = None,
+) -> Drawing:
+    """Draw the graph behind ``root``: every value with its data and grad, every operation.
+
+    - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom); also "RL", "BT".
+    - ``format_spec``: how data and grads are written (``".4f"``: 4 decimals).
+    - ``show_local_derivatives``: label each arrow into an operation with ∂out/∂in, the number the
+      chain rule multiplies by on the way back.
+    - ``color_by_grad``: fill each value by the sign (red +, blue −) and size of its gradient.
+    - ``max_nodes``: draw at most this many values, those nearest the output, and say so in the
+      drawing and in a warning; ``None`` draws everything.
+    - ``group``: "neuron" or "layer" draws each neuron (or layer) of an ``nn`` model as one box,
+      found from the parameters' dotted names.
+    - ``names``: names to show instead of labels (``model.named_parameters()`` or a dict).
+    - ``step``: a step of ``backward_steps()`` to highlight, with its contributions on the arrows.
+
+    Returns a ``Drawing`` (a ``graphviz.Digraph``): ``draw_dot(y).render("graph", format="svg")``.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__}: {root!r}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    if group not in (None, "neuron", "layer"):
+        raise ValueError(f"draw_dot: group must be None, 'neuron' or 'layer', got {group!r}")
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
+        raise ValueError(f"draw_dot: max_nodes must be a positive whole number or None, got {max_nodes!r}")
+    check_format_spec(format_spec)
+
+    order = topological_order(root)
+    builder = _Builder(order, format_spec, name_table(names), color_by_grad, show_local_derivatives, step)
+    drawing = Drawing(
+        name="chainrule",
+        format="svg",
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "margin": "0.05"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    )
+    if group is not None:
+        builder.draw_groups(drawing, 1 if group == "neuron" else 2)
+    elif max_nodes is not None and len(order) > max_nodes:
+        drawing.note = (
+            f"draw_dot: showing the {max_nodes} of {len(order)} values nearest the output. "
+            "draw_dot(..., max_nodes=None) draws them all; group='neuron' or group='layer' draws "
+            "each neuron or layer of a network as one box."
+        )
+        warnings.warn(drawing.note, stacklevel=2)
+        builder.draw_values(drawing, _nearest(root, max_nodes))
+        drawing.attr(label=drawing.note, labelloc="t")
+    else:
+        builder.draw_values(drawing, set(order))
+    if legend:
+        _draw_legend(drawing, builder.kinds_drawn, show_local_derivatives, color_by_grad, group)
+    return drawing
+
+
+def _nearest(root: Value, limit: int) -> set[Value]:
+    """The ``limit`` values closest to ``root`` (fewest operations away), found breadth first."""
+    kept = {root}
+    queue = deque([root])
+    while queue and len(kept) < limit:
+        for x in queue.popleft().inputs:
+            if x not in kept and len(kept) < limit:
+                kept.add(x)
+                queue.append(x)
+    return kept
+
+
+class _Builder:
+    """Writes nodes and edges for one drawing; node ids are places in topological order."""
+
+    def __init__(
+        self,
+        order: list[Value],
+        format_spec: str,
+        names: Mapping[Value, str],
+        color_by_grad: bool,
+        show_local_derivatives: bool,
+        step: Step | None,
+    ) -> None:
+        self.order = order
+        self.index = {value: i for i, value in enumerate(order)}
+        self.format_spec = format_spec
+        self.names = names
+        self.show_local_derivatives = show_local_derivatives
+        self.step = step
+        self.largest_grad = max((abs(number(v.grad)) for v in order), default=0.0) if color_by_grad else 0.0
+        self.color_by_grad = color_by_grad
+        self.kinds_drawn: set[str] = set()
+
+    # --- one value at a time ---------------------------------------------------------------------
+
+    def draw_values(self, drawing: Drawing, kept: set[Value]) -> None:
+        """Every value in ``kept`` with the operation that made it; cut-off inputs feed one '…' node."""
+        left_out = len(self.order) - len(kept)
+        for value in self.order:
+            if value not in kept:
+                continue
+            self.value_node(drawing, value)
+            if value.is_leaf:
+                continue
+            operation = self.op_node(drawing, value)
+            cut = False
+            for position, x in enumerate(value.inputs):
+                if x in kept:
+                    drawing.edge(f"v{self.index[x]}", operation, **self.edge_style(value, position))
+                else:
+                    cut = True
+            if cut:
+                drawing.edge("more", operation, style="dashed")
+        if left_out:
+            drawing.node("more", f"… {left_out} more values", shape="note", color="#888888")
+
+    def value_node(self, drawing: Drawing, value: Value) -> None:
+        kind = node_kind(value)
+        self.kinds_drawn.add(kind)
+        cells = [node_name(value, self.names), *self.numbers(value)]
+        drawing.node(
+            f"v{self.index[value]}", _html_row(cells), shape="box", margin="0.05", **self.style(value)
+        )
+
+    def op_node(self, drawing: Drawing, value: Value) -> str:
+        ident = f"v{self.index[value]}op"
+        attributes = {"shape": "ellipse", "margin": "0.02"}
+        if self.step is not None and value is self.step.node:
+            attributes.update(color=HIGHLIGHT, penwidth="3", fontcolor=HIGHLIGHT)
+        drawing.node(ident, html.escape(op_symbol(value)), **attributes)
+        drawing.edge(ident, f"v{self.index[value]}")
+        return ident
+
+    def numbers(self, value: Value) -> list[str]:
+        spec = self.format_spec
+        return [f"data {format(value.data, spec)}", f"grad {format(number(value.grad), spec)}"]
+
+    def style(self, value: Value) -> dict[str, str]:
+        attributes = dict(STYLES[node_kind(value)])
+        if self.color_by_grad:
+            attributes["fillcolor"] = _grad_colour(number(value.grad), self.largest_grad)
+        if self.step is not None and value is self.step.node:
+            attributes.update(color=HIGHLIGHT, penwidth="3")
+        return attributes
+
+    def edge_style(self, value: Value, position: int) -> dict[str, str]:
+        """The arrow from ``value.inputs[position]`` into the operation that made ``value``."""
+        if self.step is not None and value is self.step.node:
+            amount = _contribution(self.step, position)
+            if amount is not None:
+                text = f"+= {format(amount, self.format_spec)}"
+                return {"label": text, "color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "2"}
+        if self.show_local_derivatives:
+            return {"label": f"∂ {format(number(value.local_derivatives[position]), self.format_spec)}"}
+        return {}
+
+    # --- one box per neuron or layer ------------------------------------------------------------
+
+    def draw_groups(self, drawing: Drawing, level: int) -> None:
+        """Each neuron (``level`` 1) or layer (2) as one box; values outside any group as usual."""
+        group_of = _groups(self.order, self.names, level)
+        members: dict[str, list[Value]] = {}
+        for value in self.order:
+            if value in group_of:
+                members.setdefault(group_of[value], []).append(value)
+        # numbered in the order the groups finish computing, so layer 0 is g0
+        finishing = sorted(members, key=lambda key: self.index[members[key][-1]])
+        box = {key: f"g{i}" for i, key in enumerate(finishing)}
+        root = self.order[-1]
+        used_outside = {x for v in self.order for x in v.inputs if group_of.get(v) != group_of.get(x)}
+        for key, values in members.items():
+            outputs = [v for v in values if v is root or v in used_outside]
+            self._group_node(drawing, box[key], key, values, outputs)
+
+        def source(x: Value) -> str:
+            return box[group_of[x]] if x in group_of else f"v{self.index[x]}"
+
+        drawn_edges: set[tuple[str, str]] = set()
+        for value in self.order:
+            if value in group_of:
+                for x in value.inputs:
+                    edge = (source(x), box[group_of[value]])
+                    if group_of.get(x) != group_of[value] and edge not in drawn_edges:
+                        drawn_edges.add(edge)
+                        drawing.edge(*edge)
+                continue
+            self.value_node(drawing, value)
+            if not value.is_leaf:
+                operation = self.op_node(drawing, value)
+                for position, x in enumerate(value.inputs):
+                    drawing.edge(source(x), operation, **self.edge_style(value, position))
+
+    def _group_node(
+        self, drawing: Drawing, ident: str, key: str, values: list[Value], outputs: list[Value]
+    ) -> None:
+        self.kinds_drawn.add("group")
+        parameters = sum(node_kind(v) in ("weight", "bias") for v in values)
+        summary = f"{len(values)} values, {parameters} parameters"
+        shown = self.numbers(outputs[0]) if len(outputs) == 1 else [f"{len(outputs)} outputs"]
+        cells = [key or "model", summary, *shown]
+        drawing.node(ident, _html_row(cells), **GROUP_STYLE)
+
+
+def _groups(order: list[Value], names: Mapping[Value, str], level: int) -> dict[Value, str]:
+    """Which neuron (``level`` 1) or layer (2) each value belongs to, from the parameters' names.
+
+    A parameter named ``layers.0.neurons.1.w.0`` belongs to neuron ``layers.0.neurons.1`` of layer
+    ``layers.0``. A value made by an operation belongs to the group of its parameter inputs
+    (``w·x`` joins the neuron of ``w``); without parameter inputs it joins a group only if all its
+    inputs are in that group (the ``+ b`` and the activation), so a loss stays outside.
+    """
+    group_of: dict[Value, str] = {}
+    for value in order:
+        kind = node_kind(value)
+        if kind in ("weight", "bias"):
+            group_of[value] = _owner(node_name(value, names), level)
+        elif kind == "intermediate":
+            from_parameters = {group_of[x] for x in value.inputs if node_kind(x) in ("weight", "bias")}
+            data_inputs = [x for i, x in enumerate(value.inputs) if _SETTING_INPUTS.get(value.op) != i]
+            from_inputs = {group_of.get(x) for x in data_inputs}
+            if len(from_parameters) == 1:
+                group_of[value] = from_parameters.pop()
+            elif not from_parameters and len(from_inputs) == 1 and None not in from_inputs:
+                group_of[value] = from_inputs.pop()
+    return group_of
+
+
+def _owner(name: str, level: int) -> str:
+    """The dotted name of the module ``level`` steps above a parameter: ``a.0.b.1.w.0`` → ``a.0.b.1``."""
+    parts = name.split(".")
+    for _ in range(level):
+        while parts and parts[-1].isdigit():
+            parts.pop()
+        if parts:
+            parts.pop()
+    return ".".join(parts)
+
+
+def _contribution(step: Step, position: int) -> float | None:
+    """What ``step`` added to the grad of its node's input number ``position`` (None: a constant)."""
+    inputs = step.node.inputs
+    if not inputs[position].requires_grad:
+        return None
+    # contributions list the inputs that receive a gradient, in input order
+    receiving = sum(x.requires_grad for x in inputs[:position])
+    return number(step.contributions[receiving][1])
+
+
+def _grad_colour(grad: float, largest: float) -> str:
+    """White for 0, deepening to red for the largest positive gradient and blue for the largest negative."""
+    if largest == 0 or grad != grad:
+        return "#ffffff"
+    strength = min(abs(grad) / largest, 1.0)
+    red, green, blue = (214, 39, 40) if grad > 0 else (31, 119, 180)
+    mix = [round(255 + (channel - 255) * strength) for channel in (red, green, blue)]
+    return "#" + "".join(f"{channel:02x}" for channel in mix)
+
+
+def _html_row(cells: Iterable[str]) -> str:
+    """An HTML-like Graphviz label: the non-empty ``cells`` side by side, split by thin rules.
+
+    Each text is HTML-escaped, so a name such as ``a<b|{c}`` is shown exactly as written.
+    """
+    row = "<VR/>".join(f"<TD>{html.escape(text)}</TD>" for text in cells if text)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>{row}</TR></TABLE>>'
+
+
+def _draw_legend(
+    drawing: Drawing, kinds: set[str], local_derivatives: bool, color_by_grad: bool, group: str | None
+) -> None:
+    """A small strip of samples: one per kind of value that appears in the drawing."""
+    samples = [(f"legend_{kind}", kind, STYLES[kind]) for kind in KINDS if kind in kinds]
+    if "group" in kinds:
+        samples.append(("legend_group", f"one {group}", GROUP_STYLE))
+    notes = []
+    if local_derivatives:
+        notes.append("∂ on an arrow: ∂out/∂in")
+    if color_by_grad:
+        notes.append("fill: grad (red +, blue −)")
+    if notes:
+        samples.append(("legend_notes", "\\n".join(notes), {"shape": "plaintext", "margin": "0"}))
+    with drawing.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="legend", style="dashed", color="#aaaaaa", fontcolor="#666666")
+        for ident, text, style in samples:
+            legend.node(ident, text, **style)
+        for (first, _, _), (second, _, _) in itertools.pairwise(samples):
+            legend.edge(first, second, style="invis")  # keeps the samples in one row

@@ -1,0 +1,264 @@
+"""draw_dot: the DOT it writes (nodes, edges, names, styles) and real rendering without system Graphviz."""
+
+import os
+import re
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+import autograd
+from autograd import Value, draw_dot, find_renderer
+from autograd.draw import STYLES
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def hand_made_neuron():
+    """tanh(w·x + b) with parameters named and given roles the way nn does, then a squared error."""
+    w = [Value(0.5, label="w.0", role="weight"), Value(-1.5, label="w.1", role="weight")]
+    b = Value(0.25, label="b", role="bias")
+    x = [Value(2.0, label="x0"), Value(-1.0, label="x1")]
+    y = (autograd.dot(w, x) + b).tanh()
+    loss = (y - 1.0) ** 2
+    loss.backward()
+    return loss, w, b, x, y
+
+
+def nodes(source):
+    """Top-level node statements: {id: attribute text without the label}."""
+    found = {}
+    for ident, rest in re.findall(r"^\t(\w+) \[(.*)\]$", source, re.M):
+        found[ident] = re.sub(r"label=<.*?</TABLE>>", "", rest)
+    return found
+
+
+def attributes(text):
+    return dict(re.findall(r'(\w+)=("[^"]*"|[^\s\]]+)', text))
+
+
+def edges(source):
+    return re.findall(r"^\t(\w+) -> (\w+)", source, re.M)
+
+
+def value_nodes(source):
+    return [ident for ident in nodes(source) if re.fullmatch(r"v\d+", ident)]
+
+
+@pytest.fixture
+def no_system_dot(monkeypatch):
+    """PATH without any directory holding a `dot`, so the renderer must be graphviz-pure."""
+    kept = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "dot").exists()]
+    monkeypatch.setenv("PATH", os.pathsep.join(kept))
+
+
+def test_nodes_and_edges_match_the_graph():
+    loss, *_ = hand_made_neuron()
+    order = autograd.topological_order(loss)
+    source = draw_dot(loss).source
+    operations = [v for v in order if not v.is_leaf]
+    assert len(value_nodes(source)) == len(order)
+    assert sorted(i for i in nodes(source) if i.endswith("op")) == sorted(
+        f"v{order.index(v)}op" for v in operations
+    )
+    expected = {(f"v{order.index(v)}op", f"v{order.index(v)}") for v in operations}
+    expected |= {(f"v{order.index(x)}", f"v{order.index(v)}op") for v in operations for x in v.inputs}
+    drawn = [e for e in edges(source) if not e[0].startswith("legend")]
+    assert len(drawn) == sum(len(v.inputs) + 1 for v in operations)
+    assert set(drawn) == expected
+
+
+def test_a_value_used_twice_gets_two_arrows():
+    a = Value(3.0, label="a")
+    source = draw_dot(a * a).source
+    assert edges(source).count(("v0", "v1op")) == 2
+
+
+def test_labels_data_and_grad_are_shown():
+    loss, w, *_ = hand_made_neuron()
+    source = draw_dot(loss).source
+    for name in ("w.0", "w.1", "b", "x0", "x1"):
+        assert f"<TD>{name}</TD>" in source
+    assert f"<TD>data {w[0].data:.4f}</TD>" in source
+    assert f"<TD>grad {w[1].grad:.4f}</TD>" in source
+    assert f"<TD>grad {loss.grad:.2f}</TD>" in draw_dot(loss, format_spec=".2f").source
+
+
+def test_each_kind_has_its_own_style_the_same_across_the_graph_and_a_legend():
+    loss, w, b, x, y = hand_made_neuron()
+    order = autograd.topological_order(loss)
+    found = nodes(draw_dot(loss).source)
+
+    def style_of(value):
+        keys = ("style", "fillcolor", "color")
+        return tuple(attributes(found[f"v{order.index(value)}"])[k].strip('"') for k in keys)
+
+    constant = next(v for v in order if not v.requires_grad)
+    styles = {
+        "weight": style_of(w[0]),
+        "bias": style_of(b),
+        "input": style_of(x[0]),
+        "constant": style_of(constant),
+        "intermediate": style_of(y),
+    }
+    assert style_of(w[1]) == styles["weight"] and style_of(x[1]) == styles["input"]
+    assert len(set(styles.values())) == 5
+    for kind, (style, fill, colour) in styles.items():
+        assert (style, fill, colour) == tuple(STYLES[kind][k] for k in ("style", "fillcolor", "color"))
+        assert f"legend_{kind}" in draw_dot(loss).source
+    assert "legend_weight" not in draw_dot(x[0] * 2).source  # only kinds that appear
+    assert "legend" not in draw_dot(loss, legend=False).source
+
+
+def test_awkward_labels_are_escaped_and_render(no_system_dot):
+    a = Value(1.0, label='a<b|{c} "q" \\ & ]')
+    drawing = draw_dot(a * 2)
+    assert "a&lt;b|{c} &quot;q&quot; \\ &amp; ]" in drawing.source
+    svg = drawing.pipe("svg", encoding="utf-8")
+    assert "a&lt;b|{c}" in svg and "&amp; ]" in svg
+
+
+def test_the_same_graph_gives_the_same_dot_text_every_time():
+    first, *_ = hand_made_neuron()
+    second, *_ = hand_made_neuron()
+    options = {"show_local_derivatives": True, "color_by_grad": True}
+    assert draw_dot(first, **options).source == draw_dot(second, **options).source
+
+
+def test_local_derivatives_label_the_arrows():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    source = draw_dot(a * b, show_local_derivatives=True).source
+    assert re.search(r'v0 -> v2op \[label="∂ -3\.0000"\]', source)  # ∂(ab)/∂a = b
+    assert re.search(r'v1 -> v2op \[label="∂ 2\.0000"\]', source)  # ∂(ab)/∂b = a
+    assert "∂" not in draw_dot(a * b).source
+
+
+def test_colour_by_grad_follows_sign_and_size():
+    a, b, c = Value(1.0), Value(1.0), Value(1.0)
+    y = 4 * a - 2 * b + 0 * c
+    y.backward()
+    order = autograd.topological_order(y)
+    found = nodes(draw_dot(y, color_by_grad=True).source)
+
+    def fill(value):
+        return attributes(found[f"v{order.index(value)}"])["fillcolor"].strip('"')
+
+    assert fill(a) == "#d62728"  # largest gradient, positive: full red
+    assert fill(c) == "#ffffff"  # no gradient: white
+    red, _, blue = (int(fill(b)[i : i + 2], 16) for i in (1, 3, 5))
+    assert blue > red and 255 > red > 31  # negative, half as large: a lighter blue
+
+
+def test_top_to_bottom_on_request_and_bad_options_are_named():
+    a = Value(1.0)
+    assert "rankdir=TB" in draw_dot(a * 2, rankdir="TB").source
+    assert "rankdir=LR" in draw_dot(a * 2).source
+    for options, word in [
+        ({"rankdir": "sideways"}, "rankdir"),
+        ({"group": "brain"}, "group"),
+        ({"max_nodes": 0}, "max_nodes"),
+        ({"format_spec": "q"}, "format_spec"),
+    ]:
+        with pytest.raises(ValueError, match=word):
+            draw_dot(a * 2, **options)
+    with pytest.raises(TypeError, match="draw_dot"):
+        draw_dot(3.0)
+
+
+def test_renders_svg_and_png_with_graphviz_pure(no_system_dot, tmp_path):
+    assert Path(find_renderer()).name.startswith("graphviz-pure")
+    loss, *_ = hand_made_neuron()
+    drawing = draw_dot(loss)
+    svg = drawing.pipe(format="svg", encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
+    for text in ("w.0", "w.1", "x0", "b", "tanh", f"grad {loss.grad:.4f}"):
+        assert f">{text}</text>" in svg
+    assert drawing.pipe(format="png").startswith(PNG_SIGNATURE)
+    assert drawing._repr_mimebundle_() == {"image/svg+xml": svg}
+    assert drawing._repr_svg_() == svg
+
+    saved = drawing.render(tmp_path / "graph", format="png")
+    assert saved == str(tmp_path / "graph.png")
+    assert Path(saved).read_bytes().startswith(PNG_SIGNATURE)
+    assert (tmp_path / "graph").read_text(encoding="utf-8") == drawing.source
+    outfile = drawing.render(outfile=tmp_path / "picture.svg", cleanup=True)
+    assert "</svg>" in Path(outfile).read_text(encoding="utf-8")
+    assert not (tmp_path / "picture.gv").exists()
+
+
+def test_a_clear_error_when_no_renderer_is_installed(monkeypatch, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(empty / "python"))
+    monkeypatch.setattr(sysconfig, "get_path", lambda *args, **kwargs: str(empty))
+    drawing = draw_dot(Value(1.0) * 2)
+    assert "digraph" in drawing.source  # building the DOT text needs no renderer
+    with pytest.raises(autograd.RendererNotFoundError, match="pip install graphviz-pure"):
+        drawing.pipe("svg")
+
+
+def test_renderer_errors_are_reported(no_system_dot):
+    with pytest.raises(autograd.RenderError, match="no-such-format"):
+        draw_dot(Value(1.0) * 2).pipe("no-such-format")
+
+
+def test_parameters_of_an_nn_model_show_their_dotted_names():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    source = draw_dot(loss).source
+    for name, parameter in model.named_parameters():
+        assert f"<TD>{name}</TD>" in source
+        kind = attributes(nodes(source)[f"v{autograd.topological_order(loss).index(parameter)}"])
+        assert kind["fillcolor"].strip('"') == STYLES[parameter.role]["fillcolor"]
+    renamed = draw_dot(loss, names={"first": model.parameters()[0]}).source
+    assert "<TD>first</TD>" in renamed and "<TD>layers.0.neurons.0.w.0</TD>" not in renamed
+    with pytest.raises(TypeError, match="names"):
+        draw_dot(loss, names={1: 2})
+
+
+def test_the_big_network_is_drawn_whole_by_default_and_renders(no_system_dot):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    order = autograd.topological_order(loss)
+    drawing = draw_dot(loss)
+    assert len(value_nodes(drawing.source)) == len(order) > 400
+    assert "</svg>" in drawing.pipe("svg", encoding="utf-8")
+
+
+def test_large_graphs_are_cut_to_the_nodes_nearest_the_output_with_a_message():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(5000):  # deep enough to break a recursive drawing
+        y = (y * 0.999).tanh()
+    with pytest.warns(UserWarning, match="max_nodes=None"):
+        drawing = draw_dot(y, max_nodes=300)
+    assert len(value_nodes(drawing.source)) == 300
+    assert "max_nodes=None" in drawing.note and "more values" in drawing.source
+    assert any(source == "more" for source, _ in edges(drawing.source))
+    everything = draw_dot(y, max_nodes=None)
+    assert len(value_nodes(everything.source)) == len(autograd.topological_order(y)) == 15001
+    assert everything.note == ""
+
+
+def test_one_box_per_neuron_or_layer(no_system_dot):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    by_neuron = draw_dot(loss, group="neuron")
+    boxes = [i for i in nodes(by_neuron.source) if re.fullmatch(r"g\d+", i)]
+    assert len(boxes) == 16 + 16 + 1
+    assert "<TD>layers.1.neurons.15</TD>" in by_neuron.source
+    by_layer = draw_dot(loss, group="layer")
+    assert sorted(i for i in nodes(by_layer.source) if re.fullmatch(r"g\d+", i)) == ["g0", "g1", "g2"]
+    assert "<TD>layers.2</TD>" in by_layer.source and "<TD>16 outputs</TD>" in by_layer.source
+    assert ("g0", "g1") in edges(by_layer.source) and ("g1", "g2") in edges(by_layer.source)
+    # the loss stays outside the last layer's box: its subtraction and square are drawn as usual
+    assert f"<TD>data {loss.data:.4f}</TD>" in by_layer.source
+    assert "</svg>" in by_neuron.pipe("svg", encoding="utf-8")

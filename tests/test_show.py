@@ -1,0 +1,51 @@
+"""show(): the text view of a graph for terminals and logs."""
+
+import pytest
+
+import autograd
+from autograd import Value, show
+
+
+def test_tree_with_names_operations_data_and_grad():
+    x = Value(2.0, label="x")
+    w = Value(-0.5, label="w.0", role="weight")
+    y = (w * x).tanh()
+    y.backward()
+    lines = show(y).splitlines()
+    assert lines[0] == f"#3 tanh  data={y.data:.4f}  grad=1.0000"
+    assert lines[1] == f"└─ #2 mul (*)  data=-1.0000  grad={1 - y.data**2:.4f}"
+    assert lines[2] == f"   ├─ #0 w.0 weight  data=-0.5000  grad={w.grad:.4f}"
+    assert lines[3] == f"   └─ #1 x input  data=2.0000  grad={x.grad:.4f}"
+    assert len(lines) == 4
+
+
+def test_shared_values_are_written_once_and_referred_to_after():
+    a = Value(3.0, label="a")
+    b = a * a
+    c = b + b
+    text = show(c, format_spec=".1f")
+    assert text.count("#0 a input") == 1 and text.count("↑ #0 a") == 1
+    assert text.count("#1 mul (*)") == 1 and text.count("↑ #1") == 1
+    assert "data=9.0" in text and "constant" not in text
+
+
+def test_constants_and_names_override():
+    x = Value(1.0)
+    text = show(x + 2, names={x: "input x"})
+    assert "#0 input x input  data=1.0000" in text and "#1 constant  data=2.0000" in text
+
+
+def test_a_deep_chain_does_not_recurse():
+    y = Value(0.1, label="x")
+    for _ in range(3000):
+        y = y.sin()
+    lines = show(y).splitlines()
+    assert len(lines) == len(autograd.topological_order(y)) == 3001
+    assert lines[-1].endswith("#0 x input  data=0.1000  grad=0.0000")
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(TypeError, match="show"):
+        show(1.0)
+    with pytest.raises(ValueError, match="format_spec"):
+        show(Value(1.0), format_spec="q")
