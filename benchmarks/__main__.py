@@ -1,0 +1,69 @@
+"""``python -m benchmarks [--quick] [--no-torch] [--no-plot]``: run every benchmark and print the results."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+from . import demo_step, expression, scaling
+from .libraries import CHAINRULE, MICROGRAD, torch_library
+from .report import ratio_line, table
+
+PLOT = Path(__file__).with_name("scaling.png")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller graphs and fewer repeats (about 30 s)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when it is installed")
+    parser.add_argument("--no-plot", action="store_true", help=f"do not write {PLOT.name}")
+    arguments = parser.parse_args(argv)
+
+    torch = None if arguments.no_torch else torch_library()
+    libraries = [CHAINRULE, MICROGRAD] + ([torch] if torch is not None else [])
+    versions = f"Python {platform.python_version()}, micrograd {version('micrograd')}"
+    if torch is not None:
+        import torch as torch_module
+
+        versions += f", torch {torch_module.__version__} (scalar tensors, 1 thread)"
+    print(f"chainrule benchmarks: {versions}; times are the best of several runs, gc enabled\n", flush=True)
+    started = time.perf_counter()
+
+    quick = arguments.quick
+    results = [demo_step.run([library.name for library in libraries], steps=3 if quick else 5)]
+    print(ratio_line(results[-1]), flush=True)
+    for result in expression.run(
+        libraries, operations=10_000 if quick else 50_000, repeats=3 if quick else 5
+    ):
+        results.append(result)
+        print(ratio_line(result), flush=True)
+
+    sizes = [1_000, 3_000, 10_000, 30_000, 100_000] + ([] if quick else [300_000, 1_000_000])
+    curves = scaling.measure_curves(
+        [CHAINRULE, MICROGRAD], sizes, micrograd_largest=30_000 if quick else 300_000
+    )
+    scaling_lines = scaling.summary(curves)
+    for line in scaling_lines:
+        print(line, flush=True)
+    if not arguments.no_plot:
+        scaling.plot(curves, PLOT)
+
+    print()
+    print(table(results))
+    print()
+    for result in results:
+        print(ratio_line(result))
+    for line in scaling_lines:
+        print(line)
+    if not arguments.no_plot:
+        print(f"\nscaling plot: {PLOT}")
+    print(f"total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

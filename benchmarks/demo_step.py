@@ -1,0 +1,170 @@
+"""Benchmark 1: one training step of micrograd's demo, written the way a user of each library writes it.
+
+The demo: 100 two-moons points, an MLP(2, [16, 16, 1]) with ReLU hidden layers, the hinge loss
+mean(relu(1 − y·score)) plus an L2 penalty 1e-4·Σp², and plain SGD with a learning rate of 0.05.
+All the models start from micrograd's initial weights, and every step's loss must agree to 1e-9.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import micrograd.engine
+import micrograd.nn
+
+import nn
+
+from .report import Result
+from .timing import time_repeated
+
+POINTS = 100
+SIZES = [16, 16, 1]
+ALPHA = 1e-4
+LEARNING_RATE = 0.05
+TOLERANCE = 1e-9
+
+Weights = list[list[tuple[list[float], float]]]
+"""``weights[layer][neuron]`` is (w, b)."""
+
+
+def make_moons(n: int = POINTS, noise: float = 0.1, seed: int = 1337) -> tuple[list[list[float]], list[int]]:
+    """Two interleaving half circles, as scikit-learn's ``make_moons``; labels are −1 and +1."""
+    rng = random.Random(seed)
+    outer, inner = n - n // 2, n // 2
+    points = [
+        [math.cos(math.pi * i / (outer - 1)), math.sin(math.pi * i / (outer - 1))] for i in range(outer)
+    ]
+    points += [
+        [1 - math.cos(math.pi * i / (inner - 1)), 0.5 - math.sin(math.pi * i / (inner - 1))]
+        for i in range(inner)
+    ]
+    points = [[x + rng.gauss(0, noise), y + rng.gauss(0, noise)] for x, y in points]
+    labels = [-1] * outer + [1] * inner
+    return points, labels
+
+
+# --- micrograd, as in its demo notebook ------------------------------------------------------------
+
+
+def micrograd_model(seed: int = 1337) -> micrograd.nn.MLP:
+    random.seed(seed)
+    return micrograd.nn.MLP(2, SIZES)
+
+
+def micrograd_weights(model: micrograd.nn.MLP) -> Weights:
+    """The model's weights as plain numbers, to give the other libraries the same start."""
+    return [[([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in model.layers]
+
+
+def micrograd_step(model: micrograd.nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
+    inputs = [list(map(micrograd.engine.Value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    total_loss = data_loss + reg_loss
+    model.zero_grad()
+    total_loss.backward()
+    for p in model.parameters():
+        p.data -= LEARNING_RATE * p.grad
+    return total_loss.data
+
+
+# --- chainrule -------------------------------------------------------------------------------------
+
+
+def chainrule_trainer(weights: Weights) -> tuple[nn.MLP, nn.optim.SGD]:
+    model = nn.MLP(2, SIZES, activation="relu", output_activation="linear", seed=0)
+    for layer, layer_weights in zip(model.layers, weights):
+        for neuron, (w, b) in zip(layer.neurons, layer_weights):
+            for parameter, value in zip(neuron.w, w):
+                parameter.data = value
+            neuron.b.data = b
+    return model, nn.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+
+
+def chainrule_step(
+    trainer: tuple[nn.MLP, nn.optim.SGD], X: Sequence[Sequence[float]], y: Sequence[int]
+) -> float:
+    model, optimizer = trainer
+    scores = [model(x) for x in X]
+    loss = nn.hinge_loss(scores, y) + nn.l2_penalty(model.parameters(), alpha=ALPHA)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+# --- PyTorch, one 0-d tensor per number --------------------------------------------------------------
+
+
+class TorchScalarMLP:
+    """micrograd's MLP with every weight a 0-d float64 tensor: PyTorch used as a scalar engine."""
+
+    def __init__(self, weights: Weights) -> None:
+        import torch
+
+        def tensor(x: float) -> Any:
+            return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+        self.layers = [[([tensor(w) for w in ws], tensor(b)) for ws, b in layer] for layer in weights]
+
+    def __call__(self, x: Sequence[Any]) -> Any:
+        for index, layer in enumerate(self.layers):
+            last = index == len(self.layers) - 1
+            x = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in layer]
+            x = x if last else [act.relu() for act in x]
+        return x[0]
+
+    def parameters(self) -> list[Any]:
+        return [p for layer in self.layers for w, b in layer for p in [*w, b]]
+
+
+def torch_step(model: TorchScalarMLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
+    import torch
+
+    scores = [model(x) for x in X]
+    losses = [(1 - yi * score).relu() for yi, score in zip(y, scores)]
+    data_loss = sum(losses) / len(losses)
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    total_loss = data_loss + reg_loss
+    total_loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= LEARNING_RATE * p.grad
+            p.grad = None
+    return total_loss.item()
+
+
+# --- the benchmark ---------------------------------------------------------------------------------
+
+
+def run(library_names: Sequence[str], steps: int) -> Result:
+    """Time ``steps`` training steps in each library from the same weights; the best step counts."""
+    X, y = make_moons()
+    reference = micrograd_model()
+    weights = micrograd_weights(reference)
+    models: dict[str, tuple[Any, Callable[..., float]]] = {
+        "chainrule": (chainrule_trainer(weights), chainrule_step),
+        "micrograd": (reference, micrograd_step),
+    }
+    if "torch" in library_names:
+        models["torch"] = (TorchScalarMLP(weights), torch_step)
+    result = Result("demo step (moons, MLP 2-16-16-1)", "s", target=50)
+    losses: dict[str, list[float]] = {}
+    for name, (model, step) in models.items():
+        losses[name] = []
+        record = losses[name].append
+        timing = time_repeated(lambda model=model, step=step, record=record: record(step(model, X, y)), steps)
+        result.values[name] = timing.best
+    for name, trajectory in losses.items():
+        for number, (loss, expected) in enumerate(zip(trajectory, losses["micrograd"])):
+            if abs(loss - expected) > TOLERANCE:
+                raise AssertionError(
+                    f"demo step {number}: {name} loss {loss!r} differs from micrograd's {expected!r}"
+                )
+    result.note = f"losses agree to {TOLERANCE:g} over {steps} steps, first {losses['micrograd'][0]:.6f}"
+    return result

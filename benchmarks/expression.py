@@ -1,0 +1,140 @@
+"""Benchmarks 2–4: a fine-grained expression graph, built from one scalar operation at a time.
+
+The graph is many neuron-like units over a shared pool of leaves: each unit is a 4-term weighted
+sum written with ``*`` and ``+``, scaled by a plain number, then ``relu`` and squared; the units
+are added up pairwise (a balanced tree, so the graph stays shallow and micrograd's recursive sort
+copes). Every library runs the same operations, so each builds the same number of operation nodes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .libraries import Library, count_operations
+from .report import Result
+from .timing import bytes_allocated, time_repeated
+
+POOL = 64
+"""Number of leaves the units draw their operands from (so nearly every node is an operation)."""
+FAN_IN = 4
+OPERATIONS_PER_UNIT = 2 * FAN_IN - 1 + 3  # FAN_IN products, FAN_IN − 1 sums, then *0.5, relu, **2
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Which leaves each unit multiplies: ``pairs[u]`` holds FAN_IN (a, b) index pairs into the pool."""
+
+    pairs: tuple[tuple[tuple[int, int], ...], ...]
+
+    @property
+    def operations(self) -> int:
+        """Operation nodes in the graph: the units plus the sums that add them up."""
+        units = len(self.pairs)
+        return units * OPERATIONS_PER_UNIT + units - 1
+
+
+def shape_with(operations: int, seed: int = 0) -> Shape:
+    """The graph with about ``operations`` operation nodes (exactly ``Shape.operations``)."""
+    units = max(1, (operations + 1) // (OPERATIONS_PER_UNIT + 1))
+    rng = random.Random(seed)
+    pairs = tuple(
+        tuple((rng.randrange(POOL), rng.randrange(POOL)) for _ in range(FAN_IN)) for _ in range(units)
+    )
+    return Shape(pairs)
+
+
+def make_pool(library: Library, seed: int = 1) -> list[Any]:
+    """The shared leaves, with the same numbers in every library."""
+    rng = random.Random(seed)
+    return [library.leaf(rng.uniform(-1.0, 1.0)) for _ in range(POOL)]
+
+
+def build(shape: Shape, pool: Sequence[Any]) -> Any:
+    """Build the graph over ``pool`` with the library's own operators; returns the root."""
+    units = []
+    for pairs in shape.pairs:
+        (a0, b0), (a1, b1), (a2, b2), (a3, b3) = pairs
+        weighted = pool[a0] * pool[b0] + pool[a1] * pool[b1] + pool[a2] * pool[b2] + pool[a3] * pool[b3]
+        units.append(((weighted * 0.5).relu()) ** 2)
+    while len(units) > 1:
+        paired = [units[i] + units[i + 1] for i in range(0, len(units) - 1, 2)]
+        if len(units) % 2:
+            paired.append(units[-1])
+        units = paired
+    return units[0]
+
+
+def number(value: Any) -> float:
+    """The float inside a chainrule or micrograd Value, or a 0-d torch tensor."""
+    return float(value.data) if not hasattr(value, "detach") else value.item()
+
+
+def gradient(value: Any) -> float:
+    """The gradient stored on a leaf, in any of the libraries."""
+    grad = value.grad
+    return float(grad) if not hasattr(grad, "detach") else grad.item()
+
+
+def build_chain(operations: int, pool: Sequence[Any]) -> Any:
+    """A chain ``x = x·w + b`` about ``operations`` nodes deep (two per link), over the pool's leaves."""
+    x = pool[0]
+    for link in range(operations // 2):
+        x = x * pool[1 + link % (POOL - 1)] + pool[1 + (link + 1) % (POOL - 1)]
+    return x
+
+
+def check_same_work(shape: Shape, libraries: Sequence[Library]) -> None:
+    """Fail loudly unless every library builds the same graph: same value, node count and gradients."""
+    expected_value = expected_grads = None
+    for library in libraries:
+        pool = make_pool(library)
+        root = build(shape, pool)
+        if library.name != "torch" and count_operations(root) != shape.operations:
+            raise AssertionError(
+                f"expression graph: {library.name} built {count_operations(root)} operation nodes, "
+                f"expected {shape.operations}"
+            )
+        root.backward()
+        value, grads = number(root), [gradient(leaf) for leaf in pool]
+        if expected_value is None:
+            expected_value, expected_grads = value, grads
+            continue
+        assert expected_grads is not None
+        scale = max(1.0, abs(expected_value), *map(abs, expected_grads))
+        worst = max(abs(a - b) for a, b in zip([value, *grads], [expected_value, *expected_grads]))
+        if worst > 1e-9 * scale:
+            raise AssertionError(
+                f"expression graph: {library.name} disagrees with the first library by {worst}"
+            )
+
+
+def run(libraries: Sequence[Library], operations: int, repeats: int) -> list[Result]:
+    """Benchmarks 2–4 on a graph of about ``operations`` operation nodes: time and bytes per node."""
+    shape = shape_with(operations)
+    check_same_work(shape, libraries)
+    n = shape.operations
+    both = Result(f"expression build+backward ({n:,} nodes)", "µs/node", target=8)
+    build_only = Result("expression build alone", "µs/node")
+    backward_only = Result("backward alone, prebuilt graph", "µs/node")
+    memory = Result("bytes per node (graph build)", "B/node", target=0.25)
+    for library in libraries:
+
+        def fresh_pool(library: Library = library) -> list[Any]:
+            return make_pool(library)
+
+        def fresh_graph(library: Library = library) -> Any:
+            return build(shape, make_pool(library))
+
+        timing = time_repeated(lambda pool: build(shape, pool).backward(), repeats, setup=fresh_pool)
+        both.values[library.name] = timing.best / n * 1e6
+        timing = time_repeated(lambda pool: build(shape, pool), repeats, setup=fresh_pool)
+        build_only.values[library.name] = timing.best / n * 1e6
+        # One backward per fresh graph: a second micrograd backward would count intermediate grads twice.
+        timing = time_repeated(lambda root: root.backward(), repeats, setup=fresh_graph)
+        backward_only.values[library.name] = timing.best / n * 1e6
+        if library.name != "torch":  # torch allocates its tensors in C++, out of tracemalloc's sight
+            memory.values[library.name] = bytes_allocated(fresh_graph) / n
+    return [both, build_only, backward_only, memory]

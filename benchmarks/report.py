@@ -1,0 +1,87 @@
+"""Results and how they are printed: one table, then one ratio line per benchmark."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BASELINE = "micrograd"
+
+
+@dataclass
+class Result:
+    """One benchmark's number for each library (smaller is better), and the target against micrograd.
+
+    For a time, ``target`` is how many times faster than micrograd chainrule should be; for memory
+    (``unit`` "B/node") it is the largest allowed fraction of micrograd's bytes.
+    """
+
+    benchmark: str
+    unit: str
+    values: dict[str, float] = field(default_factory=dict)
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def is_memory(self) -> bool:
+        return self.unit.startswith("B")
+
+    def ratio(self, library: str = BASELINE) -> float:
+        """``library``'s number over chainrule's: how many times faster (or larger) the other is."""
+        return self.values[library] / self.values["chainrule"]
+
+    def meets_target(self) -> bool | None:
+        if self.target is None or BASELINE not in self.values:
+            return None
+        if self.is_memory:
+            return 1 / self.ratio() <= self.target
+        return self.ratio() >= self.target
+
+
+def format_amount(value: float, unit: str) -> str:
+    """A number with its unit, with three significant figures."""
+    if unit == "s" and value < 1:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value:.3g} {unit}"
+
+
+def _speed(ratio: float) -> str:
+    return f"{ratio:.3g}x faster" if ratio >= 1 else f"{1 / ratio:.3g}x slower"
+
+
+def ratio_line(result: Result) -> str:
+    """``demo step: chainrule 12.3 ms, micrograd 45.6 ms -> 3.7x faster (target 50x) ...``"""
+    parts = [f"{name} {format_amount(value, result.unit)}" for name, value in result.values.items()]
+    line = f"{result.benchmark}: {parts[0]}"
+    for name, part in zip(list(result.values)[1:], parts[1:]):
+        ratio = result.ratio(name)
+        if result.is_memory:
+            line += f", {part} -> {1 / ratio:.2f} of {name}'s bytes"
+        else:
+            line += f", {part} -> {_speed(ratio)}"
+        if name == BASELINE and result.target is not None:
+            goal = f"at most {result.target:g}" if result.is_memory else f"{result.target:g}x"
+            verdict = "met" if result.meets_target() else "NOT met"
+            line += f" (target {goal}: {verdict})"
+    if result.note:
+        line += f"  [{result.note}]"
+    return line
+
+
+def table(results: list[Result]) -> str:
+    """The numbers side by side, one row per benchmark."""
+    libraries = [
+        name for name in ("chainrule", "micrograd", "torch") if any(name in r.values for r in results)
+    ]
+    header = f"{'benchmark':<34}" + "".join(f"{name:>14}" for name in libraries) + f"{'vs micrograd':>14}"
+    lines = [header, "-" * len(header)]
+    for result in results:
+        cells = [
+            format_amount(result.values[name], result.unit) if name in result.values else "-"
+            for name in libraries
+        ]
+        versus = ""
+        if BASELINE in result.values:
+            ratio = result.ratio()
+            versus = f"{1 / ratio:.2f}x bytes" if result.is_memory else f"{ratio:.2f}x"
+        lines.append(f"{result.benchmark:<34}" + "".join(f"{c:>14}" for c in cells) + f"{versus:>14}")
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""Benchmark 5: time per node (build + backward) from a thousand to a million nodes.
+
+Two shapes: the wide, shallow expression graph of benchmark 2, which every library can run, and
+a deep chain ``x = x·w + b``, which micrograd's recursive topological sort cannot: Python's default
+recursion limit (1000) stops it near a thousand nodes deep. We leave the limit alone, as a user
+would, and report the failure. (On Python 3.11+ raising it with ``sys.setrecursionlimit`` lets
+micrograd through a million-node chain, at a few µs per node.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import expression
+from .libraries import Library
+from .timing import time_repeated
+
+FLATNESS_TARGET = 2.0
+"""Largest time per node over smallest, across the sizes, that still counts as flat."""
+
+
+@dataclass
+class Curve:
+    """Time per node (µs) at each size for one library and one graph shape; None where it failed."""
+
+    label: str
+    sizes: list[int] = field(default_factory=list)
+    per_node: list[float | None] = field(default_factory=list)
+    failure: str = ""
+
+    def spread(self) -> float:
+        """Largest over smallest time per node among the sizes that ran."""
+        times = [t for t in self.per_node if t is not None]
+        return max(times) / min(times)
+
+
+def _repeats(size: int) -> int:
+    return max(1, min(5, 200_000 // size))
+
+
+def _measure(
+    library: Library, build: Callable[[int, list[Any]], Any], operations: int
+) -> tuple[float | None, str]:
+    def work(pool: list[Any]) -> None:
+        build(operations, pool).backward()
+
+    try:
+        timing = time_repeated(work, _repeats(operations), setup=lambda: expression.make_pool(library))
+    except RecursionError:
+        return None, f"RecursionError at {operations:,} nodes"
+    return timing.best / operations * 1e6, ""
+
+
+def _wide(operations: int, pool: list[Any]) -> Any:
+    return expression.build(expression.shape_with(operations), pool)
+
+
+def measure_curves(libraries: Sequence[Library], sizes: Sequence[int], micrograd_largest: int) -> list[Curve]:
+    """chainrule on both shapes at every size; micrograd on both up to ``micrograd_largest`` nodes."""
+    curves = []
+    for library in libraries:
+        for shape, build in (("wide graph", _wide), ("deep chain", expression.build_chain)):
+            curve = Curve(f"{library.name}, {shape}")
+            for size in sizes:
+                if library.name == "micrograd" and size > micrograd_largest:
+                    break
+                per_node, failure = _measure(library, build, size)
+                curve.sizes.append(size)
+                curve.per_node.append(per_node)
+                if failure:
+                    curve.failure = failure
+                    break
+            curves.append(curve)
+    return curves
+
+
+def summary(curves: Sequence[Curve]) -> list[str]:
+    """The scaling ratio lines: how flat chainrule's time per node is, and where micrograd stops."""
+    lines = []
+    for curve in curves:
+        ran = [(s, t) for s, t in zip(curve.sizes, curve.per_node) if t is not None]
+        if not ran:
+            lines.append(f"scaling, {curve.label}: {curve.failure}")
+            continue
+        (first, t_first), (last, t_last) = ran[0], ran[-1]
+        line = (
+            f"scaling, {curve.label}: {t_first:.3g} µs/node at {first:,} nodes, {t_last:.3g} at {last:,}; "
+            f"largest/smallest {curve.spread():.2f}x"
+        )
+        if curve.label.startswith("chainrule"):
+            verdict = "met" if curve.spread() <= FLATNESS_TARGET else "NOT met"
+            line += f" (target within {FLATNESS_TARGET:g}x: {verdict})"
+        if curve.failure:
+            line += f"; {curve.failure}"
+        lines.append(line)
+    return lines
+
+
+def plot(curves: Sequence[Curve], path: Path) -> None:
+    """Save time per node against graph size, log–log, to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
+    for curve in curves:
+        ran = [(s, t) for s, t in zip(curve.sizes, curve.per_node) if t is not None]
+        style = "-" if curve.label.startswith("chainrule") else "--"
+        marker = "o" if "wide" in curve.label else "s"
+        if ran:
+            axes.plot(*zip(*ran), style, marker=marker, label=curve.label)
+        if curve.failure:
+            failed_at = curve.sizes[-1]
+            axes.axvline(failed_at, color="grey", linestyle=":", linewidth=1)
+            axes.annotate(
+                f"{curve.label}:\n{curve.failure.split(' at ')[0]}",
+                (failed_at, 0.97),
+                xycoords=("data", "axes fraction"),
+                fontsize=7,
+                va="top",
+                ha="left",
+                color="grey",
+            )
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("operation nodes in the graph")
+    axes.set_ylabel("build + backward, µs per node")
+    axes.set_title("Time per node as the graph grows (lower is better)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
