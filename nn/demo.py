@@ -24,6 +24,7 @@ import autograd
 from autograd import Value
 
 from .layers import MLP
+from .losses import sse_loss
 
 # --- the w / b experiment: one example, the starting values of the classic derivation ------------
 
@@ -61,11 +62,6 @@ def classic_start() -> dict[str, float]:
     return state
 
 
-def squared_error(model: MLP, samples: Sequence[tuple[Sequence[float], float]]) -> Value:
-    """C = ½ Σ (o − y)² over ``samples``: the loss of the classic derivations."""
-    return autograd.sum(0.5 * (model(x) - y) ** 2 for x, y in samples)
-
-
 def train(
     model: MLP,
     trained: list[Value],
@@ -74,10 +70,13 @@ def train(
     lr: float,
     description: str,
 ) -> list[float]:
-    """Plain gradient descent on ``trained`` only (θ ← θ − lr·∂C/∂θ); returns the loss per epoch."""
+    """Gradient descent on C = ½Σ(o − y)², updating ``trained`` only (θ ← θ − lr·∂C/∂θ).
+
+    Returns the loss of every epoch (one step on the whole of ``samples``).
+    """
     history = []
     for _ in tqdm(range(epochs), desc=f"{description:>20}", unit="epoch", leave=True, file=sys.stdout):
-        loss = squared_error(model, samples)
+        loss = sse_loss([model(x) for x, _ in samples], [y for _, y in samples])
         model.zero_grad()
         loss.backward()
         for p in trained:
@@ -139,6 +138,20 @@ def plot_losses(runs: dict[str, list[float]], xor_history: list[float], path: Pa
     plt.close(figure)
 
 
+def draw_neuron(model: MLP, x: Sequence[float], out: Path) -> list[Path]:
+    """Draw the first hidden neuron of ``model`` on input ``x``, after its backward pass, as SVG.
+
+    Each arrow carries its local derivative ∂out/∂in: the chain rule can be read off the picture.
+    """
+    neuron = model.layers[0].neurons[0]
+    output = neuron(x)
+    model.zero_grad()
+    output.backward()
+    path = out / "neuron_graph.svg"
+    path.write_bytes(autograd.draw_dot(output, show_local_derivatives=True).pipe(format="svg"))
+    return [path]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run both experiments, print the table, write the figures; 0 on success."""
     parser = argparse.ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
@@ -163,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     written = [out / "loss_curves.png"]
     plot_losses(runs, xor_history, written[0])
+    written += draw_neuron(xor_model, XOR[2][0], out)
     print(f"\nFigures written to {out.resolve()}:")
     for path in written:
         print(f"  {path.name}")
