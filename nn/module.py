@@ -225,7 +225,7 @@ def load(path: str) -> Module:
         )
     try:
         model = cls(**architecture["config"])
-    except (TypeError, ValueError) as error:
+    except Exception as error:  # the file's arguments are untrusted input: any failure means a bad file
         raise persistence.ModelFileError(
             f"{path}: cannot build {architecture['class']} from {architecture['config']!r}: {error}"
         ) from None

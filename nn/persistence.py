@@ -74,7 +74,7 @@ def read(path: str | os.PathLike[str]) -> dict[str, Any]:
         raw = file.read()
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, _NonFiniteError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, _NonFiniteError, RecursionError) as error:
         raise ModelFileError(f"{path}: not a chainrule model file (invalid JSON: {error})") from None
     if not isinstance(document, dict) or set(document) != _KEYS:
         found = sorted(document) if isinstance(document, dict) else type(document).__name__
