@@ -6,18 +6,24 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 
 from .graph import topological_order
-from .value import Value, backpropagate, grad_mode
+from .value import Value, as_value, backpropagate, grad_mode
 
 
-def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[float | Value]:
+def grad(
+    output: Value, inputs: Sequence[Value] | Value, *, create_graph: bool = False
+) -> list[float | Value]:
     """∂output/∂x for each ``x`` in ``inputs``, without touching anyone's ``.grad``.
 
     With ``create_graph=True`` the results are Values with graphs of their own, so they can be
     differentiated again: ``grad(grad(y, [x], create_graph=True)[0], [x])`` is d²y/dx².
-    An input that ``output`` does not depend on gets 0.0.
+    An input that ``output`` does not depend on gets 0.0. ``inputs`` may also be a single Value.
     """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad(): the output must be a Value, got {type(output).__name__}: {output!r}")
     if not output.requires_grad:
         raise RuntimeError(f"grad() of {output!r}: the output does not require grad")
+    if isinstance(inputs, Value):
+        inputs = [inputs]
     order = topological_order(output)
     saved = [(node, node.grad) for node in order]
     saved += [(x, x.grad) for x in inputs]
@@ -26,6 +32,8 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
             node.grad = 0.0
         output.grad = 1.0
         backpropagate(order, create_graph=create_graph)
+        if create_graph:  # a slope that came out as a plain number is a constant Value
+            return [as_value(x.grad, "grad") for x in inputs]
         return [x.grad for x in inputs]
     finally:
         for node, old in saved:
