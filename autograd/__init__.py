@@ -20,6 +20,7 @@ from .functional import (
 )
 from .graph import topological_order
 from .ops import OPS, Op
+from .steps import Step, backward_steps, draw_step, step_through
 from .text import show
 from .value import Value, as_value, dot, value_sum
 
@@ -32,11 +33,14 @@ __all__ = [
     "Op",
     "RenderError",
     "RendererNotFoundError",
+    "Step",
     "Value",
     "as_value",
+    "backward_steps",
     "detect_anomaly",
     "dot",
     "draw_dot",
+    "draw_step",
     "enable_grad",
     "find_renderer",
     "grad",
@@ -44,6 +48,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "show",
+    "step_through",
     "topological_order",
     "value_sum",
 ]
