@@ -6,7 +6,7 @@ Run it with ``make demo`` or ``python -m nn.demo [--out DIR] [--quick]``. It
    weights, only the biases, or both (the experiment of notebook 04);
 2. trains the same shape of network on XOR;
 3. prints a table of final losses and writes figures into ``DIR`` (``figures/`` by default):
-   the loss curves (PNG), one neuron's computation graph (SVG) and a few frames of its backward
+   the loss curves (PNG), one neuron's computation graph (SVG) and the frames of its backward
    pass, one chain-rule step each (SVG).
 """
 
@@ -138,18 +138,25 @@ def plot_losses(runs: dict[str, list[float]], xor_history: list[float], path: Pa
     plt.close(figure)
 
 
-def draw_neuron(model: MLP, x: Sequence[float], out: Path) -> list[Path]:
-    """Draw the first hidden neuron of ``model`` on input ``x``, after its backward pass, as SVG.
+def draw_neuron(model: MLP, x: Sequence[float], out: Path, frames: int = 3) -> list[Path]:
+    """Draw the first hidden neuron of ``model`` on input ``x`` as SVG: whole, and step by step.
 
-    Each arrow carries its local derivative ∂out/∂in: the chain rule can be read off the picture.
+    ``neuron_graph.svg`` shows the graph after the backward pass, each arrow labelled with its
+    local derivative ∂out/∂in, so the chain rule can be read off the picture.
+    ``backward_step_<k>.svg`` shows the graph right after chain-rule step k, that step in red.
     """
     neuron = model.layers[0].neurons[0]
     output = neuron(x)
     model.zero_grad()
-    output.backward()
+    written = []
+    for step in autograd.backward_steps(output):
+        if step.index < frames:
+            path = out / f"backward_step_{step.index}.svg"
+            path.write_bytes(autograd.draw_dot(output, step=step).pipe(format="svg"))
+            written.append(path)
     path = out / "neuron_graph.svg"
     path.write_bytes(autograd.draw_dot(output, show_local_derivatives=True).pipe(format="svg"))
-    return [path]
+    return [path, *written]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,7 +30,11 @@ def test_quick_demo_writes_real_figures(tmp_path, capsys):
     assert "only biases" in printed and "XOR" in printed
     assert str(out.resolve()) in printed
     assert (out / "loss_curves.png").read_bytes().startswith(PNG_SIGNATURE)
-    svgs = sorted(out.glob("*.svg"))
-    for svg in svgs:
-        text = svg.read_text()
-        assert text.lstrip().startswith(("<?xml", "<svg")) and "</svg>" in text
+    expected = ["neuron_graph.svg", "backward_step_0.svg", "backward_step_1.svg", "backward_step_2.svg"]
+    assert sorted(path.name for path in out.glob("*.svg")) == sorted(expected)
+    for name in expected:
+        text = (out / name).read_text()
+        assert text.lstrip().startswith(("<?xml", "<svg")) and text.rstrip().endswith("</svg>")
+        assert name in printed
+    # the neuron's parameters appear under their dotted names
+    assert "layers.0.neurons.0.w.0" in (out / "neuron_graph.svg").read_text()
