@@ -6,7 +6,7 @@
 ['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b']
 """
 
-from . import losses, optim
+from . import data, losses, optim
 from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
@@ -19,6 +19,7 @@ from .losses import (
 )
 from .module import Module, load
 from .persistence import ModelFileError
+from .train import fit
 
 __all__ = [
     "ACTIVATIONS",
@@ -31,6 +32,8 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "data",
+    "fit",
     "hinge_loss",
     "l2_penalty",
     "load",

@@ -1,0 +1,139 @@
+"""Toy data sets (XOR, moons, circles, blobs) and mini-batches, in pure Python.
+
+Every generator returns ``(X, y)``: ``X`` a list of points (each a list of floats), ``y`` a
+list of labels. Two-class sets label the classes ``labels[0]`` and ``labels[1]``, by default
+0 and 1 (for the cross-entropy losses); pass ``labels=(-1, 1)`` for ``hinge_loss``. They are
+seeded (``seed=0`` by default), so the same call always gives the same points. The geometry
+follows scikit-learn's ``make_moons``, ``make_circles`` and ``make_blobs``, without needing it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+Points = list[list[float]]
+
+
+def _rng(seed: int | None) -> random.Random:
+    return random.Random(seed)
+
+
+def _check_labels(labels: Sequence[Any]) -> None:
+    if len(labels) != 2 or labels[0] == labels[1]:
+        raise ValueError(f"labels must be two different values (the two classes), got {labels!r}")
+
+
+def _shuffled(X: Points, y: list[Any], rng: random.Random) -> tuple[Points, list[Any]]:
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+def _linspace(start: float, stop: float, count: int, endpoint: bool = True) -> list[float]:
+    """``count`` evenly spaced numbers from ``start`` to ``stop`` (``stop`` included if ``endpoint``)."""
+    if count == 1:
+        return [start]
+    step = (stop - start) / (count - 1 if endpoint else count)
+    return [start + i * step for i in range(count)]
+
+
+def xor(labels: Sequence[Any] = (0, 1)) -> tuple[Points, list[Any]]:
+    """The corners of the unit square labelled by exclusive or: no straight line separates the classes."""
+    _check_labels(labels)
+    X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+    return X, [labels[0], labels[1], labels[1], labels[0]]
+
+
+def make_moons(
+    n_samples: int = 100, noise: float = 0.1, seed: int | None = 0, labels: Sequence[Any] = (0, 1)
+) -> tuple[Points, list[Any]]:
+    """Two interleaving half circles: the upper one is class ``labels[0]``, the lower one ``labels[1]``.
+
+    Each point gets Gaussian noise of standard deviation ``noise``; the order is shuffled.
+    """
+    _check_labels(labels)
+    rng = _rng(seed)
+    outer, inner = n_samples // 2, n_samples - n_samples // 2
+    X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, outer)]
+    X += [[1.0 - math.cos(t), 0.5 - math.sin(t)] for t in _linspace(0.0, math.pi, inner)]
+    y = [labels[0]] * outer + [labels[1]] * inner
+    X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in X] if noise else X
+    return _shuffled(X, y, rng)
+
+
+def make_circles(
+    n_samples: int = 100,
+    noise: float = 0.05,
+    factor: float = 0.5,
+    seed: int | None = 0,
+    labels: Sequence[Any] = (0, 1),
+) -> tuple[Points, list[Any]]:
+    """A circle of radius 1 (class ``labels[0]``) around one of radius ``factor`` (class ``labels[1]``)."""
+    _check_labels(labels)
+    if not 0 < factor < 1:
+        raise ValueError(f"make_circles: factor must lie strictly between 0 and 1, got {factor!r}")
+    rng = _rng(seed)
+    outer, inner = n_samples // 2, n_samples - n_samples // 2
+    X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, 2 * math.pi, outer, endpoint=False)]
+    angles = _linspace(0.0, 2 * math.pi, inner, endpoint=False)
+    X += [[factor * math.cos(t), factor * math.sin(t)] for t in angles]
+    y = [labels[0]] * outer + [labels[1]] * inner
+    X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in X] if noise else X
+    return _shuffled(X, y, rng)
+
+
+def make_blobs(
+    n_samples: int = 100,
+    centers: int | Sequence[Sequence[float]] = 3,
+    cluster_std: float = 1.0,
+    n_features: int = 2,
+    center_box: tuple[float, float] = (-10.0, 10.0),
+    seed: int | None = 0,
+) -> tuple[Points, list[int]]:
+    """Gaussian clusters, labelled 0, 1, 2, ... by cluster (class indices for ``cross_entropy``).
+
+    ``centers`` is a number of clusters (centres drawn uniformly in ``center_box``) or the
+    centres themselves. The samples are shared out as evenly as possible; the order is shuffled.
+    """
+    rng = _rng(seed)
+    if isinstance(centers, int):
+        if centers < 1:
+            raise ValueError(f"make_blobs: centers must be ≥ 1, got {centers!r}")
+        points = [[rng.uniform(*center_box) for _ in range(n_features)] for _ in range(centers)]
+    else:
+        points = [[float(c) for c in center] for center in centers]
+    X: Points = []
+    y: list[int] = []
+    for label, center in enumerate(points):
+        count = n_samples // len(points) + (label < n_samples % len(points))
+        X += [[c + rng.gauss(0.0, cluster_std) for c in center] for _ in range(count)]
+        y += [label] * count
+    return _shuffled(X, y, rng)
+
+
+def batches(
+    X: Sequence[Any],
+    y: Sequence[Any],
+    batch_size: int,
+    shuffle: bool = True,
+    seed: int | None = None,
+    rng: random.Random | None = None,
+) -> Iterator[tuple[list[Any], list[Any]]]:
+    """Yield ``(X_batch, y_batch)`` pairs of at most ``batch_size`` samples that together cover the data once.
+
+    With ``shuffle`` the order is new each call (drawn from ``rng``, or from a generator seeded
+    with ``seed``); the last batch may be smaller.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"batches: {len(X)} inputs but {len(y)} labels")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batches: batch_size must be a positive whole number, got {batch_size!r}")
+    order = list(range(len(X)))
+    if shuffle:
+        (rng if rng is not None else random.Random(seed)).shuffle(order)
+    for start in range(0, len(order), batch_size):
+        chosen = order[start : start + batch_size]
+        yield [X[i] for i in chosen], [y[i] for i in chosen]
