@@ -423,10 +423,11 @@ def _groups(order: list[Value], names: Mapping[Value, str], level: int) -> dict[
         elif kind == "intermediate":
             from_parameters = {group_of[x] for x in value.inputs if node_kind(x) in ("weight", "bias")}
             data_inputs = [x for i, x in enumerate(value.inputs) if _SETTING_INPUTS.get(value.op) != i]
-            from_inputs = {group_of.get(x) for x in data_inputs}
+            from_inputs = {group_of[x] for x in data_inputs if x in group_of}
+            every_input_grouped = all(x in group_of for x in data_inputs)
             if len(from_parameters) == 1:
                 group_of[value] = from_parameters.pop()
-            elif not from_parameters and len(from_inputs) == 1 and None not in from_inputs:
+            elif not from_parameters and every_input_grouped and len(from_inputs) == 1:
                 group_of[value] = from_inputs.pop()
     return group_of
 
