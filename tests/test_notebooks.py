@@ -12,6 +12,8 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 # Text that must appear in a notebook's printed output: the numbers its prose quotes.
 EXPECTED = {
+    "01_value_and_chain_rule": ["dL/da = +6.0   (by hand +6.0)", "<- mismatch"],
+    "02_stepping_through_backprop": ["step 4: x1w1 → x1 += 0.5 × -3 = -1.5; w1 += 0.5 × 2 = 1"],
     "03_bias_gradient": [
         "largest deviation from ∂C/∂b = δ and ∂C/∂w = δ·a_prev over all neurons: 0.0e+00",
         "with bias: loss 0.031, 39/40 correct",
@@ -26,6 +28,13 @@ EXPECTED = {
     "05_xor": [
         "x = (0.0, 1.0)  target 1  output 0.977",
         "x = (1.0, 1.0)  target 0  output 0.020",
+    ],
+    "06_moons": ["epoch 39: loss 0.0187, accuracy 99%", "final loss 0.2320, accuracy 86%"],
+    "07_optimizers_and_pitfalls": [
+        "SGD + momentum 0.9, lr 1e-3: after 1000 steps (x, y) = (+0.992, +0.985)",
+        "lr 0.003: diverged.",
+        "sigmoid, uniform init: first layer 8.1e-08, last layer 1.7e-03",
+        "clipped to norm 1.0: first gradient norm 1.27e+03, loss 72.4 -> 2.58 after 40 epochs",
     ],
 }
 
