@@ -1,9 +1,21 @@
 """chainrule's neural-network layer, built on ``autograd``'s public API.
 
+- ``Neuron``, ``Layer``, ``MLP`` (``nn.layers``) on the ``Module`` base (``nn.module``), which finds
+  and names every parameter. A ``Layer`` returns a list; an ``MLP`` returns a Value when its
+  last layer has one neuron, a list otherwise.
+- Losses (``nn.losses``): ``mse_loss``, ``sse_loss``, ``binary_cross_entropy``,
+  ``binary_cross_entropy_with_logits``, ``cross_entropy``, ``hinge_loss``, ``l2_penalty``.
+- ``nn.optim``: SGD, Adam, AdamW, RMSprop, Adagrad, schedules and gradient clipping, as ``torch.optim``.
+- ``nn.data``: XOR, moons, circles, blobs and ``batches``; ``nn.fit`` trains with a progress bar.
+- Files: ``model.save(path)`` writes JSON; ``model.load(path)`` reads it back into ``model``;
+  ``nn.load(path)`` rebuilds a new model of the saved class and architecture.
+
 >>> import nn
 >>> model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
 >>> [name for name, _ in model.named_parameters()][:3]
 ['layers.0.neurons.0.w.0', 'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b']
+>>> model.num_parameters()
+13
 """
 
 from . import data, losses, optim

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import autograd
 from autograd import Value
@@ -111,9 +112,9 @@ def cross_entropy(
     such lists with a list of indices (the loss is then the mean over samples), as in
     ``torch.nn.functional.cross_entropy``. The gradient with respect to zⱼ is softmax(z)ⱼ − [j = y].
     """
-    if isinstance(targets, int):
-        logits, targets = [logits], [targets]  # type: ignore[list-item]
-    rows = [[autograd.as_value(z, "cross_entropy") for z in row] for row in logits]  # type: ignore[union-attr]
+    batch: Sequence[Any] = [logits] if isinstance(targets, int) else logits
+    targets = [targets] if isinstance(targets, int) else list(targets)
+    rows = [[autograd.as_value(z, "cross_entropy") for z in row] for row in batch]
     if len(rows) != len(targets):
         raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(targets)} targets")
     if not rows:

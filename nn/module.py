@@ -68,7 +68,7 @@ class Module:
 
     def num_parameters(self, *, trainable_only: bool = False) -> int:
         """How many numbers the model learns (only those with ``requires_grad`` if ``trainable_only``)."""
-        return sum(1 for p in self.parameters() if p.requires_grad or not trainable_only)
+        return len([p for p in self.parameters() if p.requires_grad or not trainable_only])
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """Yield ``(name, module)`` for the modules directly inside this one (``layers.0``, ...)."""
@@ -177,7 +177,7 @@ def _named_parameters(obj: Any, prefix: str, visiting: set[int]) -> Iterator[tup
 
 def _constructor_defaults(cls: type) -> dict[str, Any]:
     try:
-        signature = inspect.signature(cls.__init__)
+        signature = inspect.signature(cls)
     except (TypeError, ValueError):
         return {}
     return {
