@@ -233,11 +233,16 @@ class Value:
                 f"got {type(gradient).__name__}: {gradient!r}"
             )
         order = topological_order(self)
+        # This pass's gradients are summed from zero; then each leaf adds its total to what it had,
+        # so a second call adds exactly the same amount again.
+        earlier = [(node, node.grad) for node in order if node._op is None and node.requires_grad]
         for node in order:
-            if node._op is not None:
-                node.grad = 0.0
-        self.grad += gradient
+            node.grad = 0.0
+        self.grad = gradient
         backpropagate(order, create_graph=create_graph)
+        for leaf, before in earlier:
+            if isinstance(before, Value) or before != 0.0:
+                leaf.grad = before + leaf.grad
 
 
 def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None:

@@ -198,6 +198,17 @@ def test_a_second_backward_doubles_leaves_exactly_and_intermediates_show_this_pa
     assert [v.grad for v in leaves] == [3 * g for g in first_leaves]
 
 
+def test_a_second_backward_doubles_bit_for_bit_when_a_leaf_is_used_many_times() -> None:
+    # x feeds three slots; summing its three shares straight into x.grad on top of the old value
+    # would round differently from adding this pass's total once (103.51541903780124 vs …22).
+    x = Value(1.875)
+    y = (x * x + 1) ** x
+    y.backward()
+    first = x.grad
+    y.backward()
+    assert x.grad == 2 * first
+
+
 def test_zeroing_the_leaves_between_passes_gives_the_same_gradients() -> None:
     leaves, _, out = _shared_graph()
     out.backward()
