@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
 
-from . import demo_step, expression, scaling
+from . import demo_step, expression, scaling, timing
 from .libraries import CHAINRULE, MICROGRAD, torch_library
 from .report import ratio_line, table
 
@@ -21,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller graphs and fewer repeats (about 30 s)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when it is installed")
     parser.add_argument("--no-plot", action="store_true", help=f"do not write {PLOT.name}")
+    parser.add_argument(
+        "--no-gc", action="store_true", help="switch the cyclic garbage collector off while timing"
+    )
     arguments = parser.parse_args(argv)
+    timing.collect_garbage_during_runs = not arguments.no_gc
 
     torch = None if arguments.no_torch else torch_library()
     libraries = [CHAINRULE, MICROGRAD] + ([torch] if torch is not None else [])
@@ -30,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         import torch as torch_module
 
         versions += f", torch {torch_module.__version__} (scalar tensors, 1 thread)"
-    print(f"chainrule benchmarks: {versions}; times are the best of several runs, gc enabled\n", flush=True)
+    print(
+        f"chainrule benchmarks: {versions}; times are the best of several runs, "
+        f"garbage collector {'off' if arguments.no_gc else 'on'}\n",
+        flush=True,
+    )
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    if load > cores - 0.5:
+        print(f"warning: load average {load:.1f} on {cores} cores; other work will slow these timings\n")
     started = time.perf_counter()
 
     quick = arguments.quick
@@ -44,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [1_000, 3_000, 10_000, 30_000, 100_000] + ([] if quick else [300_000, 1_000_000])
     curves = scaling.measure_curves(
-        [CHAINRULE, MICROGRAD], sizes, micrograd_largest=30_000 if quick else 300_000
+        [CHAINRULE, MICROGRAD], sizes, micrograd_largest=30_000 if quick else 100_000
     )
     scaling_lines = scaling.summary(curves)
     for line in scaling_lines:

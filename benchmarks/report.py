@@ -72,7 +72,7 @@ def table(results: list[Result]) -> str:
     libraries = [
         name for name in ("chainrule", "micrograd", "torch") if any(name in r.values for r in results)
     ]
-    header = f"{'benchmark':<34}" + "".join(f"{name:>14}" for name in libraries) + f"{'vs micrograd':>14}"
+    header = f"{'benchmark':<42}" + "".join(f"{name:>14}" for name in libraries) + f"{'vs micrograd':>14}"
     lines = [header, "-" * len(header)]
     for result in results:
         cells = [
@@ -83,5 +83,5 @@ def table(results: list[Result]) -> str:
         if BASELINE in result.values:
             ratio = result.ratio()
             versus = f"{1 / ratio:.2f}x bytes" if result.is_memory else f"{ratio:.2f}x"
-        lines.append(f"{result.benchmark:<34}" + "".join(f"{c:>14}" for c in cells) + f"{versus:>14}")
+        lines.append(f"{result.benchmark:<42}" + "".join(f"{c:>14}" for c in cells) + f"{versus:>14}")
     return "\n".join(lines)

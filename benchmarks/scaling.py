@@ -105,6 +105,7 @@ def plot(curves: Sequence[Curve], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
     for curve in curves:
@@ -127,6 +128,8 @@ def plot(curves: Sequence[Curve], path: Path) -> None:
             )
     axes.set_xscale("log")
     axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    axes.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes.set_xlabel("operation nodes in the graph")
     axes.set_ylabel("build + backward, µs per node")
     axes.set_title("Time per node as the graph grows (lower is better)")

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+collect_garbage_during_runs = True
+"""Leave Python's cyclic garbage collector on while timing (as a user has it); ``--no-gc`` turns it off."""
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -30,19 +33,24 @@ def time_repeated(work: Callable[[], Any], repeats: int, setup: Callable[[], Any
     """Time ``work()`` (or ``work(setup())`` when there is a setup) ``repeats`` times.
 
     The setup is not timed. The garbage collector is run before each repeat so that one run does
-    not pay for the rubbish of the previous one, but it stays enabled during the run, as it is for
-    a user.
+    not pay for the rubbish of the previous one; during the run it stays enabled, as it is for a
+    user, unless ``collect_garbage_during_runs`` is False.
     """
     runs = []
     for _ in range(repeats):
         argument = setup() if setup is not None else None
         gc.collect()
-        start = time.perf_counter()
-        if setup is None:
-            work()
-        else:
-            work(argument)  # type: ignore[call-arg]
-        runs.append(time.perf_counter() - start)
+        if not collect_garbage_during_runs:
+            gc.disable()
+        try:
+            start = time.perf_counter()
+            if setup is None:
+                work()
+            else:
+                work(argument)  # type: ignore[call-arg]
+            runs.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
         del argument
     return Timing(tuple(runs))
 
