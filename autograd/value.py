@@ -232,17 +232,35 @@ class Value:
                 "backward(): gradient must be a number or a Value, "
                 f"got {type(gradient).__name__}: {gradient!r}"
             )
-        order = topological_order(self)
-        # This pass's gradients are summed from zero; then each leaf adds its total to what it had,
-        # so a second call adds exactly the same amount again.
-        earlier = [(node, node.grad) for node in order if node._op is None and node.requires_grad]
-        for node in order:
-            node.grad = 0.0
-        self.grad = gradient
+        order, earlier = start_pass(self, gradient)
         backpropagate(order, create_graph=create_graph)
-        for leaf, before in earlier:
-            if isinstance(before, Value) or before != 0.0:
-                leaf.grad = before + leaf.grad
+        finish_pass(earlier)
+
+
+Earlier: TypeAlias = "list[tuple[Value, float | Value]]"
+
+
+def start_pass(root: Value, gradient: Operand) -> tuple[list[Value], Earlier]:
+    """Begin a backward pass from ``root``: its topological order, every gradient in it set to zero
+    and ``root``'s to ``gradient``. Also returns each leaf's grad from before, for ``finish_pass``.
+
+    The pass sums its gradients from zero; only at the end does each leaf add its total to what
+    it had. So a second pass adds exactly the same amount again, as in PyTorch.
+    """
+    order = topological_order(root)
+    earlier = [(node, node.grad) for node in order if node._op is None and node.requires_grad]
+    for node in order:
+        if node.requires_grad:  # constants are left alone: they receive nothing
+            node.grad = 0.0
+    root.grad = gradient
+    return order, earlier
+
+
+def finish_pass(earlier: Earlier) -> None:
+    """End a backward pass: each leaf adds this pass's gradient to the grad it had before."""
+    for leaf, before in earlier:
+        if isinstance(before, Value) or before != 0.0:
+            leaf.grad = before + leaf.grad
 
 
 def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None:

@@ -242,6 +242,13 @@ def test_a_leaf_without_requires_grad_gets_no_gradient() -> None:
     assert c.grad == 0.0
 
 
+def test_backward_leaves_the_grad_of_a_constant_alone() -> None:
+    x, c = Value(2.0), Value(3.0, requires_grad=False)
+    c.grad = 7.0  # whatever a user put there, a pass neither resets nor adds to it
+    (x * c).backward()
+    assert c.grad == 7.0 and x.grad == 3.0
+
+
 def test_a_result_of_constants_only_is_not_recorded() -> None:
     a, b = Value(2.0, requires_grad=False), Value(3.0, requires_grad=False)
     c = (a * b).tanh() + 1
