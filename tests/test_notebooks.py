@@ -55,7 +55,11 @@ def printed(notebook) -> str:
 def test_notebook_runs_in_a_fresh_kernel(path):
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        notebook,
+        timeout=60,
+        startup_timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
     text = printed(notebook)
