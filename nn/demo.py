@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 from tqdm import tqdm
 
@@ -62,6 +63,11 @@ def classic_start() -> dict[str, float]:
     return state
 
 
+def predict(model: MLP, x: Sequence[float]) -> Value:
+    """The output of a network whose last layer has one neuron (so calling it gives one Value)."""
+    return cast(Value, model(x))
+
+
 def train(
     model: MLP,
     trained: list[Value],
@@ -76,7 +82,7 @@ def train(
     """
     history = []
     for _ in tqdm(range(epochs), desc=f"{description:>20}", unit="epoch", leave=True, file=sys.stdout):
-        loss = sse_loss([model(x) for x, _ in samples], [y for _, y in samples])
+        loss = sse_loss([predict(model, x) for x, _ in samples], [y for _, y in samples])
         model.zero_grad()
         loss.backward()
         for p in trained:
@@ -178,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\nFinal losses")
     print(loss_table({**runs, "XOR (all parameters)": xor_history}))
     with autograd.no_grad():
-        outputs = ", ".join(f"{x} → {xor_model(x).data:.3f}" for x, _ in XOR)
+        outputs = ", ".join(f"{x} → {predict(xor_model, x).data:.3f}" for x, _ in XOR)
     print(f"XOR outputs: {outputs}")
 
     written = [out / "loss_curves.png"]
