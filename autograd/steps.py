@@ -15,7 +15,7 @@ from typing import Any
 from .draw import Drawing, draw_dot
 from .graph import topological_order
 from .text import number
-from .value import Value
+from .value import Value, finish_pass, start_pass
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,10 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
     """Run ``root.backward()`` one node at a time, yielding each chain-rule step after applying it.
 
     Nodes come in reverse topological order, so a node's gradient is complete when its step
-    runs. The same rules as ``backward()``: values made by operations start from 0, ``root``'s
-    grad is seeded with ``gradient``, leaves accumulate. Iterating to the end leaves every
-    ``.grad`` exactly as ``root.backward()`` would.
+    runs. The same rules as ``backward()``: the pass sums its gradients from 0 and ``root``'s
+    grad is seeded with ``gradient``; when the last step has run, each leaf adds this pass's
+    total to the grad it had before. Iterating to the end leaves every ``.grad`` exactly as
+    ``root.backward()`` would; while stepping, leaves show this pass's running sums.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: expected a Value, got {type(root).__name__}: {root!r}")
@@ -65,11 +66,7 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
 
 
 def _steps(root: Value, gradient: float) -> Iterator[Step]:
-    order = topological_order(root)
-    for node in order:
-        if not node.is_leaf:
-            node.grad = 0.0
-    root.grad += gradient
+    order, earlier = start_pass(root, gradient)
     index = 0
     for node in reversed(order):
         if node.is_leaf:
@@ -83,22 +80,28 @@ def _steps(root: Value, gradient: float) -> Iterator[Step]:
                 contributions.append((x, amount))
         yield Step(index, node, upstream, node.local_derivatives, tuple(contributions))
         index += 1
+    finish_pass(earlier)
 
 
 def draw_step(root: Value, k: int, **options: Any) -> Drawing:
     """The graph after step ``k`` of the backward pass, with that step's node and contributions in red.
 
-    Runs the backward pass from the start up to step ``k`` (changing grads as ``backward()``
-    does); ``options`` go to ``draw_dot``.
+    Runs the backward pass from the start up to step ``k``, draws it, then puts every grad back
+    as it was, so drawing a step changes nothing; ``options`` go to ``draw_dot``.
     """
     count = step_count(root)
     if type(k) is not int or not 0 <= k < count:
         raise IndexError(
             f"draw_step: no step {k!r}; the backward pass of {root!r} has steps 0 to {count - 1}"
         )
-    for step in backward_steps(root):
-        if step.index == k:
-            return draw_dot(root, step=step, **options)
+    saved = [(node, node.grad) for node in topological_order(root)]
+    try:
+        for step in backward_steps(root):
+            if step.index == k:
+                return draw_dot(root, step=step, **options)
+    finally:
+        for node, grad in saved:
+            node.grad = grad
     raise AssertionError("unreachable: every index below step_count() is yielded")
 
 

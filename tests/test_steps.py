@@ -142,6 +142,15 @@ def test_draw_step_highlights_the_node_and_shows_its_contributions():
     assert "</svg>" in drawing.pipe("svg", encoding="utf-8")
 
 
+def test_draw_step_leaves_every_grad_as_it_was():
+    d, a, b, c = small_graph()
+    d.backward()
+    before = [(node, node.grad) for node in autograd.topological_order(d)]
+    for k in range(3):
+        draw_step(d, k)
+    assert [(node, node.grad) for node, _ in before] == before
+
+
 def test_step_through_is_a_slider_with_ipywidgets():
     ipywidgets = pytest.importorskip("ipywidgets")
     d, *_ = small_graph()
