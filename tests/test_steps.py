@@ -143,7 +143,7 @@ def test_draw_step_highlights_the_node_and_shows_its_contributions():
 
 
 def test_draw_step_leaves_every_grad_as_it_was():
-    d, a, b, c = small_graph()
+    d, *_ = small_graph()
     d.backward()
     before = [(node, node.grad) for node in autograd.topological_order(d)]
     for k in range(3):
