@@ -40,6 +40,14 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "role", "requires_grad", "_op", "_inputs", "_local")
+    data: float
+    grad: float | Value
+    label: str
+    role: str | None
+    requires_grad: bool
+    _op: Op | None
+    _inputs: tuple[Value, ...]
+    _local: tuple[float, ...]
 
     def __init__(
         self,
@@ -57,13 +65,13 @@ class Value:
             raise OverflowError(
                 f"Value: this {type(data).__name__} is too large for a float (> 1.8e308)"
             ) from None
-        self.grad: float | Value = 0.0
+        self.grad = 0.0
         self.label = label
         self.role = role
         self.requires_grad = requires_grad
-        self._op: Op | None = None
-        self._inputs: tuple[Value, ...] = ()
-        self._local: tuple[float, ...] = ()
+        self._op = None
+        self._inputs = ()
+        self._local = ()
 
     # --- what a node is made of (read-only) ------------------------------------------------------
 
@@ -309,12 +317,12 @@ def value_sum(values: Iterable[Operand]) -> Value:
 
 def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
     """a₁b₁ + … + aₙbₙ as one node: a neuron's weighted input w·x."""
-    a, b = tuple(as_value(x, "dot") for x in a), tuple(as_value(x, "dot") for x in b)
-    if len(a) != len(b):
-        raise ValueError(f"dot: the two sequences differ in length ({len(a)} and {len(b)})")
-    if not a:
+    left, right = tuple(as_value(x, "dot") for x in a), tuple(as_value(x, "dot") for x in b)
+    if len(left) != len(right):
+        raise ValueError(f"dot: the two sequences differ in length ({len(left)} and {len(right)})")
+    if not left:
         return Value(0.0, requires_grad=False)
-    return Value._apply(ops.DOT, a + b)
+    return Value._apply(ops.DOT, left + right)
 
 
 def _check_finite_forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None:

@@ -86,7 +86,7 @@ def train(
         model.zero_grad()
         loss.backward()
         for p in trained:
-            p.data -= lr * p.grad
+            p.data -= lr * float(p.grad)
         history.append(loss.data)
     return history
 
