@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd import Value, dot
+from autograd import Value, as_value, dot
 
 from . import torch_bridge
 from .module import Module
@@ -99,13 +99,16 @@ def _activation_name(activation: Activation) -> str:
     return activation if isinstance(activation, str) else getattr(activation, "__name__", repr(activation))
 
 
-def _as_inputs(x: Inputs, expected: int, owner: str) -> Sequence[Value | float]:
-    """``x`` as a sequence of ``expected`` inputs (a lone number is accepted when ``expected`` is 1)."""
+def _as_inputs(x: Inputs, expected: int, owner: str) -> tuple[Value, ...]:
+    """``x`` as ``expected`` Values (a lone number is accepted when ``expected`` is 1).
+
+    Plain numbers become constants once here, so every neuron of a layer shares the same inputs.
+    """
     if isinstance(x, (Value, int, float)):
         x = [x]
     if len(x) != expected:
         raise ValueError(f"{owner} expects {expected} inputs, got {len(x)}")
-    return x
+    return tuple(as_value(xi, owner) for xi in x)
 
 
 class Neuron(Module):

@@ -6,6 +6,7 @@ import statistics
 
 import pytest
 
+import autograd
 import nn
 from autograd import Value
 
@@ -57,6 +58,18 @@ def test_layer_always_returns_a_list_and_mlp_returns_value_for_one_output():
     outputs = nn.MLP(2, [3, 4], seed=0)([1.0, 2.0])
     assert isinstance(outputs, list) and len(outputs) == 4
     assert isinstance(nn.MLP(1, [1], seed=0)(0.5), Value)  # a lone number is one input
+
+
+def test_a_layer_turns_plain_inputs_into_constants_once_for_all_its_neurons():
+    layer = nn.Layer(2, 3, activation="linear", seed=0)
+    outputs = layer([1.0, -2.0])
+    constants = {
+        id(node)
+        for out in outputs
+        for node in autograd.topological_order(out)
+        if node.is_leaf and not node.requires_grad
+    }
+    assert len(constants) == 2
 
 
 def test_mlp_hidden_and_output_activations():
