@@ -128,6 +128,7 @@ def plot(curves: Sequence[Curve], path: Path) -> None:
             )
     axes.set_xscale("log")
     axes.set_yscale("log")
+    axes.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     axes.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     axes.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes.set_xlabel("operation nodes in the graph")
