@@ -82,7 +82,8 @@ def chainrule_trainer(weights: Weights) -> tuple[nn.MLP, nn.optim.SGD]:
         for neuron, (w, b) in zip(layer.neurons, layer_weights):
             for parameter, value in zip(neuron.w, w):
                 parameter.data = value
-            neuron.b.data = b
+            if neuron.b is not None:
+                neuron.b.data = b
     return model, nn.optim.SGD(model.parameters(), lr=LEARNING_RATE)
 
 
@@ -156,10 +157,15 @@ def run(library_names: Sequence[str], steps: int) -> Result:
     result = Result("demo step (moons, MLP 2-16-16-1)", "s", target=50)
     losses: dict[str, list[float]] = {}
     for name, (model, step) in models.items():
-        losses[name] = []
-        record = losses[name].append
-        timing = time_repeated(lambda model=model, step=step, record=record: record(step(model, X, y)), steps)
-        result.values[name] = timing.best
+        trajectory: list[float] = []
+        losses[name] = trajectory
+
+        def one_step(
+            model: Any = model, step: Callable[..., float] = step, trajectory: list[float] = trajectory
+        ) -> None:
+            trajectory.append(step(model, X, y))
+
+        result.values[name] = time_repeated(one_step, steps).best
     for name, trajectory in losses.items():
         for number, (loss, expected) in enumerate(zip(trajectory, losses["micrograd"])):
             if abs(loss - expected) > TOLERANCE:

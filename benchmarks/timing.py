@@ -29,7 +29,7 @@ class Timing:
         return statistics.median(self.runs)
 
 
-def time_repeated(work: Callable[[], Any], repeats: int, setup: Callable[[], Any] | None = None) -> Timing:
+def time_repeated(work: Callable[..., Any], repeats: int, setup: Callable[[], Any] | None = None) -> Timing:
     """Time ``work()`` (or ``work(setup())`` when there is a setup) ``repeats`` times.
 
     The setup is not timed. The garbage collector is run before each repeat so that one run does
@@ -47,7 +47,7 @@ def time_repeated(work: Callable[[], Any], repeats: int, setup: Callable[[], Any
             if setup is None:
                 work()
             else:
-                work(argument)  # type: ignore[call-arg]
+                work(argument)
             runs.append(time.perf_counter() - start)
         finally:
             gc.enable()
