@@ -251,6 +251,11 @@ def test_second_order_agrees_with_finite_differences_of_the_gradient(program: Pr
 @given(programs())
 def test_second_order_agrees_with_torch(program: Program) -> None:
     leaves, nodes = build(program)
+    # PyTorch's pow backward is where(exponent == 0, 0, exponent·base^(exponent−1)): at an exponent
+    # of exactly 0 it drops the mixed second derivative ∂²/∂base∂exponent = base^(−1) (it is 0.5
+    # near 2**0, but PyTorch gives 0 at exactly 0). The finite-difference test covers that point.
+    nodes_in_graph = autograd.topological_order(nodes[-1])
+    assume(not any(n.op == "general_pow" and n.inputs[1].data == 0.0 for n in nodes_in_graph))
     torch, torch_leaves, torch_nodes = torch_run(program)
     second = hessian_times_ones(nodes[-1], leaves)
     torch_slopes = torch.autograd.grad(torch_nodes[-1], torch_leaves, create_graph=True)
