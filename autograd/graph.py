@@ -16,18 +16,17 @@ def topological_order(root: Value) -> list[Value]:
     every run, and a value used twice (``a * a``) appears once. Nodes are told apart by identity.
     """
     order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    seen = {root}
+    # Each stack entry is a node and an iterator over its inputs: the path from root being explored.
+    stack = [(root, iter(root._inputs))]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node, inputs = stack[-1]
+        for x in inputs:
+            if x not in seen:  # go deeper: x's inputs come first
+                seen.add(x)
+                stack.append((x, iter(x._inputs)))
+                break
+        else:  # every input of node is in order already
+            stack.pop()
             order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for x in reversed(node.inputs):
-            if x not in seen:
-                stack.append((x, False))
     return order

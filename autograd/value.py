@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import threading
 from collections.abc import Iterable, Sequence
 from typing import TypeAlias
@@ -104,40 +105,43 @@ class Value:
         try:
             result = op.forward(*data)
         except (ArithmeticError, ValueError) as error:
-            operands = ", ".join(map(repr, inputs))
-            raise type(error)(f"{op.name}({operands}): {error}") from None
-        out = Value.__new__(Value)
-        out.data = result
-        out.grad = 0.0
-        out.label = ""
-        out.role = None
+            raise _naming(error, op, inputs) from None
         if grad_mode.enabled and any(x.requires_grad for x in inputs):
-            out.requires_grad = True
-            out._op = op
-            out._inputs = inputs
-            out._local = op.derivatives(*data, result)
+            out = _node(result, op, inputs, op.derivatives(*data, result))
         else:
-            out.requires_grad = False
-            out._op = None
-            out._inputs = ()
-            out._local = ()
+            out = _node(result, None, (), ())
         if grad_mode.anomaly:
             _check_finite_forward(op, inputs, out)
         return out
 
+    @staticmethod
+    def _apply2(op: Op, a: Value, b: Value) -> Value:
+        """``_apply`` for the two-input operators, which make most nodes: the same steps, no lists."""
+        try:
+            result = op.forward(a.data, b.data)
+        except (ArithmeticError, ValueError) as error:
+            raise _naming(error, op, (a, b)) from None
+        if (a.requires_grad or b.requires_grad) and grad_mode.enabled:
+            out = _node(result, op, (a, b), op.derivatives(a.data, b.data, result))
+        else:
+            out = _node(result, None, (), ())
+        if grad_mode.anomaly:
+            _check_finite_forward(op, (a, b), out)
+        return out
+
     def __add__(self, other: Operand) -> Value:
-        return Value._apply(ops.ADD, (self, as_value(other, "add")))
+        return Value._apply2(ops.ADD, self, as_value(other, "add"))
 
     def __mul__(self, other: Operand) -> Value:
-        return Value._apply(ops.MUL, (self, as_value(other, "mul")))
+        return Value._apply2(ops.MUL, self, as_value(other, "mul"))
 
     def __truediv__(self, other: Operand) -> Value:
-        return Value._apply(ops.DIV, (self, as_value(other, "div")))
+        return Value._apply2(ops.DIV, self, as_value(other, "div"))
 
     def __pow__(self, exponent: Operand) -> Value:
         exponent = as_value(exponent, "pow")
         op = ops.GENERAL_POW if exponent.requires_grad else ops.POW
-        return Value._apply(op, (self, exponent))
+        return Value._apply2(op, self, exponent)
 
     def __rpow__(self, base: Number) -> Value:
         return as_value(base, "pow") ** self
@@ -179,7 +183,7 @@ class Value:
         return Value._apply(ops.RELU, (self,))
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        return Value._apply(ops.LEAKY_RELU, (self, as_value(slope, "leaky_relu")))
+        return Value._apply2(ops.LEAKY_RELU, self, as_value(slope, "leaky_relu"))
 
     def abs(self) -> Value:
         return Value._apply(ops.ABS, (self,))
@@ -298,6 +302,8 @@ def as_value(x: Operand, op: str = "Value") -> Value:
     """
     if isinstance(x, Value):
         return x
+    if type(x) is float or (type(x) is int and abs(x) <= sys.float_info.max):  # the common cases, quickly
+        return _node(float(x), None, (), ())
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {x!r}")
     return Value(x, requires_grad=False)
@@ -307,9 +313,32 @@ def _data(x: Operand) -> float:
     return x.data if isinstance(x, Value) else x
 
 
+def _node(data: float, op: Op | None, inputs: tuple[Value, ...], local: tuple[float, ...]) -> Value:
+    """A new Value with every slot filled in directly (no checks: callers pass a float).
+
+    Recorded results (``op`` given) require grad; unrecorded ones and constants do not.
+    """
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.role = None
+    out.requires_grad = op is not None
+    out._op = op
+    out._inputs = inputs
+    out._local = local
+    return out
+
+
+def _naming(error: Exception, op: Op, inputs: tuple[Value, ...]) -> Exception:
+    """The same kind of error, its message prefixed with the operation and its operands."""
+    operands = ", ".join(map(repr, inputs))
+    return type(error)(f"{op.name}({operands}): {error}")
+
+
 def value_sum(values: Iterable[Operand]) -> Value:
     """x₁ + … + xₙ as one node (faster and flatter than a chain of ``+``)."""
-    inputs = tuple(as_value(x, "sum") for x in values)
+    inputs = tuple([x if isinstance(x, Value) else as_value(x, "sum") for x in values])
     if not inputs:
         return Value(0.0, requires_grad=False)
     return Value._apply(ops.SUM, inputs)
@@ -317,7 +346,8 @@ def value_sum(values: Iterable[Operand]) -> Value:
 
 def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
     """a₁b₁ + … + aₙbₙ as one node: a neuron's weighted input w·x."""
-    left, right = tuple(as_value(x, "dot") for x in a), tuple(as_value(x, "dot") for x in b)
+    left = tuple([x if isinstance(x, Value) else as_value(x, "dot") for x in a])
+    right = tuple([x if isinstance(x, Value) else as_value(x, "dot") for x in b])
     if len(left) != len(right):
         raise ValueError(f"dot: the two sequences differ in length ({len(left)} and {len(right)})")
     if not left:
