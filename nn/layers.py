@@ -99,7 +99,7 @@ def _activation_name(activation: Activation) -> str:
     return activation if isinstance(activation, str) else getattr(activation, "__name__", repr(activation))
 
 
-def _as_inputs(x: Inputs, expected: int, owner: str) -> tuple[Value, ...]:
+def _as_inputs(x: Inputs, expected: int, owner: Module) -> tuple[Value, ...]:
     """``x`` as ``expected`` Values (a lone number is accepted when ``expected`` is 1).
 
     Plain numbers become constants once here, so every neuron of a layer shares the same inputs.
@@ -107,8 +107,8 @@ def _as_inputs(x: Inputs, expected: int, owner: str) -> tuple[Value, ...]:
     if isinstance(x, (Value, int, float)):
         x = [x]
     if len(x) != expected:
-        raise ValueError(f"{owner} expects {expected} inputs, got {len(x)}")
-    return tuple(as_value(xi, owner) for xi in x)
+        raise ValueError(f"{type(owner).__name__}(nin={expected}) expects {expected} inputs, got {len(x)}")
+    return tuple([xi if isinstance(xi, Value) else as_value(xi, type(owner).__name__) for xi in x])
 
 
 class Neuron(Module):
@@ -147,7 +147,7 @@ class Neuron(Module):
 
     def __call__(self, x: Inputs) -> Value:
         """The neuron's output for the inputs ``x``: activation(w·x + b)."""
-        z = dot(self.w, _as_inputs(x, self.nin, f"Neuron(nin={self.nin})"))
+        z = dot(self.w, _as_inputs(x, len(self.w), self))
         if self.b is not None:
             z = z + self.b
         return self._activation(z)
@@ -180,7 +180,7 @@ class Layer(Module):
 
     def __call__(self, x: Inputs) -> list[Value]:
         """Each neuron's output for the inputs ``x``, as a list of ``nout`` Values."""
-        x = _as_inputs(x, self.neurons[0].nin, f"Layer(nin={self.neurons[0].nin}, nout={len(self.neurons)})")
+        x = _as_inputs(x, len(self.neurons[0].w), self)
         return [neuron(x) for neuron in self.neurons]
 
 
