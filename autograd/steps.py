@@ -73,12 +73,13 @@ def _steps(root: Value, gradient: float) -> Iterator[Step]:
             continue
         upstream = node.grad
         contributions = []
-        for x, derivative in zip(node.inputs, node.local_derivatives):
+        local = node.local_derivatives
+        for x, derivative in zip(node.inputs, local):
             if x.requires_grad:
                 amount = derivative * upstream  # the chain rule, as in backpropagate()
                 x.grad += amount
                 contributions.append((x, amount))
-        yield Step(index, node, upstream, node.local_derivatives, tuple(contributions))
+        yield Step(index, node, upstream, local, tuple(contributions))
         index += 1
     finish_pass(earlier)
 

@@ -31,8 +31,9 @@ class Value:
     """A scalar that remembers how it was computed.
 
     ``data`` is the number; ``grad`` is ∂(output)/∂(this value), filled in by ``backward()``.
-    A value made by an operation keeps the operation (``op``), its ``inputs`` and the local
-    derivatives ∂self/∂input (``local_derivatives``): everything the chain rule needs.
+    A value made by an operation keeps the operation (``op``) and its ``inputs``: everything the
+    chain rule needs, since the operation's derivative rule gives the local derivatives
+    ∂self/∂input (``local_derivatives``) from the inputs' data.
 
     ``label`` is a free name shown in drawings; ``role`` says what a parameter is for
     (``"weight"``, ``"bias"`` or ``None``; set by ``nn``). A value with ``requires_grad=False``
@@ -40,7 +41,7 @@ class Value:
     recorded.
     """
 
-    __slots__ = ("data", "grad", "label", "role", "requires_grad", "_op", "_inputs", "_local")
+    __slots__ = ("data", "grad", "label", "role", "requires_grad", "_op", "_inputs")
     data: float
     grad: float | Value
     label: str
@@ -48,7 +49,6 @@ class Value:
     requires_grad: bool
     _op: Op | None
     _inputs: tuple[Value, ...]
-    _local: tuple[float, ...]
 
     def __init__(
         self,
@@ -72,7 +72,6 @@ class Value:
         self.requires_grad = requires_grad
         self._op = None
         self._inputs = ()
-        self._local = ()
 
     # --- what a node is made of (read-only) ------------------------------------------------------
 
@@ -88,8 +87,10 @@ class Value:
 
     @property
     def local_derivatives(self) -> tuple[float, ...]:
-        """∂self/∂input for each input, computed when this value was made."""
-        return self._local
+        """∂self/∂input for each input: the op's derivative rule at the inputs' current data."""
+        if self._op is None:
+            return ()
+        return self._op.derivatives(*[x.data for x in self._inputs], self.data)
 
     @property
     def is_leaf(self) -> bool:
@@ -107,9 +108,9 @@ class Value:
         except (ArithmeticError, ValueError) as error:
             raise _naming(error, op, inputs) from None
         if grad_mode.enabled and any(x.requires_grad for x in inputs):
-            out = _node(result, op, inputs, op.derivatives(*data, result))
+            out = _node(result, op, inputs)
         else:
-            out = _node(result, None, (), ())
+            out = _node(result, None, ())
         if grad_mode.anomaly:
             _check_finite_forward(op, inputs, out)
         return out
@@ -122,9 +123,9 @@ class Value:
         except (ArithmeticError, ValueError) as error:
             raise _naming(error, op, (a, b)) from None
         if (a.requires_grad or b.requires_grad) and grad_mode.enabled:
-            out = _node(result, op, (a, b), op.derivatives(a.data, b.data, result))
+            out = _node(result, op, (a, b))
         else:
-            out = _node(result, None, (), ())
+            out = _node(result, None, ())
         if grad_mode.anomaly:
             _check_finite_forward(op, (a, b), out)
         return out
@@ -231,8 +232,10 @@ class Value:
 
         Leaves (inputs and parameters) accumulate: a second call adds the same amount again, as
         in PyTorch; call ``zero_grad()`` (or set ``.grad = 0``) between steps. Values made by
-        operations show the gradient of this pass. With ``create_graph=True`` the gradients are
-        Values with graphs of their own, so they can be differentiated again.
+        operations show the gradient of this pass. Local derivatives are evaluated from the data
+        as it is now, so change ``.data`` after ``backward()`` (as an optimizer step does), not
+        between the forward pass and it. With ``create_graph=True`` the gradients are Values with
+        graphs of their own, so they can be differentiated again.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -287,7 +290,7 @@ def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None
         if node._op is None:
             continue
         upstream = node.grad
-        local = node._op.derivatives(*node._inputs, node) if create_graph else node._local
+        local = node._op.derivatives(*node._inputs, node) if create_graph else node.local_derivatives
         for x, derivative in zip(node._inputs, local):
             if x.requires_grad:
                 x.grad += derivative * upstream  # the chain rule
@@ -303,7 +306,7 @@ def as_value(x: Operand, op: str = "Value") -> Value:
     if isinstance(x, Value):
         return x
     if type(x) is float or (type(x) is int and abs(x) <= sys.float_info.max):  # the common cases, quickly
-        return _node(float(x), None, (), ())
+        return _node(float(x), None, ())
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {x!r}")
     return Value(x, requires_grad=False)
@@ -313,7 +316,7 @@ def _data(x: Operand) -> float:
     return x.data if isinstance(x, Value) else x
 
 
-def _node(data: float, op: Op | None, inputs: tuple[Value, ...], local: tuple[float, ...]) -> Value:
+def _node(data: float, op: Op | None, inputs: tuple[Value, ...]) -> Value:
     """A new Value with every slot filled in directly (no checks: callers pass a float).
 
     Recorded results (``op`` given) require grad; unrecorded ones and constants do not.
@@ -326,7 +329,6 @@ def _node(data: float, op: Op | None, inputs: tuple[Value, ...], local: tuple[fl
     out.requires_grad = op is not None
     out._op = op
     out._inputs = inputs
-    out._local = local
     return out
 
 
@@ -356,12 +358,13 @@ def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
 
 
 def _check_finite_forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None:
-    values = (out.data, *out._local) if out._op is not None else (out.data,)
+    local = out.local_derivatives
+    values = (out.data, *local)
     if not all(math.isfinite(_data(v)) for v in values):
         operands = ", ".join(map(repr, inputs))
         raise FloatingPointError(
             f"detect_anomaly: {op.name}({operands}) produced a non-finite value "
-            f"(output {out.data!r}, local derivatives {out._local!r})"
+            f"(output {out.data!r}, local derivatives {local!r})"
         )
 
 
