@@ -8,6 +8,7 @@
 7.0
 """
 
+from .compile import CompiledFunction, TraceMismatchError, compile
 from .draw import Drawing, RendererNotFoundError, RenderError, draw_dot, find_renderer
 from .functional import (
     GradcheckError,
@@ -28,15 +29,18 @@ sum = value_sum  # autograd.sum, like torch.sum
 
 __all__ = [
     "OPS",
+    "CompiledFunction",
     "Drawing",
     "GradcheckError",
     "Op",
     "RenderError",
     "RendererNotFoundError",
     "Step",
+    "TraceMismatchError",
     "Value",
     "as_value",
     "backward_steps",
+    "compile",
     "detect_anomaly",
     "dot",
     "draw_dot",

@@ -25,6 +25,10 @@ class Op:
 
     ``forward(*inputs)`` takes the inputs' data (floats) and returns the output's data.
     ``derivatives(*inputs, out)`` returns ∂out/∂input for each input, in input order.
+    ``forward_code`` and ``derivative_code`` are the same two rules as Python source, for
+    ``autograd.compile``: format templates over the inputs' names ``{0}``, ``{1}``, … and the
+    output's ``{out}`` (a forward template may call the op's own ``forward`` by the op's name).
+    A sum of many terms (``sum``, ``dot``) gives instead a function from the names to the terms.
     Forward rules raise ``ValueError``, ``ZeroDivisionError`` or ``OverflowError`` for operands
     outside their domain; the caller adds the operation's name and the operands to the message.
     """
@@ -33,6 +37,8 @@ class Op:
     symbol: str
     forward: Callable[..., float]
     derivatives: Callable[..., tuple[Any, ...]]
+    forward_code: str | Callable[..., tuple[str, ...]] = ""
+    derivative_code: tuple[str, ...] | Callable[..., tuple[str, ...]] = ()
 
 
 # --- helpers that let one rule work on floats and on Values ------------------------------------
@@ -158,6 +164,11 @@ def _dot(*ab: float) -> float:
     return _sum(*map(mul, ab[:n], ab[n:]))
 
 
+def _dot_terms(*ab: str) -> tuple[str, ...]:
+    n = len(ab) // 2
+    return tuple(f"{a} * {b}" for a, b in zip(ab[:n], ab[n:]))
+
+
 def _dot_derivatives(*ab_out: Any) -> tuple[Any, ...]:
     # ∂(Σ aᵢbᵢ)/∂aᵢ = bᵢ  and  ∂/∂bᵢ = aᵢ: the a's get the b's and the b's get the a's.
     n = (len(ab_out) - 1) // 2
@@ -167,44 +178,86 @@ def _dot_derivatives(*ab_out: Any) -> tuple[Any, ...]:
 # --- the table -----------------------------------------------------------------------------------
 
 # a + b:  ∂/∂a = 1,  ∂/∂b = 1
-ADD = Op("add", "+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0))
+ADD = Op("add", "+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), "{0} + {1}", ("1.0", "1.0"))
 # a · b:  ∂/∂a = b,  ∂/∂b = a
-MUL = Op("mul", "*", lambda a, b: a * b, lambda a, b, out: (b, a))
+MUL = Op("mul", "*", lambda a, b: a * b, lambda a, b, out: (b, a), "{0} * {1}", ("{1}", "{0}"))
 # a / b:  ∂/∂a = 1/b,  ∂/∂b = −a/b²
-DIV = Op("div", "/", _divide, lambda a, b, out: (1.0 / b, -out / b))
+DIV = Op(
+    "div", "/", _divide, lambda a, b, out: (1.0 / b, -out / b), "{0} / {1}", ("1.0 / {1}", "-{out} / {1}")
+)
 # x^p with a constant p:  ∂/∂x = p·x^(p−1)
-POW = Op("pow", "**", _power, _power_derivative)
+# (as code, x = 0 with p < 1 and an overflowing slope raise instead of giving ±inf)
+POW = Op("pow", "**", _power, _power_derivative, "pow({0}, {1})", ("{1} * {0} ** ({1} - 1)", "0.0"))
 # a^b with both differentiable:  ∂/∂a = b·a^(b−1),  ∂/∂b = a^b·ln a
-GENERAL_POW = Op("general_pow", "**", _general_power, lambda a, b, out: (b * _raise(a, b - 1), out * _log(a)))
+GENERAL_POW = Op(
+    "general_pow",
+    "**",
+    _general_power,
+    lambda a, b, out: (b * _raise(a, b - 1), out * _log(a)),
+    "general_pow({0}, {1})",
+    ("{1} * {0} ** ({1} - 1)", "{out} * math.log({0})"),
+)
 # e^x:  d/dx = e^x
-EXP = Op("exp", "exp", _exp, lambda x, out: (out,))
+EXP = Op("exp", "exp", _exp, lambda x, out: (out,), "exp({0})", ("{out}",))
 # ln x:  d/dx = 1/x
-LOG = Op("log", "log", _logarithm, lambda x, out: (1.0 / x,))
+LOG = Op("log", "log", _logarithm, lambda x, out: (1.0 / x,), "log({0})", ("1.0 / {0}",))
 # √x:  d/dx = 1/(2√x)
-SQRT = Op("sqrt", "sqrt", _square_root, lambda x, out: (0.5 / out if _data(out) else math.inf,))
+SQRT = Op(
+    "sqrt",
+    "sqrt",
+    _square_root,
+    lambda x, out: (0.5 / out if _data(out) else math.inf,),
+    "sqrt({0})",
+    ("0.5 / {out} if {out} else math.inf",),
+)
 # tanh x:  d/dx = 1 − tanh²x
-TANH = Op("tanh", "tanh", math.tanh, lambda x, out: (1.0 - out * out,))
+TANH = Op("tanh", "tanh", math.tanh, lambda x, out: (1.0 - out * out,), "tanh({0})", ("1.0 - {out} * {out}",))
 # σ(x) = 1/(1+e^−x):  d/dx = σ(x)·(1 − σ(x))
-SIGMOID = Op("sigmoid", "σ", _sigmoid, lambda x, out: (out * (1.0 - out),))
+SIGMOID = Op(
+    "sigmoid", "σ", _sigmoid, lambda x, out: (out * (1.0 - out),), "sigmoid({0})", ("{out} * (1.0 - {out})",)
+)
 # relu x = max(0, x):  d/dx = 1 if x > 0 else 0
-RELU = Op("relu", "relu", lambda x: x if x > 0 else 0.0, lambda x, out: (1.0 if _data(x) > 0 else 0.0,))
+RELU = Op(
+    "relu",
+    "relu",
+    lambda x: x if x > 0 else 0.0,
+    lambda x, out: (1.0 if _data(x) > 0 else 0.0,),
+    "{0} if {0} > 0 else 0.0",
+    ("1.0 if {0} > 0 else 0.0",),
+)
 # leaky_relu(x, s) = x if x > 0 else s·x:  d/dx = 1 if x > 0 else s  (the slope s is a constant)
 LEAKY_RELU = Op(
     "leaky_relu",
     "leaky_relu",
     lambda x, s: x if x > 0 else s * x,
     lambda x, s, out: (1.0 if _data(x) > 0 else s, 0.0),
+    "{0} if {0} > 0 else {1} * {0}",
+    ("1.0 if {0} > 0 else {1}", "0.0"),
 )
 # |x|:  d/dx = sign(x)  (0 at x = 0, as in PyTorch)
-ABS = Op("abs", "abs", abs, lambda x, out: (_sign(x),))
+ABS = Op(
+    "abs",
+    "abs",
+    abs,
+    lambda x, out: (_sign(x),),
+    "abs({0})",
+    ("1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0",),
+)
 # sin x:  d/dx = cos x
-SIN = Op("sin", "sin", _sine, lambda x, out: (_cos(x),))
+SIN = Op("sin", "sin", _sine, lambda x, out: (_cos(x),), "sin({0})", ("math.cos({0})",))
 # cos x:  d/dx = −sin x
-COS = Op("cos", "cos", _cosine, lambda x, out: (-_sin(x),))
+COS = Op("cos", "cos", _cosine, lambda x, out: (-_sin(x),), "cos({0})", ("-math.sin({0})",))
 # x₁ + x₂ + … + xₙ in one node:  ∂/∂xᵢ = 1
-SUM = Op("sum", "Σ", _sum, lambda *xs_out: (1.0,) * (len(xs_out) - 1))
+SUM = Op(
+    "sum",
+    "Σ",
+    _sum,
+    lambda *xs_out: (1.0,) * (len(xs_out) - 1),
+    lambda *xs: xs,
+    lambda *xs_out: ("1.0",) * (len(xs_out) - 1),
+)
 # a₁b₁ + … + aₙbₙ in one node (a neuron's weighted input), inputs a₁…aₙ, b₁…bₙ
-DOT = Op("dot", "·", _dot, _dot_derivatives)
+DOT = Op("dot", "·", _dot, _dot_derivatives, _dot_terms, _dot_derivatives)
 
 OPS: dict[str, Op] = {
     op.name: op

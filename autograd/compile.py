@@ -1,0 +1,373 @@
+"""``compile``: trace a function once, then run its forward and backward passes as plain Python.
+
+``step = autograd.compile(loss_fn, X, y)`` calls ``loss_fn`` once on Values to record its graph,
+then writes the graph out as straight-line code: one line per node for the forward pass, then the
+backward pass as one line per use of a value, last node first. ``g3 += v5 * g7`` reads
+"∂L/∂v3 += ∂v7/∂v3 · ∂L/∂v7": the chain rule, written out. ``step.source`` is that code, to read.
+
+``step(X, y)`` runs the code on new numbers with the parameters' current ``.data``, adds
+∂output/∂parameter to each parameter's ``.grad`` (as ``loss.backward()`` does) and returns the
+output as a float. A training loop becomes ``optimizer.zero_grad(); loss = step(X, y);
+optimizer.step()``.
+
+The code is a recording of one run, so the *structure* of the computation must not depend on the
+numbers: the same operations on the same operands, whatever the data. A branch inside an operation
+(relu, abs) is fine, it is in the code. A Python ``if`` on ``.data`` in ``loss_fn`` is not, nor is a
+number read from the data and then used as a constant: both are frozen at their traced values.
+``step.check(X, y)`` traces again on other data and raises ``TraceMismatchError`` where the code
+would differ; inputs of another shape raise ``ValueError`` at every call.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import itertools
+import linecache
+import math
+import numbers
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .functional import enable_grad
+from .graph import topological_order
+from .ops import OPS, Op
+from .value import Value
+
+TERMS_PER_LINE = 100
+"""A sum of more terms is written over several lines: Python cannot compile a 1000-term expression."""
+
+Shape = Any
+"""The nesting of an argument: ``None`` for a number, a tuple of shapes for a list or tuple."""
+
+_NAMESPACE: dict[str, Any] = {"math": math, **{op.name: op.forward for op in OPS.values()}}
+"""What the written code can call: ``math`` and every op's forward rule by the op's name."""
+
+_count = itertools.count()
+
+
+class TraceMismatchError(RuntimeError):
+    """The function, traced again, records a different computation than the compiled code."""
+
+
+class CompiledFunction:
+    """A function traced once and written out as Python; call it like the function.
+
+    ``source`` is the code, ``parameters`` the Values it reads (and whose ``.grad`` it adds to),
+    in the order the code numbers them.
+    """
+
+    def __init__(self, fn: Callable[..., Value], example_inputs: tuple[Any, ...] | None = None) -> None:
+        self.fn = fn
+        self.name = _identifier(getattr(fn, "__name__", ""))
+        self.source = ""
+        self.parameters: tuple[Value, ...] = ()
+        self._shape: Shape = None
+        self._run: Callable[[list[float], tuple[Value, ...]], float] | None = None
+        self._filename = ""
+        if example_inputs is not None:
+            self._compile(example_inputs)
+
+    def __call__(self, *inputs: Any) -> float:
+        """The output for ``inputs``; each parameter's ``.grad`` grows by ∂output/∂parameter."""
+        if self._run is None:  # used as a decorator: trace on the first call
+            self._compile(inputs)
+        data: list[float] = []
+        shape = tuple(_flatten(x, data) for x in inputs)
+        if shape != self._shape:
+            raise ValueError(f"{self.name} (compiled): {_shape_change(self._names(), self._shape, shape)}")
+        assert self._run is not None
+        try:
+            return self._run(data, self.parameters)
+        except (ArithmeticError, ValueError) as error:
+            raise type(error)(
+                f"{self.name} (compiled), {_failing_line(error, self._filename)}: {error}"
+            ) from error
+
+    def check(self, *inputs: Any) -> None:
+        """Trace the function again on ``inputs`` and raise ``TraceMismatchError`` if the code differs.
+
+        Use it on a few batches to confirm that the computation's structure does not depend on the data.
+        """
+        if self._run is None:
+            self._compile(inputs)
+            return
+        data: list[float] = []
+        shape = tuple(_flatten(x, data) for x in inputs)
+        if shape != self._shape:
+            raise ValueError(f"{self.name} (compiled): {_shape_change(self._names(), self._shape, shape)}")
+        source, parameters = _write(self.name, *_trace(self.fn, inputs, self._names()))
+        if parameters != self.parameters:
+            raise TraceMismatchError(
+                f"{self.name}: traced again, the function uses other parameters "
+                f"({len(parameters)} instead of {len(self.parameters)}, or new Values made inside it)"
+            )
+        for number, (old, new) in enumerate(zip(self.source.splitlines(), source.splitlines()), 1):
+            if old != new:
+                raise TraceMismatchError(
+                    f"{self.name}: traced again, line {number} differs:\n  compiled: {old.strip()}\n"
+                    f"  now:      {new.strip()}\nthe computation depends on the data (an `if` on a "
+                    "value, or a number taken from the data); compile() records only one path"
+                )
+        if source != self.source:
+            raise TraceMismatchError(f"{self.name}: traced again, the code has a different length")
+
+    def __repr__(self) -> str:
+        if self._run is None:
+            return f"<compiled {self.name}: not traced yet>"
+        lines = self.source.count("\n")
+        return f"<compiled {self.name}: {lines} lines, {len(self.parameters)} parameters>"
+
+    def _names(self) -> list[str]:
+        return _argument_names(self.fn, len(self._shape) if self._run is not None else 0)
+
+    def _compile(self, inputs: tuple[Any, ...]) -> None:
+        names = _argument_names(self.fn, len(inputs))
+        output, leaves = _trace(self.fn, inputs, names)
+        self.source, self.parameters = _write(self.name, output, leaves)
+        self._shape = tuple(_flatten(x, []) for x in inputs)
+        self._filename = f"<compiled {self.name} {next(_count)}>"
+        linecache.cache[self._filename] = (
+            len(self.source),
+            None,
+            self.source.splitlines(True),
+            self._filename,
+        )
+        namespace = dict(_NAMESPACE)
+        exec(builtins.compile(self.source, self._filename, "exec"), namespace)
+        self._run = namespace[self.name]
+
+
+def compile(fn: Callable[..., Value], *example_inputs: Any) -> CompiledFunction:
+    """Trace ``fn(*example_inputs)`` once and return it as straight-line Python (see the module's notes).
+
+    The inputs are numbers, Values (only their data is used) or nested lists of them; they are
+    data, so no gradient is computed for them. Parameters are the Values the function reaches that
+    require grad. Without example inputs, ``fn`` is traced at its first call (``@autograd.compile``).
+    """
+    if not callable(fn):
+        raise TypeError(f"compile: expected a function, got {type(fn).__name__}: {fn!r}")
+    return CompiledFunction(fn, example_inputs if example_inputs else None)
+
+
+# --- tracing ---------------------------------------------------------------------------------------
+
+
+def _trace(
+    fn: Callable[..., Value], inputs: Sequence[Any], names: Sequence[str]
+) -> tuple[Value, list[Value]]:
+    """Call ``fn`` once with every number of ``inputs`` as a leaf Value; return the output and the leaves.
+
+    The leaves require grad while tracing, so that every operation on the data is recorded, even
+    between two numbers of the data: otherwise its result would be frozen as a constant.
+    """
+    leaves: list[Value] = []
+
+    def as_leaves(x: Any, path: str) -> Any:
+        if isinstance(x, (list, tuple)):
+            return type(x)(as_leaves(item, f"{path}[{i}]") for i, item in enumerate(x))
+        leaf = Value(_number(x, path), label=path)
+        leaves.append(leaf)
+        return leaf
+
+    arguments = [as_leaves(x, name) for x, name in zip(inputs, names)]
+    with enable_grad():
+        output = fn(*arguments)
+    if not isinstance(output, Value):
+        raise TypeError(
+            f"compile: the function must return one Value, got {type(output).__name__}: {output!r}"
+        )
+    return output, leaves
+
+
+def _number(x: Any, where: str) -> float:
+    if type(x) is float:
+        return x
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(
+            f"compile: {where} must be a number, a Value or a list of them, got {type(x).__name__}"
+        )
+    return float(x)
+
+
+def _flatten(x: Any, out: list[float]) -> Shape:
+    """Append the numbers in ``x`` to ``out``, in order; return the shape of ``x``."""
+    if isinstance(x, (list, tuple)):
+        return tuple([_flatten(item, out) for item in x])
+    out.append(x if type(x) is float else _number(x, "every input"))
+    return None
+
+
+def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
+    """Names for the labels of the inputs: the function's own parameter names where it has them."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [names[i] if i < len(names) else f"input{i}" for i in range(count)]
+
+
+# --- writing the code ------------------------------------------------------------------------------
+
+
+def _write(name: str, output: Value, input_leaves: list[Value]) -> tuple[str, tuple[Value, ...]]:
+    """The source of ``def name(inputs, parameters)`` computing ``output`` and its backward pass.
+
+    Nodes are numbered in topological order: ``v7`` is node 7's value and ``g7`` is ∂output/∂v7.
+    Returns the source and the parameters, in the order the code indexes them.
+    """
+    order = topological_order(output)
+    input_index = {leaf: i for i, leaf in enumerate(input_leaves)}
+    parameters: list[Value] = []
+    names: dict[Value, str] = {}
+    on_path: set[Value] = set()  # nodes that depend on a parameter: only they need a gradient
+    forward = ["# forward pass: each node once, inputs before the values made from them"]
+    number = itertools.count()
+    for node in order:
+        if node.is_leaf and node in input_index:
+            names[node] = f"v{next(number)}"
+            forward.append(f"{names[node]} = inputs[{input_index[node]}]  # {node.label}")
+        elif node.is_leaf and node.requires_grad:
+            names[node] = f"v{next(number)}"
+            forward.append(f"{names[node]} = parameters[{len(parameters)}].data" + _comment(node))
+            parameters.append(node)
+            on_path.add(node)
+        elif node.is_leaf:
+            names[node] = _literal(node.data)  # a constant is written into the code
+        else:
+            names[node] = f"v{next(number)}"
+            forward += _forward_lines(node, names)
+            if any(x in on_path for x in node.inputs):
+                on_path.add(node)
+    backward = _backward_lines(order, names, on_path)
+    updates = ["# each parameter adds its gradient to .grad, as backward() does"]
+    updates += [f"parameters[{i}].grad += g{names[p][1:]}" + _comment(p) for i, p in enumerate(parameters)]
+    docstring = (
+        f'"""{name}, traced: returns the output and adds ∂output/∂parameter to each parameter\'s .grad."""'
+    )
+    body = [docstring, *forward, *backward, *(updates if parameters else []), f"return {names[output]}"]
+    source = f"def {name}(inputs, parameters):\n" + "".join(f"    {line}\n" for line in body)
+    return source, tuple(parameters)
+
+
+def _forward_lines(node: Value, names: dict[Value, str]) -> list[str]:
+    op = _op(node)
+    arguments = [names[x] for x in node.inputs]
+    out = names[node]
+    if isinstance(op.forward_code, str):
+        return [f"{out} = {op.forward_code.format(*arguments)}" + _comment(node)]
+    terms = op.forward_code(*arguments)  # a long sum: continue it line by line, in the same order
+    lines = [f"{out} = {' + '.join(terms[:TERMS_PER_LINE])}" + _comment(node)]
+    for start in range(TERMS_PER_LINE, len(terms), TERMS_PER_LINE):
+        lines.append(f"{out} = {out} + {' + '.join(terms[start : start + TERMS_PER_LINE])}")
+    return lines
+
+
+def _backward_lines(order: list[Value], names: dict[Value, str], on_path: set[Value]) -> list[str]:
+    """The chain rule, last node first: g_x += ∂node/∂x · g_node for each input x of each node.
+
+    The order is the engine's (``backpropagate``), so every gradient is the same sum in the same
+    order, and the numbers agree with ``backward()`` to the last bit.
+    """
+    root = order[-1]
+    if root not in on_path:
+        return []
+    lines = ["# backward pass: the chain rule, last node first:  g_input += ∂node/∂input · g_node"]
+    lines.append(f"g{names[root][1:]} = 1.0")
+    has_gradient = {root}
+    for node in reversed(order):
+        if node.is_leaf or node not in on_path:
+            continue
+        op = _op(node)
+        arguments = [names[x] for x in node.inputs]
+        out = names[node]
+        if isinstance(op.derivative_code, tuple):
+            local = [template.format(*arguments, out=out) for template in op.derivative_code]
+        else:
+            local = list(op.derivative_code(*arguments, out))
+        upstream = f"g{out[1:]}"
+        for x, derivative in zip(node.inputs, local):
+            if x not in on_path:
+                continue
+            term = upstream if derivative == "1.0" else f"{_parenthesised(derivative)} * {upstream}"
+            lines.append(f"g{names[x][1:]} {'+=' if x in has_gradient else '='} {term}")
+            has_gradient.add(x)
+    return lines
+
+
+def _op(node: Value) -> Op:
+    op = OPS.get(node.op)
+    if op is None or not op.forward_code or not op.derivative_code:
+        raise NotImplementedError(
+            f"compile: the operation {node.op!r} has no forward_code/derivative_code in autograd.ops"
+        )
+    return op
+
+
+def _literal(x: float) -> str:
+    """A float as Python source that reads back the same float, safe as any operand."""
+    if math.isnan(x):
+        return "math.nan"
+    if math.isinf(x):
+        return "math.inf" if x > 0 else "(-math.inf)"
+    return repr(x) if math.copysign(1.0, x) > 0 else f"({x!r})"
+
+
+def _parenthesised(expression: str) -> str:
+    """``expression`` in brackets unless it is one name or number (so ``(1.0 - v3 * v3) * g4``)."""
+    return expression if re.fullmatch(r"[\w.]+|\(-[\w.]+\)", expression) else f"({expression})"
+
+
+def _comment(node: Value) -> str:
+    return f"  # {node.label}" if node.label else ""
+
+
+def _identifier(name: str) -> str:
+    return name if name.isidentifier() else "fn"
+
+
+# --- messages --------------------------------------------------------------------------------------
+
+
+def _dimensions(shape: Shape) -> str:
+    """``a number``, ``a 100×2 list`` or ``a ragged list of 3``."""
+    sizes: list[str] = []
+    while shape:
+        if any(item != shape[0] for item in shape):
+            return f"a ragged list of {len(shape)}" + (f" (inside a {'×'.join(sizes)} list)" if sizes else "")
+        sizes.append(str(len(shape)))
+        shape = shape[0]
+    if shape == ():
+        sizes.append("0")
+    if not sizes:
+        return "a number"
+    return f"a list of {sizes[0]}" if len(sizes) == 1 else f"a {'×'.join(sizes)} nested list"
+
+
+def _shape_change(names: Sequence[str], traced: Shape, given: Shape) -> str:
+    if len(traced) != len(given):
+        return f"traced with {len(traced)} arguments, called with {len(given)}"
+    for name, old, new in zip(names, traced, given):
+        if old != new:
+            return (
+                f"{name} was {_dimensions(old)} when traced, now {_dimensions(new)}; the code is written "
+                "for the traced shapes (compile again for another shape)"
+            )
+    return "the inputs' shapes changed"
+
+
+def _failing_line(error: BaseException, filename: str) -> str:
+    """``line 12: v7 = log(v6)``: where in the compiled code ``error`` was raised."""
+    traceback = error.__traceback__
+    line = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == filename:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    if line is None:
+        return "while running"
+    return f"line {line}: {linecache.getline(filename, line).strip()}"
