@@ -20,6 +20,16 @@ class Result:
     values: dict[str, float] = field(default_factory=dict)
     target: float | None = None
     note: str = ""
+    variants: dict[str, float] = field(default_factory=dict)
+    """chainrule doing the same work another way (``"compiled"``: through ``autograd.compile``)."""
+
+    def variant_results(self) -> list[Result]:
+        """Each variant as a result of its own, against the same micrograd (and torch) numbers."""
+        others = {name: value for name, value in self.values.items() if name != "chainrule"}
+        return [
+            Result(f"{self.benchmark}, {variant}", self.unit, {"chainrule": value, **others}, self.target)
+            for variant, value in self.variants.items()
+        ]
 
     @property
     def is_memory(self) -> bool:
@@ -64,7 +74,7 @@ def ratio_line(result: Result) -> str:
             line += f" (target {goal}: {verdict})"
     if result.note:
         line += f"  [{result.note}]"
-    return line
+    return "\n".join([line, *map(ratio_line, result.variant_results())])
 
 
 def table(results: list[Result]) -> str:
@@ -74,7 +84,7 @@ def table(results: list[Result]) -> str:
     ]
     header = f"{'benchmark':<42}" + "".join(f"{name:>14}" for name in libraries) + f"{'vs micrograd':>14}"
     lines = [header, "-" * len(header)]
-    for result in results:
+    for result in [row for entry in results for row in (entry, *entry.variant_results())]:
         cells = [
             format_amount(result.values[name], result.unit) if name in result.values else "-"
             for name in libraries
