@@ -16,6 +16,11 @@ numbers: the same operations on the same operands, whatever the data. A branch i
 number read from the data and then used as a constant: both are frozen at their traced values.
 ``step.check(X, y)`` traces again on other data and raises ``TraceMismatchError`` where the code
 would differ; inputs of another shape raise ``ValueError`` at every call.
+
+Size matters: Python compiles about 50 000 lines a second. micrograd's demo step over 100 samples
+is 80 000 lines (1.6 s to compile once, then about 6 ms a step, against about 65 ms for the
+engine). When the loss is a sum over samples, compiling one sample's term (1 500 lines, 60 ms) and
+calling it in a loop is about as fast per step; gradients add up over the calls.
 """
 
 from __future__ import annotations
