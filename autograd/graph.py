@@ -22,10 +22,12 @@ def topological_order(root: Value) -> list[Value]:
     while stack:
         node, inputs = stack[-1]
         for x in inputs:
-            if x not in seen:  # go deeper: x's inputs come first
+            if x not in seen:
                 seen.add(x)
-                stack.append((x, iter(x._inputs)))
-                break
+                if x._inputs:  # go deeper: x's inputs come first
+                    stack.append((x, iter(x._inputs)))
+                    break
+                order.append(x)  # a leaf has nothing before it
         else:  # every input of node is in order already
             stack.pop()
             order.append(node)

@@ -289,9 +289,12 @@ def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None
     for node in reversed(order):
         if node._op is None:
             continue
-        upstream = node.grad
-        local = node._op.derivatives(*node._inputs, node) if create_graph else node.local_derivatives
-        for x, derivative in zip(node._inputs, local):
+        upstream, op, inputs = node.grad, node._op, node._inputs
+        if create_graph:  # the rule applied to Values: local derivatives with graphs of their own
+            local = op.derivatives(*inputs, node)
+        else:
+            local = op.derivatives(*[x.data for x in inputs], node.data)
+        for x, derivative in zip(inputs, local):
             if x.requires_grad:
                 x.grad += derivative * upstream  # the chain rule
                 if check:
