@@ -1,4 +1,10 @@
-"""``Value``: one number in a computation graph, and reverse-mode differentiation over it."""
+"""``Value``: one number in a computation graph, and reverse-mode differentiation over it.
+
+Read top to bottom: the ``Value`` class, whose operators each hand an op from ``ops.py`` to
+``_apply`` (``_apply2`` for two inputs); then how nodes are made (``as_value``, ``_node``,
+``value_sum``, ``dot``); then the backward pass in the order it runs: ``start_pass``,
+``backpropagate`` (the chain rule) and ``finish_pass``.
+"""
 
 from __future__ import annotations
 
@@ -252,53 +258,7 @@ class Value:
         finish_pass(earlier)
 
 
-Earlier: TypeAlias = "list[tuple[Value, float | Value]]"
-
-
-def start_pass(root: Value, gradient: Operand) -> tuple[list[Value], Earlier]:
-    """Begin a backward pass from ``root``: its topological order, every gradient in it set to zero
-    and ``root``'s to ``gradient``. Also returns each leaf's grad from before, for ``finish_pass``.
-
-    The pass sums its gradients from zero; only at the end does each leaf add its total to what
-    it had. So a second pass adds exactly the same amount again, as in PyTorch.
-    """
-    order = topological_order(root)
-    earlier = [(node, node.grad) for node in order if node._op is None and node.requires_grad]
-    for node in order:
-        if node.requires_grad:  # constants are left alone: they receive nothing
-            node.grad = 0.0
-    root.grad = gradient
-    return order, earlier
-
-
-def finish_pass(earlier: Earlier) -> None:
-    """End a backward pass: each leaf adds this pass's gradient to the grad it had before."""
-    for leaf, before in earlier:
-        if isinstance(before, Value) or before != 0.0:
-            leaf.grad = before + leaf.grad
-
-
-def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None:
-    """Apply the chain rule to each node of ``order``, last node first.
-
-    ``order`` is topological (inputs before the values made from them), so when a node is reached
-    every path from the output has already added its share to ``node.grad``. For scalars every
-    vector–Jacobian product is one multiplication: upstream gradient times local derivative.
-    """
-    check = grad_mode.anomaly
-    for node in reversed(order):
-        if node._op is None:
-            continue
-        upstream, op, inputs = node.grad, node._op, node._inputs
-        if create_graph:  # the rule applied to Values: local derivatives with graphs of their own
-            local = op.derivatives(*inputs, node)
-        else:
-            local = op.derivatives(*[x.data for x in inputs], node.data)
-        for x, derivative in zip(inputs, local):
-            if x.requires_grad:
-                x.grad += derivative * upstream  # the chain rule
-                if check:
-                    _check_finite_backward(node, x)
+# --- making nodes: operands as Values, the node itself, one node for a sum or a dot product -----
 
 
 def as_value(x: Operand, op: str = "Value") -> Value:
@@ -316,6 +276,7 @@ def as_value(x: Operand, op: str = "Value") -> Value:
 
 
 def _data(x: Operand) -> float:
+    """The number in an operand: ``x.data`` for a Value, ``x`` itself for a plain number."""
     return x.data if isinstance(x, Value) else x
 
 
@@ -358,6 +319,61 @@ def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
     if not left:
         return Value(0.0, requires_grad=False)
     return Value._apply(ops.DOT, left + right)
+
+
+# --- the backward pass: start, the chain rule over every node, finish ----------------------------
+
+
+Earlier: TypeAlias = "list[tuple[Value, float | Value]]"
+
+
+def start_pass(root: Value, gradient: Operand) -> tuple[list[Value], Earlier]:
+    """Begin a backward pass from ``root``: its topological order, every gradient in it set to zero
+    and ``root``'s to ``gradient``. Also returns each leaf's grad from before, for ``finish_pass``.
+
+    The pass sums its gradients from zero; only at the end does each leaf add its total to what
+    it had. So a second pass adds exactly the same amount again, as in PyTorch.
+    """
+    order = topological_order(root)
+    earlier = [(node, node.grad) for node in order if node._op is None and node.requires_grad]
+    for node in order:
+        if node.requires_grad:  # constants are left alone: they receive nothing
+            node.grad = 0.0
+    root.grad = gradient
+    return order, earlier
+
+
+def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None:
+    """Apply the chain rule to each node of ``order``, last node first.
+
+    ``order`` is topological (inputs before the values made from them), so when a node is reached
+    every path from the output has already added its share to ``node.grad``. For scalars every
+    vector–Jacobian product is one multiplication: upstream gradient times local derivative.
+    """
+    check = grad_mode.anomaly
+    for node in reversed(order):
+        if node._op is None:
+            continue
+        upstream, op, inputs = node.grad, node._op, node._inputs
+        if create_graph:  # the rule applied to Values: local derivatives with graphs of their own
+            local = op.derivatives(*inputs, node)
+        else:
+            local = op.derivatives(*[x.data for x in inputs], node.data)
+        for x, derivative in zip(inputs, local):
+            if x.requires_grad:
+                x.grad += derivative * upstream  # the chain rule
+                if check:
+                    _check_finite_backward(node, x)
+
+
+def finish_pass(earlier: Earlier) -> None:
+    """End a backward pass: each leaf adds this pass's gradient to the grad it had before."""
+    for leaf, before in earlier:
+        if isinstance(before, Value) or before != 0.0:
+            leaf.grad = before + leaf.grad
+
+
+# --- detect_anomaly() ----------------------------------------------------------------------------
 
 
 def _check_finite_forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None:
