@@ -41,18 +41,15 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
         if not name.startswith("_"):
-            for dotted, parameter in _named_parameters(value, name, set()):
+            # ``self`` counts as seen: a reference back to it must not relabel its own parameters
+            for dotted, parameter in _named_parameters(value, name, {id(self)}):
                 parameter.label = dotted
 
     # --- finding parameters ----------------------------------------------------------------------
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """Yield ``(dotted name, parameter)`` for every parameter, in definition order, each once."""
-        seen: set[int] = set()
-        for name, parameter in _named_parameters(self, "", set()):
-            if id(parameter) not in seen:
-                seen.add(id(parameter))
-                yield name, parameter
+        return _named_parameters(self, "", set())
 
     def parameters(self) -> list[Value]:
         """Every parameter (weights and biases, frozen ones included), in definition order."""
@@ -155,24 +152,24 @@ def _public_attributes(module: Module) -> Iterator[tuple[str, Any]]:
             yield name, value
 
 
-def _named_parameters(obj: Any, prefix: str, visiting: set[int]) -> Iterator[tuple[str, Value]]:
+def _named_parameters(obj: Any, prefix: str, seen: set[int]) -> Iterator[tuple[str, Value]]:
     """Yield ``(dotted name, Value)`` for the Values in ``obj``: a Value, a Module, or a list/tuple of them.
 
-    ``visiting`` holds the modules on the current path, so a module that refers back to one of
-    its parents does not send the walk round in circles.
+    ``seen`` holds the ids of the Values and Modules already reached. A Value found again (a
+    tied weight) keeps its first name, as in PyTorch; a Module found again has given all its
+    Values already, so a module that refers back to a parent does not send the walk round in
+    circles.
     """
-    if isinstance(obj, Value):
-        yield prefix, obj
-    elif isinstance(obj, Module):
-        if id(obj) in visiting:
-            return
-        visiting.add(id(obj))
-        for name, value in _public_attributes(obj):
-            yield from _named_parameters(value, f"{prefix}.{name}" if prefix else name, visiting)
-        visiting.discard(id(obj))
-    elif isinstance(obj, (list, tuple)):
+    if isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
-            yield from _named_parameters(item, f"{prefix}.{i}", visiting)
+            yield from _named_parameters(item, f"{prefix}.{i}", seen)
+    elif isinstance(obj, (Value, Module)) and id(obj) not in seen:
+        seen.add(id(obj))
+        if isinstance(obj, Value):
+            yield prefix, obj
+        else:
+            for name, value in _public_attributes(obj):
+                yield from _named_parameters(value, f"{prefix}.{name}" if prefix else name, seen)
 
 
 def _constructor_defaults(cls: type) -> dict[str, Any]:

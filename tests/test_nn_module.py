@@ -77,10 +77,23 @@ def test_shared_parameters_are_listed_once():
     assert [name for name, _ in Tied().named_parameters()] == ["a.0", "b.1"]
 
 
+def test_a_parameter_listed_twice_in_one_attribute_is_labelled_with_its_first_name():
+    shared = Value(1.0, role="weight")
+
+    class Tied(nn.Module):
+        def __init__(self) -> None:
+            self.pair = (shared, Affine(), shared)
+
+    named = list(Tied().named_parameters())
+    assert named[0] == ("pair.0", shared) and shared.label == "pair.0"
+    assert all(p.label == name for name, p in named)
+
+
 def test_a_module_that_refers_to_its_parent_does_not_loop():
     parent = Stack()
     parent.first.back = parent
     assert len(parent.parameters()) == 10
+    assert [p.label for p in parent.first.w] == ["first.w.0", "first.w.1"]  # not "back.first.w.0"
 
 
 def test_zero_grad_and_trainable_count():
