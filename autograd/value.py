@@ -298,8 +298,12 @@ def _node(data: float, op: Op | None, inputs: tuple[Value, ...]) -> Value:
 
 def _naming(error: Exception, op: Op, inputs: tuple[Value, ...]) -> Exception:
     """The same kind of error, its message prefixed with the operation and its operands."""
-    operands = ", ".join(map(repr, inputs))
-    return type(error)(f"{op.name}({operands}): {error}")
+    return type(error)(f"{_call(op.name, inputs)}: {error}")
+
+
+def _call(name: str, inputs: tuple[Value, ...]) -> str:
+    """An operation applied to its operands, as messages write it: ``log(Value(data=-1.0, grad=0.0))``."""
+    return f"{name}({', '.join(map(repr, inputs))})"
 
 
 def value_sum(values: Iterable[Operand]) -> Value:
@@ -380,17 +384,15 @@ def _check_finite_forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None
     local = out.local_derivatives
     values = (out.data, *local)
     if not all(math.isfinite(_data(v)) for v in values):
-        operands = ", ".join(map(repr, inputs))
         raise FloatingPointError(
-            f"detect_anomaly: {op.name}({operands}) produced a non-finite value "
+            f"detect_anomaly: {_call(op.name, inputs)} produced a non-finite value "
             f"(output {out.data!r}, local derivatives {local!r})"
         )
 
 
 def _check_finite_backward(node: Value, x: Value) -> None:
     if not math.isfinite(_data(x.grad)):
-        operands = ", ".join(map(repr, node._inputs))
         raise FloatingPointError(
-            f"detect_anomaly: backward through {node.op}({operands}) gave a non-finite "
+            f"detect_anomaly: backward through {_call(node.op, node._inputs)} gave a non-finite "
             f"gradient {x.grad!r} (upstream gradient {node.grad!r})"
         )
