@@ -28,7 +28,17 @@ from typing import TYPE_CHECKING, Any
 import graphviz
 
 from .graph import topological_order
-from .text import KINDS, Names, check_format_spec, name_table, node_kind, node_name, number, op_symbol
+from .text import (
+    KINDS,
+    Names,
+    check_format_spec,
+    check_value,
+    name_table,
+    node_kind,
+    node_name,
+    number,
+    op_symbol,
+)
 from .value import Value
 
 if TYPE_CHECKING:
@@ -224,8 +234,7 @@ def draw_dot(
 
     Returns a ``Drawing`` (a ``graphviz.Digraph``): ``draw_dot(y).render("graph", format="svg")``.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__}: {root!r}")
+    check_value(root, "draw_dot")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if group not in (None, "neuron", "layer"):

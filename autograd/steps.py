@@ -14,7 +14,7 @@ from typing import Any
 
 from .draw import Drawing, draw_dot
 from .graph import topological_order
-from .text import number
+from .text import check_value, number
 from .value import Value, finish_pass, start_pass
 
 
@@ -58,8 +58,7 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
     total to the grad it had before. Iterating to the end leaves every ``.grad`` exactly as
     ``root.backward()`` would; while stepping, leaves show this pass's running sums.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"backward_steps: expected a Value, got {type(root).__name__}: {root!r}")
+    check_value(root, "backward_steps")
     if not root.requires_grad:
         raise RuntimeError(f"backward_steps() on {root!r}: this value does not require grad")
     return _steps(root, gradient)
@@ -90,11 +89,11 @@ def draw_step(root: Value, k: int, **options: Any) -> Drawing:
     Runs the backward pass from the start up to step ``k``, draws it, then puts every grad back
     as it was, so drawing a step changes nothing; ``options`` go to ``draw_dot``.
     """
+    check_value(root, "draw_step")
     count = step_count(root)
     if type(k) is not int or not 0 <= k < count:
-        raise IndexError(
-            f"draw_step: no step {k!r}; the backward pass of {root!r} has steps 0 to {count - 1}"
-        )
+        steps = f"has steps 0 to {count - 1}" if count else "has no steps: no operation made it"
+        raise IndexError(f"draw_step: no step {k!r}; the backward pass of {root!r} {steps}")
     saved = [(node, node.grad) for node in topological_order(root)]
     try:
         for step in backward_steps(root):
@@ -118,6 +117,7 @@ def step_through(root: Value, **options: Any) -> Any:
     it returns a widget: a slider and the drawing of the chosen step, with the step in words.
     Without ipywidgets it returns the list of frames (``Drawing`` objects) to display one by one.
     """
+    check_value(root, "step_through")
     steps = list(_frames(root, options))
     try:
         import ipywidgets

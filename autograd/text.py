@@ -62,6 +62,12 @@ def number(x: float | Value) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
+def check_value(root: object, caller: str) -> None:
+    """Raise a ``TypeError`` naming ``caller`` and what it got unless ``root`` is a Value."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{caller}: expected a Value, got {type(root).__name__}: {root!r}")
+
+
 def check_format_spec(format_spec: str) -> None:
     """Raise a ``ValueError`` naming ``format_spec`` if it cannot format a float."""
     try:
@@ -83,8 +89,7 @@ def show(root: Value, *, format_spec: str = ".4f", names: Names | None = None) -
     number afterwards (``↑ #3``), so shared subexpressions appear once. For terminals and logs:
     ``print(autograd.show(y))``.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"show: expected a Value, got {type(root).__name__}: {root!r}")
+    check_value(root, "show")
     check_format_spec(format_spec)
     table = name_table(names)
     order = topological_order(root)

@@ -115,6 +115,12 @@ def test_errors_are_named():
         backward_steps(1.0)
     with pytest.raises(IndexError, match="no step 5"):
         draw_step(Value(1.0) * 2, 5)
+    with pytest.raises(IndexError, match=r"no step 0; .* has no steps"):
+        draw_step(Value(1.0), 0)  # a leaf: nothing to pass on
+    with pytest.raises(TypeError, match="draw_step"):
+        draw_step(1.0, 0)
+    with pytest.raises(TypeError, match="step_through"):
+        step_through(1.0)
 
 
 def small_graph():
