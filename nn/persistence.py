@@ -30,20 +30,21 @@ class ModelFileError(ValueError):
 
 
 class Savable(Protocol):
-    """What persistence needs from a model: its named parameters and its constructor arguments."""
+    """What persistence needs from a model: ``state_dict``, ``load_state_dict`` and ``config``."""
 
-    def named_parameters(self) -> Any: ...
+    def state_dict(self) -> dict[str, float]: ...
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None: ...
 
     def config(self) -> dict[str, Any]: ...
 
 
 def document_of(model: Savable) -> dict[str, Any]:
     """The JSON-ready description of ``model``: format, version, architecture and parameters."""
-    parameters = {}
-    for name, p in model.named_parameters():
-        if not math.isfinite(p.data):
-            raise ValueError(f"cannot save {type(model).__name__}: parameter {name!r} is {p.data!r}")
-        parameters[name] = p.data
+    parameters = model.state_dict()
+    for name, value in parameters.items():
+        if not math.isfinite(value):
+            raise ValueError(f"cannot save {type(model).__name__}: parameter {name!r} is {value!r}")
     architecture = {"class": type(model).__name__, "config": model.config()}
     return {"format": FORMAT, "version": VERSION, "architecture": architecture, "parameters": parameters}
 
@@ -109,13 +110,10 @@ def apply(model: Savable, document: dict[str, Any], path: str | os.PathLike[str]
             f"{path}: the file holds {_describe(document['architecture'])}, "
             f"but the model is {_describe(expected)}"
         )
-    named = list(model.named_parameters())
     try:
-        values = check_state_dict([name for name, _ in named], document["parameters"], type(model).__name__)
+        model.load_state_dict(document["parameters"])
     except ModelFileError as error:
         raise ModelFileError(f"{path}: {error}") from None
-    for (_, p), value in zip(named, values):
-        p.data = value
 
 
 def load_into(model: Savable, path: str | os.PathLike[str]) -> None:
