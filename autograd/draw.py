@@ -231,6 +231,8 @@ def draw_dot(
       found from the parameters' dotted names.
     - ``names``: names to show instead of labels (``model.named_parameters()`` or a dict).
     - ``step``: a step of ``backward_steps()`` to highlight, with its contributions on the arrows.
+    - ``legend``: a strip with a sample of each kind of value drawn and notes on what labels and
+      colours mean.
 
     Returns a ``Drawing`` (a ``graphviz.Digraph``): ``draw_dot(y).render("graph", format="svg")``.
     """
@@ -268,7 +270,7 @@ def draw_dot(
     else:
         builder.draw_values(drawing, set(order))
     if legend:
-        _draw_legend(drawing, builder.kinds_drawn, show_local_derivatives, color_by_grad, group)
+        _draw_legend(drawing, builder.kinds_drawn, show_local_derivatives, color_by_grad, group, step)
     return drawing
 
 
@@ -482,10 +484,19 @@ def _html_row(cells: Iterable[str]) -> str:
 
 
 def _draw_legend(
-    drawing: Drawing, kinds: set[str], local_derivatives: bool, color_by_grad: bool, group: str | None
+    drawing: Drawing,
+    kinds: set[str],
+    local_derivatives: bool,
+    color_by_grad: bool,
+    group: str | None,
+    step: Step | None,
 ) -> None:
-    """A small strip of samples: one per kind of value that appears in the drawing."""
-    samples = [(f"legend_{kind}", kind, STYLES[kind]) for kind in KINDS if kind in kinds]
+    """A small strip of samples: one per kind of value that appears in the drawing, and notes.
+
+    When fills show gradients, the samples are left white: only their borders tell kinds apart.
+    """
+    unfilled = {"fillcolor": "#ffffff"} if color_by_grad else {}
+    samples = [(f"legend_{kind}", kind, {**STYLES[kind], **unfilled}) for kind in KINDS if kind in kinds]
     if "group" in kinds:
         samples.append(("legend_group", f"one {group}", GROUP_STYLE))
     notes = []
@@ -493,6 +504,9 @@ def _draw_legend(
         notes.append("∂ on an arrow: ∂out/∂in")
     if color_by_grad:
         notes.append("fill: grad (red +, blue −)")
+    if step is not None:
+        notes.append(f"red: step {step.index} of the backward pass")
+        notes.append("+= on an arrow: what it adds to that input's grad")
     if notes:
         samples.append(("legend_notes", "\\n".join(notes), {"shape": "plaintext", "margin": "0"}))
     with drawing.subgraph(name="cluster_legend") as legend:

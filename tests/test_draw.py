@@ -148,6 +148,9 @@ def test_colour_by_grad_follows_sign_and_size():
     assert fill(c) == "#ffffff"  # no gradient: white
     red, _, blue = (int(fill(b)[i : i + 2], 16) for i in (1, 3, 5))
     assert blue > red and 255 > red > 31  # negative, half as large: a lighter blue
+    # in the legend only borders tell kinds apart: a filled sample would read as a gradient
+    source = draw_dot(y, color_by_grad=True).source
+    assert re.search(r'\tlegend_input \[.*fillcolor="#ffffff"', source) and "fill: grad" in source
 
 
 def test_top_to_bottom_on_request_and_bad_options_are_named():
