@@ -335,9 +335,7 @@ class _Builder:
         kind = node_kind(value)
         self.kinds_drawn.add(kind)
         cells = [node_name(value, self.names), *self.numbers(value)]
-        drawing.node(
-            f"v{self.index[value]}", _html_row(cells), shape="box", margin="0.05", **self.style(value)
-        )
+        drawing.node(f"v{self.index[value]}", _html_row(cells), **self.style(value, kind))
 
     def op_node(self, drawing: Drawing, value: Value) -> str:
         ident = f"v{self.index[value]}op"
@@ -352,8 +350,8 @@ class _Builder:
         spec = self.format_spec
         return [f"data {format(value.data, spec)}", f"grad {format(number(value.grad), spec)}"]
 
-    def style(self, value: Value) -> dict[str, str]:
-        attributes = dict(STYLES[node_kind(value)])
+    def style(self, value: Value, kind: str) -> dict[str, str]:
+        attributes = dict(STYLES[kind])
         if self.color_by_grad:
             attributes["fillcolor"] = _grad_colour(number(value.grad), self.largest_grad)
         if self.step is not None and value is self.step.node:
