@@ -1,7 +1,8 @@
 """The backward pass one chain-rule step at a time: ``backward_steps()``, ``draw_step()``, ``step_through()``.
 
-``root.backward()`` runs the chain rule over every node in one loop. Here the same loop is a
-generator: each step is one node handing its gradient on to its inputs, and can be printed,
+``root.backward()`` runs the chain rule over every node in one loop (``backpropagate`` in
+``value.py``). Here the same loop, begun and ended by the same ``start_pass`` and ``finish_pass``,
+is a generator: each step is one node handing its gradient on to its inputs, and can be printed,
 drawn or inspected before the next one runs.
 """
 
