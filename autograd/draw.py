@@ -226,7 +226,7 @@ def draw_dot(
       chain rule multiplies by on the way back.
     - ``color_by_grad``: fill each value by the sign (red +, blue −) and size of its gradient.
     - ``max_nodes``: draw at most this many values, those nearest the output, and say so in the
-      drawing and in a warning; ``None`` draws everything.
+      drawing and in a warning; ``None`` draws everything. Not applied with ``group``.
     - ``group``: "neuron" or "layer" draws each neuron (or layer) of an ``nn`` model as one box,
       found from the parameters' dotted names.
     - ``names``: names to show instead of labels (``model.named_parameters()`` or a dict).
