@@ -147,7 +147,11 @@ class Neuron(Module):
 
     def __call__(self, x: Inputs) -> Value:
         """The neuron's output for the inputs ``x``: activation(w·x + b)."""
-        z = dot(self.w, _as_inputs(x, len(self.w), self))
+        return self._forward(_as_inputs(x, len(self.w), self))
+
+    def _forward(self, x: tuple[Value, ...]) -> Value:
+        """activation(w·x + b) for inputs already checked by ``_as_inputs`` (a layer checks once for all)."""
+        z = dot(self.w, x)
         if self.b is not None:
             z = z + self.b
         return self._activation(z)
@@ -181,7 +185,7 @@ class Layer(Module):
     def __call__(self, x: Inputs) -> list[Value]:
         """Each neuron's output for the inputs ``x``, as a list of ``nout`` Values."""
         x = _as_inputs(x, len(self.neurons[0].w), self)
-        return [neuron(x) for neuron in self.neurons]
+        return [neuron._forward(x) for neuron in self.neurons]
 
 
 class MLP(Module):
