@@ -28,7 +28,8 @@ class Op:
     ``forward_code`` and ``derivative_code`` are the same two rules as Python source, for
     ``autograd.compile``: format templates over the inputs' names ``{0}``, ``{1}``, … and the
     output's ``{out}`` (a forward template may call the op's own ``forward`` by the op's name).
-    A sum of many terms (``sum``, ``dot``) gives instead a function from the names to the terms.
+    A sum of any number of terms (``sum``, ``dot``) gives functions of the names instead: one
+    returning the terms to add, one returning each input's local derivative.
     Forward rules raise ``ValueError``, ``ZeroDivisionError`` or ``OverflowError`` for operands
     outside their domain; the caller adds the operation's name and the operands to the message.
     """
@@ -153,6 +154,7 @@ def _power_derivative(x: Any, p: Any, out: Any) -> tuple[Any, float]:
 
 
 def _sum(*xs: float) -> float:
+    # Left to right, as compiled code adds: the built-in sum compensates rounding from Python 3.12.
     total = 0.0
     for x in xs:
         total += x
@@ -178,86 +180,160 @@ def _dot_derivatives(*ab_out: Any) -> tuple[Any, ...]:
 # --- the table -----------------------------------------------------------------------------------
 
 # a + b:  ∂/∂a = 1,  ∂/∂b = 1
-ADD = Op("add", "+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), "{0} + {1}", ("1.0", "1.0"))
+ADD = Op(
+    "add",
+    symbol="+",
+    forward=lambda a, b: a + b,
+    derivatives=lambda a, b, out: (1.0, 1.0),
+    forward_code="{0} + {1}",
+    derivative_code=("1.0", "1.0"),
+)
 # a · b:  ∂/∂a = b,  ∂/∂b = a
-MUL = Op("mul", "*", lambda a, b: a * b, lambda a, b, out: (b, a), "{0} * {1}", ("{1}", "{0}"))
-# a / b:  ∂/∂a = 1/b,  ∂/∂b = −a/b²
+MUL = Op(
+    "mul",
+    symbol="*",
+    forward=lambda a, b: a * b,
+    derivatives=lambda a, b, out: (b, a),
+    forward_code="{0} * {1}",
+    derivative_code=("{1}", "{0}"),
+)
+# a / b:  ∂/∂a = 1/b,  ∂/∂b = −a/b²  (= −out/b)
 DIV = Op(
-    "div", "/", _divide, lambda a, b, out: (1.0 / b, -out / b), "{0} / {1}", ("1.0 / {1}", "-{out} / {1}")
+    "div",
+    symbol="/",
+    forward=_divide,
+    derivatives=lambda a, b, out: (1.0 / b, -out / b),
+    forward_code="{0} / {1}",
+    derivative_code=("1.0 / {1}", "-{out} / {1}"),
 )
 # x^p with a constant p:  ∂/∂x = p·x^(p−1)
 # (as code, x = 0 with p < 1 and an overflowing slope raise instead of giving ±inf)
-POW = Op("pow", "**", _power, _power_derivative, "pow({0}, {1})", ("{1} * {0} ** ({1} - 1)", "0.0"))
+POW = Op(
+    "pow",
+    symbol="**",
+    forward=_power,
+    derivatives=_power_derivative,
+    forward_code="pow({0}, {1})",
+    derivative_code=("{1} * {0} ** ({1} - 1)", "0.0"),
+)
 # a^b with both differentiable:  ∂/∂a = b·a^(b−1),  ∂/∂b = a^b·ln a
 GENERAL_POW = Op(
     "general_pow",
-    "**",
-    _general_power,
-    lambda a, b, out: (b * _raise(a, b - 1), out * _log(a)),
-    "general_pow({0}, {1})",
-    ("{1} * {0} ** ({1} - 1)", "{out} * math.log({0})"),
+    symbol="**",
+    forward=_general_power,
+    derivatives=lambda a, b, out: (b * _raise(a, b - 1), out * _log(a)),
+    forward_code="general_pow({0}, {1})",
+    derivative_code=("{1} * {0} ** ({1} - 1)", "{out} * math.log({0})"),
 )
 # e^x:  d/dx = e^x
-EXP = Op("exp", "exp", _exp, lambda x, out: (out,), "exp({0})", ("{out}",))
+EXP = Op(
+    "exp",
+    symbol="exp",
+    forward=_exp,
+    derivatives=lambda x, out: (out,),
+    forward_code="exp({0})",
+    derivative_code=("{out}",),
+)
 # ln x:  d/dx = 1/x
-LOG = Op("log", "log", _logarithm, lambda x, out: (1.0 / x,), "log({0})", ("1.0 / {0}",))
+LOG = Op(
+    "log",
+    symbol="log",
+    forward=_logarithm,
+    derivatives=lambda x, out: (1.0 / x,),
+    forward_code="log({0})",
+    derivative_code=("1.0 / {0}",),
+)
 # √x:  d/dx = 1/(2√x)
 SQRT = Op(
     "sqrt",
-    "sqrt",
-    _square_root,
-    lambda x, out: (0.5 / out if _data(out) else math.inf,),
-    "sqrt({0})",
-    ("0.5 / {out} if {out} else math.inf",),
+    symbol="sqrt",
+    forward=_square_root,
+    derivatives=lambda x, out: (0.5 / out if _data(out) else math.inf,),
+    forward_code="sqrt({0})",
+    derivative_code=("0.5 / {out} if {out} else math.inf",),
 )
 # tanh x:  d/dx = 1 − tanh²x
-TANH = Op("tanh", "tanh", math.tanh, lambda x, out: (1.0 - out * out,), "tanh({0})", ("1.0 - {out} * {out}",))
+TANH = Op(
+    "tanh",
+    symbol="tanh",
+    forward=math.tanh,
+    derivatives=lambda x, out: (1.0 - out * out,),
+    forward_code="tanh({0})",
+    derivative_code=("1.0 - {out} * {out}",),
+)
 # σ(x) = 1/(1+e^−x):  d/dx = σ(x)·(1 − σ(x))
 SIGMOID = Op(
-    "sigmoid", "σ", _sigmoid, lambda x, out: (out * (1.0 - out),), "sigmoid({0})", ("{out} * (1.0 - {out})",)
+    "sigmoid",
+    symbol="σ",
+    forward=_sigmoid,
+    derivatives=lambda x, out: (out * (1.0 - out),),
+    forward_code="sigmoid({0})",
+    derivative_code=("{out} * (1.0 - {out})",),
 )
 # relu x = max(0, x):  d/dx = 1 if x > 0 else 0
 RELU = Op(
     "relu",
-    "relu",
-    lambda x: x if x > 0 else 0.0,
-    lambda x, out: (1.0 if _data(x) > 0 else 0.0,),
-    "{0} if {0} > 0 else 0.0",
-    ("1.0 if {0} > 0 else 0.0",),
+    symbol="relu",
+    forward=lambda x: x if x > 0 else 0.0,
+    derivatives=lambda x, out: (1.0 if _data(x) > 0 else 0.0,),
+    forward_code="{0} if {0} > 0 else 0.0",
+    derivative_code=("1.0 if {0} > 0 else 0.0",),
 )
 # leaky_relu(x, s) = x if x > 0 else s·x:  d/dx = 1 if x > 0 else s  (the slope s is a constant)
 LEAKY_RELU = Op(
     "leaky_relu",
-    "leaky_relu",
-    lambda x, s: x if x > 0 else s * x,
-    lambda x, s, out: (1.0 if _data(x) > 0 else s, 0.0),
-    "{0} if {0} > 0 else {1} * {0}",
-    ("1.0 if {0} > 0 else {1}", "0.0"),
+    symbol="leaky_relu",
+    forward=lambda x, s: x if x > 0 else s * x,
+    derivatives=lambda x, s, out: (1.0 if _data(x) > 0 else s, 0.0),
+    forward_code="{0} if {0} > 0 else {1} * {0}",
+    derivative_code=("1.0 if {0} > 0 else {1}", "0.0"),
 )
 # |x|:  d/dx = sign(x)  (0 at x = 0, as in PyTorch)
 ABS = Op(
     "abs",
-    "abs",
-    abs,
-    lambda x, out: (_sign(x),),
-    "abs({0})",
-    ("1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0",),
+    symbol="abs",
+    forward=abs,
+    derivatives=lambda x, out: (_sign(x),),
+    forward_code="abs({0})",
+    derivative_code=("1.0 if {0} > 0 else -1.0 if {0} < 0 else 0.0",),
 )
 # sin x:  d/dx = cos x
-SIN = Op("sin", "sin", _sine, lambda x, out: (_cos(x),), "sin({0})", ("math.cos({0})",))
+SIN = Op(
+    "sin",
+    symbol="sin",
+    forward=_sine,
+    derivatives=lambda x, out: (_cos(x),),
+    forward_code="sin({0})",
+    derivative_code=("math.cos({0})",),
+)
 # cos x:  d/dx = −sin x
-COS = Op("cos", "cos", _cosine, lambda x, out: (-_sin(x),), "cos({0})", ("-math.sin({0})",))
+COS = Op(
+    "cos",
+    symbol="cos",
+    forward=_cosine,
+    derivatives=lambda x, out: (-_sin(x),),
+    forward_code="cos({0})",
+    derivative_code=("-math.sin({0})",),
+)
 # x₁ + x₂ + … + xₙ in one node:  ∂/∂xᵢ = 1
 SUM = Op(
     "sum",
-    "Σ",
-    _sum,
-    lambda *xs_out: (1.0,) * (len(xs_out) - 1),
-    lambda *xs: xs,
-    lambda *xs_out: ("1.0",) * (len(xs_out) - 1),
+    symbol="Σ",
+    forward=_sum,
+    derivatives=lambda *xs_out: (1.0,) * (len(xs_out) - 1),
+    forward_code=lambda *xs: xs,
+    derivative_code=lambda *xs_out: ("1.0",) * (len(xs_out) - 1),
 )
-# a₁b₁ + … + aₙbₙ in one node (a neuron's weighted input), inputs a₁…aₙ, b₁…bₙ
-DOT = Op("dot", "·", _dot, _dot_derivatives, _dot_terms, _dot_derivatives)
+# a₁b₁ + … + aₙbₙ in one node (a neuron's weighted input), inputs a₁…aₙ, b₁…bₙ:
+# ∂/∂aᵢ = bᵢ,  ∂/∂bᵢ = aᵢ
+DOT = Op(
+    "dot",
+    symbol="·",
+    forward=_dot,
+    derivatives=_dot_derivatives,
+    forward_code=_dot_terms,
+    derivative_code=_dot_derivatives,
+)
 
 OPS: dict[str, Op] = {
     op.name: op
