@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 
 from .graph import topological_order
-from .value import Value, as_value, backpropagate, grad_mode
+from .value import Value, _data, as_value, backpropagate, grad_mode
 
 
 def grad(
@@ -58,7 +58,7 @@ def gradcheck(
     O(ε²). It must match the gradient from the backward pass within ``atol + rtol·|numeric|``.
     Returns True, or raises ``GradcheckError`` with a per-input table of both values.
     """
-    values = [Value(float(x), label=f"x{i}") for i, x in enumerate(_data_of(inputs))]
+    values = [Value(float(_data(x)), label=f"x{i}") for i, x in enumerate(inputs)]
     analytic = [float(_data(g)) for g in grad(fn(*values), values)]
     numeric = []
     for i in range(len(values)):
@@ -72,14 +72,6 @@ def gradcheck(
         heading = "gradcheck failed: backward() disagrees with finite differences"
         raise GradcheckError(heading + "\n" + "\n".join(rows))
     return True
-
-
-def _data_of(inputs: Sequence[Value | float]) -> list[float]:
-    return [x.data if isinstance(x, Value) else x for x in inputs]
-
-
-def _data(x: float | Value) -> float:
-    return x.data if isinstance(x, Value) else x
 
 
 def _evaluate(fn: Callable[..., Value], values: list[Value], index: int, shift: float) -> float:
