@@ -78,10 +78,7 @@ class CompiledFunction:
         """The output for ``inputs``; each parameter's ``.grad`` grows by ∂output/∂parameter."""
         if self._run is None:  # used as a decorator: trace on the first call
             self._compile(inputs)
-        data: list[float] = []
-        shape = tuple(_flatten(x, data) for x in inputs)
-        if shape != self._shape:
-            raise ValueError(f"{self.name} (compiled): {_shape_change(self._names(), self._shape, shape)}")
+        data = self._numbers(inputs)
         assert self._run is not None
         try:
             return self._run(data, self.parameters)
@@ -98,10 +95,7 @@ class CompiledFunction:
         if self._run is None:
             self._compile(inputs)
             return
-        data: list[float] = []
-        shape = tuple(_flatten(x, data) for x in inputs)
-        if shape != self._shape:
-            raise ValueError(f"{self.name} (compiled): {_shape_change(self._names(), self._shape, shape)}")
+        self._numbers(inputs)  # the traced shapes, or a ValueError saying what changed
         source, parameters = _write(self.name, *_trace(self.fn, inputs, self._names()))
         if parameters != self.parameters:
             raise TraceMismatchError(
@@ -123,6 +117,14 @@ class CompiledFunction:
             return f"<compiled {self.name}: not traced yet>"
         lines = self.source.count("\n")
         return f"<compiled {self.name}: {lines} lines, {len(self.parameters)} parameters>"
+
+    def _numbers(self, inputs: tuple[Any, ...]) -> list[float]:
+        """The numbers in ``inputs``, in order; ``ValueError`` if their shapes are not the traced ones."""
+        data: list[float] = []
+        shape = tuple(_flatten(x, data) for x in inputs)
+        if shape != self._shape:
+            raise ValueError(f"{self.name} (compiled): {_shape_change(self._names(), self._shape, shape)}")
+        return data
 
     def _names(self) -> list[str]:
         return _argument_names(self.fn, len(self._shape) if self._run is not None else 0)

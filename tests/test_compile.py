@@ -196,6 +196,8 @@ def test_inputs_of_another_shape_are_refused() -> None:
         step([[1, 2]] * 4, [1, 2, 3])
     with pytest.raises(ValueError, match="traced with 2 arguments, called with 1"):
         step([[1, 2]] * 3)
+    with pytest.raises(ValueError, match=r"y was a list of 3 when traced, now a list of 2"):
+        step.check([[1, 2]] * 3, [1, 2])
 
 
 def test_check_finds_structure_that_depends_on_the_data() -> None:
