@@ -252,7 +252,9 @@ def _write(name: str, output: Value, input_leaves: list[Value]) -> tuple[str, tu
                 on_path.add(node)
     backward = _backward_lines(order, names, on_path)
     updates = ["# each parameter adds its gradient to .grad, as backward() does"]
-    updates += [f"parameters[{i}].grad += g{names[p][1:]}" + _comment(p) for i, p in enumerate(parameters)]
+    updates += [
+        f"parameters[{i}].grad += {_gradient(names[p])}" + _comment(p) for i, p in enumerate(parameters)
+    ]
     docstring = (
         f'"""{name}, traced: returns the output and adds ∂output/∂parameter to each parameter\'s .grad."""'
     )
@@ -284,7 +286,7 @@ def _backward_lines(order: list[Value], names: dict[Value, str], on_path: set[Va
     if root not in on_path:
         return []
     lines = ["# backward pass: the chain rule, last node first:  g_input += ∂node/∂input · g_node"]
-    lines.append(f"g{names[root][1:]} = 1.0")
+    lines.append(f"{_gradient(names[root])} = 1.0")
     has_gradient = {root}
     for node in reversed(order):
         if node.is_leaf or node not in on_path:
@@ -296,14 +298,19 @@ def _backward_lines(order: list[Value], names: dict[Value, str], on_path: set[Va
             local = [template.format(*arguments, out=out) for template in op.derivative_code]
         else:
             local = list(op.derivative_code(*arguments, out))
-        upstream = f"g{out[1:]}"
+        upstream = _gradient(out)
         for x, derivative in zip(node.inputs, local):
             if x not in on_path:
                 continue
             term = upstream if derivative == "1.0" else f"{_parenthesised(derivative)} * {upstream}"
-            lines.append(f"g{names[x][1:]} {'+=' if x in has_gradient else '='} {term}")
+            lines.append(f"{_gradient(names[x])} {'+=' if x in has_gradient else '='} {term}")
             has_gradient.add(x)
     return lines
+
+
+def _gradient(name: str) -> str:
+    """The name of ∂output/∂v in the code: ``g7`` for the value ``v7``."""
+    return "g" + name[1:]
 
 
 def _op(node: Value) -> Op:
