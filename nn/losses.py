@@ -94,10 +94,11 @@ def binary_cross_entropy_with_logits(logits: Predictions, targets: Predictions) 
     return _mean(softplus(z) - y * z for z, y in _pairs(logits, targets, "binary_cross_entropy_with_logits"))
 
 
-def log_sum_exp(values: Sequence[Value]) -> Value:
+def logsumexp(values: Sequence[Value]) -> Value:
     """log Σ e^(zᵢ), computed as m + log Σ e^(zᵢ − m) with m = max zᵢ, so no e^(...) overflows.
 
-    m is a constant here: shifting every zᵢ by the same amount changes nothing but the rounding.
+    As ``torch.logsumexp``. m is a constant here: shifting every zᵢ by the same amount changes
+    nothing but the rounding.
     """
     m = max(v.data for v in values)
     return m + autograd.sum((v - m).exp() for v in values).log()
@@ -125,7 +126,7 @@ def cross_entropy(
             raise ValueError(
                 f"cross_entropy: target must be a class index in [0, {len(row)}), got {target!r}"
             )
-        terms.append(log_sum_exp(row) - row[target])
+        terms.append(logsumexp(row) - row[target])
     return _mean(terms)
 
 

@@ -135,6 +135,15 @@ def test_cross_entropy_is_stable_for_large_scores(scores, data):
         assert logit.grad == pytest.approx(softmax[j] / total - (j == target), abs=1e-12)
 
 
+def test_logsumexp_does_not_overflow_and_its_gradient_is_the_softmax():
+    logits = [Value(1000.0), Value(999.0), Value(-5.0)]
+    out = losses.logsumexp(logits)
+    out.backward()
+    weights = [1.0, math.exp(-1.0), math.exp(-1005.0)]
+    assert out.data == pytest.approx(1000.0 + math.log(sum(weights)), rel=1e-15)
+    assert [v.grad for v in logits] == pytest.approx([w / sum(weights) for w in weights], abs=1e-15)
+
+
 def test_bce_clamps_log_like_torch():
     torch = pytest.importorskip("torch")
     for p, y in [(0.0, 1.0), (1.0, 0.0), (0.0, 0.0), (1e-50, 1.0)]:
