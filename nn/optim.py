@@ -54,14 +54,15 @@ class Optimizer:
             )
         params = group["params"]
         params = [params] if isinstance(params, Value) else list(params)
+        known = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, Value):
                 raise TypeError(
                     f"{type(self).__name__} can only optimize Values, got {type(p).__name__}: {p!r}"
                 )
-        known = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in known for p in params) or len({id(p) for p in params}) != len(params):
-            raise ValueError(f"{type(self).__name__}: a parameter appears in more than one place")
+            if id(p) in known:
+                raise ValueError(f"{type(self).__name__}: the parameter {p!r} appears in more than one place")
+            known.add(id(p))
         unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
         if unknown:
             raise ValueError(f"{type(self).__name__}: unknown settings {sorted(unknown)}")

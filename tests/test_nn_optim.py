@@ -183,6 +183,14 @@ def test_a_parameter_in_two_groups_is_refused():
         optim.SGD([{"params": [shared]}, {"params": [shared]}], lr=0.1)
 
 
+def test_a_parameter_listed_twice_is_refused_by_name():
+    twice = Value(1.0, label="w")
+    with pytest.raises(
+        ValueError, match=r"^Adam: the parameter Value\(.*label='w'\) appears in more than one place"
+    ):
+        optim.Adam([Value(2.0), twice, twice])
+
+
 SCHEDULES = [
     ("StepLR", {"step_size": 3, "gamma": 0.5}),
     ("MultiStepLR", {"milestones": [2, 5, 11], "gamma": 0.3}),
