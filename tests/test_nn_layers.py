@@ -136,8 +136,17 @@ def test_initialisers_have_the_documented_variance(init, fan_in, fan_out, varian
         (lambda: nn.Layer(2, 0), "nout"),
         (lambda: nn.MLP(2, []), "nouts"),
         (lambda: nn.MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0]), "expects 2 inputs, got 3"),
+        (lambda: nn.Neuron(3, seed=0)([1.0]), r"^Neuron\(nin=3\) expects 3 inputs, got 1"),
     ],
 )
 def test_mistakes_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize("module", [nn.Neuron(2, seed=0), nn.Layer(2, 3, seed=0)])
+def test_an_input_that_is_not_a_number_is_named_with_the_module(module):
+    with pytest.raises(
+        TypeError, match=rf"^{type(module).__name__}: expected a Value or a real number, got str"
+    ):
+        module(["a", 1.0])
