@@ -30,7 +30,6 @@ import inspect
 import itertools
 import linecache
 import math
-import numbers
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -38,7 +37,7 @@ from typing import Any
 from .functional import enable_grad
 from .graph import topological_order
 from .ops import OPS, Op
-from .value import Value
+from .value import Value, _is_number
 
 TERMS_PER_LINE = 100
 """A sum of more terms is written over several lines: Python cannot compile a 1000-term expression."""
@@ -193,7 +192,7 @@ def _number(x: Any, where: str) -> float:
         return x
     if isinstance(x, Value):
         return x.data
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not _is_number(x):
         raise TypeError(
             f"compile: {where} must be a number, a Value or a list of them, got {type(x).__name__}"
         )

@@ -23,6 +23,11 @@ Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
 
 
+def _is_number(x: object) -> bool:
+    """Whether ``x`` is a real number a Value can hold (int, float, NumPy scalar, Fraction); bools are not."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
 class _GradMode(threading.local):
     """Per-thread switches: is the graph being recorded, and is anomaly detection on."""
 
@@ -64,7 +69,7 @@ class Value:
         requires_grad: bool = True,
         role: str | None = None,
     ) -> None:
-        if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        if not _is_number(data):
             raise TypeError(f"Value needs a real number, got {type(data).__name__}: {data!r}")
         try:
             self.data = float(data)
@@ -248,7 +253,7 @@ class Value:
                 f"backward() on {self!r}: this value does not require grad "
                 "(it was made from constants only, or inside no_grad())"
             )
-        if isinstance(gradient, bool) or not isinstance(gradient, (Value, numbers.Real)):
+        if not (isinstance(gradient, Value) or _is_number(gradient)):
             raise TypeError(
                 "backward(): gradient must be a number or a Value, "
                 f"got {type(gradient).__name__}: {gradient!r}"
@@ -270,7 +275,7 @@ def as_value(x: Operand, op: str = "Value") -> Value:
         return x
     if type(x) is float or (type(x) is int and abs(x) <= sys.float_info.max):  # the common cases, quickly
         return _node(float(x), None, ())
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not _is_number(x):
         raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {x!r}")
     return Value(x, requires_grad=False)
 
