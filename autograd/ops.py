@@ -328,7 +328,7 @@ SUM = Op(
 # ∂/∂aᵢ = bᵢ,  ∂/∂bᵢ = aᵢ
 DOT = Op(
     "dot",
-    symbol="·",
+    symbol="dot",
     forward=_dot,
     derivatives=_dot_derivatives,
     forward_code=_dot_terms,

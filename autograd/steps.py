@@ -16,7 +16,7 @@ from typing import Any
 from .draw import Drawing, draw_dot
 from .graph import topological_order
 from .text import check_value, number
-from .value import Value, finish_pass, start_pass
+from .value import Value, check_backward, finish_pass, start_pass
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,7 @@ def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
     ``root.backward()`` would; while stepping, leaves show this pass's running sums.
     """
     check_value(root, "backward_steps")
-    if not root.requires_grad:
-        raise RuntimeError(f"backward_steps() on {root!r}: this value does not require grad")
+    check_backward(root, gradient, "backward_steps()")
     return _steps(root, gradient)
 
 

@@ -248,16 +248,7 @@ class Value:
         between the forward pass and it. With ``create_graph=True`` the gradients are Values with
         graphs of their own, so they can be differentiated again.
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                f"backward() on {self!r}: this value does not require grad "
-                "(it was made from constants only, or inside no_grad())"
-            )
-        if not (isinstance(gradient, Value) or _is_number(gradient)):
-            raise TypeError(
-                "backward(): gradient must be a number or a Value, "
-                f"got {type(gradient).__name__}: {gradient!r}"
-            )
+        check_backward(self, gradient, "backward()")
         order, earlier = start_pass(self, gradient)
         backpropagate(order, create_graph=create_graph)
         finish_pass(earlier)
@@ -334,6 +325,19 @@ def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
 
 
 Earlier: TypeAlias = "list[tuple[Value, float | Value]]"
+
+
+def check_backward(root: Value, gradient: Operand, caller: str) -> None:
+    """Refuse a backward pass that cannot run: from a constant, or with a seed that is no number."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"{caller} on {root!r}: this value does not require grad "
+            "(it was made from constants only, or inside no_grad())"
+        )
+    if not (isinstance(gradient, Value) or _is_number(gradient)):
+        raise TypeError(
+            f"{caller}: gradient must be a number or a Value, got {type(gradient).__name__}: {gradient!r}"
+        )
 
 
 def start_pass(root: Value, gradient: Operand) -> tuple[list[Value], Earlier]:

@@ -66,6 +66,14 @@ def bits(values):
     return [float.hex(float(v.grad)) for v in values]
 
 
+def test_a_seed_that_is_no_number_is_refused_before_any_step():
+    x = Value(2.0)
+    y = x * x
+    with pytest.raises(TypeError, match=r"backward_steps\(\): gradient must be a number"):
+        backward_steps(y, gradient="one")
+    assert x.grad == 0.0
+
+
 @given(recipes())
 def test_steps_leave_every_grad_exactly_as_backward_does(recipe):
     output, values = build(recipe)
