@@ -210,6 +210,10 @@ class MLP(Module):
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size")
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in [nin, *nouts]):
+            raise ValueError(
+                f"MLP: nin and every size in nouts must be positive whole numbers, got {nin!r}, {nouts!r}"
+            )
         generator = make_rng(seed, rng)
         self._config = {
             "nin": nin,

@@ -46,6 +46,8 @@ def fit(
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be ≥ 0, got {epochs!r}")
+    if len(X) == 0:
+        raise ValueError("fit: there are no samples to train on (X is empty)")
     rng = random.Random(seed)
     size = len(X) if batch_size is None else batch_size
     history: list[float] = []

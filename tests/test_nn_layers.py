@@ -135,6 +135,8 @@ def test_initialisers_have_the_documented_variance(init, fan_in, fan_out, varian
         (lambda: nn.Neuron(2, init="zeros"), "unknown init"),
         (lambda: nn.Layer(2, 0), "nout"),
         (lambda: nn.MLP(2, []), "nouts"),
+        (lambda: nn.MLP(0, [3]), "MLP: nin and every size in nouts"),
+        (lambda: nn.MLP(2, [3, 0]), "MLP: nin and every size in nouts"),
         (lambda: nn.MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0]), "expects 2 inputs, got 3"),
         (lambda: nn.Neuron(3, seed=0)([1.0]), r"^Neuron\(nin=3\) expects 3 inputs, got 1"),
     ],

@@ -65,3 +65,9 @@ def test_moons_are_separated_with_hinge_loss():
     accuracy = sum((model(x).data > 0) == (label > 0) for x, label in zip(X, y)) / len(X)
     assert history[-1] < 0.2 * history[0]
     assert accuracy >= 0.95
+
+
+def test_fit_refuses_an_empty_data_set():
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match="no samples"):
+        nn.fit(model, [], [], nn.mse_loss, optim.SGD(model.parameters(), lr=0.1), epochs=1)
