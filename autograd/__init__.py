@@ -23,7 +23,7 @@ from .graph import topological_order
 from .ops import OPS, Op
 from .steps import Step, backward_steps, draw_step, step_through
 from .text import show
-from .value import Value, as_value, dot, value_sum
+from .value import Parameter, Value, as_value, dot, value_sum
 
 sum = value_sum  # autograd.sum, like torch.sum
 
@@ -33,6 +33,7 @@ __all__ = [
     "Drawing",
     "GradcheckError",
     "Op",
+    "Parameter",
     "RenderError",
     "RendererNotFoundError",
     "Step",

@@ -46,17 +46,15 @@ class Value:
     chain rule needs, since the operation's derivative rule gives the local derivatives
     ∂self/∂input (``local_derivatives``) from the inputs' data.
 
-    ``label`` is a free name shown in drawings; ``role`` says what a parameter is for
-    (``"weight"``, ``"bias"`` or ``None``; set by ``nn``). A value with ``requires_grad=False``
-    is a constant: it receives no gradient, and results that depend only on constants are not
-    recorded.
+    ``label`` is a free name shown in drawings. A value with ``requires_grad=False`` is a
+    constant: it receives no gradient, and results that depend only on constants are not
+    recorded. ``role`` is ``None`` here; a ``Parameter`` says whether it is a weight or a bias.
     """
 
-    __slots__ = ("data", "grad", "label", "role", "requires_grad", "_op", "_inputs")
+    __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_inputs")
     data: float
     grad: float | Value
     label: str
-    role: str | None
     requires_grad: bool
     _op: Op | None
     _inputs: tuple[Value, ...]
@@ -67,7 +65,6 @@ class Value:
         label: str = "",
         *,
         requires_grad: bool = True,
-        role: str | None = None,
     ) -> None:
         if not _is_number(data):
             raise TypeError(f"Value needs a real number, got {type(data).__name__}: {data!r}")
@@ -79,10 +76,14 @@ class Value:
             ) from None
         self.grad = 0.0
         self.label = label
-        self.role = role
         self.requires_grad = requires_grad
         self._op = None
         self._inputs = ()
+
+    @property
+    def role(self) -> str | None:
+        """What a parameter is for: ``"weight"`` or ``"bias"`` on a ``Parameter``, ``None`` here."""
+        return None
 
     # --- what a node is made of (read-only) ------------------------------------------------------
 
@@ -254,6 +255,27 @@ class Value:
         finish_pass(earlier)
 
 
+class Parameter(Value):
+    """A Value a model learns, as ``torch.nn.Parameter``, marked with its ``role``.
+
+    ``role`` is ``"weight"`` or ``"bias"``: ``Module.weights()`` and ``Module.biases()`` select
+    by it, and drawings style the two apart. Only parameters carry the extra slot.
+    """
+
+    __slots__ = ("_role",)
+
+    def __init__(
+        self, data: Number, label: str = "", *, role: str | None = None, requires_grad: bool = True
+    ) -> None:
+        super().__init__(data, label, requires_grad=requires_grad)
+        self._role = role
+
+    @property
+    def role(self) -> str | None:
+        """What this parameter is for: ``"weight"``, ``"bias"`` or ``None``."""
+        return self._role
+
+
 # --- making nodes: operands as Values, the node itself, one node for a sum or a dot product -----
 
 
@@ -285,7 +307,6 @@ def _node(data: float, op: Op | None, inputs: tuple[Value, ...]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.role = None
     out.requires_grad = op is not None
     out._op = op
     out._inputs = inputs

@@ -1,7 +1,8 @@
 """chainrule's neural-network layer, built on ``autograd``'s public API.
 
 - ``Neuron``, ``Layer``, ``MLP`` (``nn.layers``) on the ``Module`` base (``nn.module``), which finds
-  and names every parameter. A ``Layer`` returns a list; an ``MLP`` returns a Value when its
+  and names every parameter. ``Parameter`` (from ``autograd``) is a Value with a role: weight or
+  bias. A ``Layer`` returns a list; an ``MLP`` returns a Value when its
   last layer has one neuron, a list otherwise.
 - Losses (``nn.losses``): ``mse_loss``, ``sse_loss``, ``binary_cross_entropy``,
   ``binary_cross_entropy_with_logits``, ``cross_entropy``, ``hinge_loss``, ``l2_penalty``.
@@ -17,6 +18,8 @@
 >>> model.num_parameters()
 13
 """
+
+from autograd import Parameter
 
 from . import data, losses, optim
 from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
@@ -41,6 +44,7 @@ __all__ = [
     "ModelFileError",
     "Module",
     "Neuron",
+    "Parameter",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",

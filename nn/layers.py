@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd import Value, as_value, dot
+from autograd import Parameter, Value, as_value, dot
 
 from . import torch_bridge
 from .module import Module
@@ -137,8 +137,8 @@ class Neuron(Module):
         self._config = {"nin": nin, "activation": _activation_name(activation), "bias": bias, "init": init}
         draw = INITIALISERS[init]
         generator = make_rng(seed, rng)
-        self.w = [Value(draw(nin, fan_out, generator), role="weight") for _ in range(nin)]
-        self.b = Value(0.0, role="bias") if bias else None
+        self.w = [Parameter(draw(nin, fan_out, generator), role="weight") for _ in range(nin)]
+        self.b = Parameter(0.0, role="bias") if bias else None
 
     @property
     def nin(self) -> int:

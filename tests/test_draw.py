@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import Value, draw_dot, find_renderer
+from autograd import Parameter, Value, draw_dot, find_renderer
 from autograd.draw import STYLES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -17,8 +17,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def hand_made_neuron():
     """tanh(w·x + b) with parameters named and given roles the way nn does, then a squared error."""
-    w = [Value(0.5, label="w.0", role="weight"), Value(-1.5, label="w.1", role="weight")]
-    b = Value(0.25, label="b", role="bias")
+    w = [Parameter(0.5, label="w.0", role="weight"), Parameter(-1.5, label="w.1", role="weight")]
+    b = Parameter(0.25, label="b", role="bias")
     x = [Value(2.0, label="x0"), Value(-1.0, label="x1")]
     y = (autograd.dot(w, x) + b).tanh()
     loss = (y - 1.0) ** 2

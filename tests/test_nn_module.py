@@ -3,15 +3,15 @@
 import pytest
 
 import nn
-from autograd import Value
+from autograd import Parameter, Value
 
 
 class Affine(nn.Module):
     """A hand-made module: a weight list, a lone bias, and private state the walk must skip."""
 
     def __init__(self) -> None:
-        self.w = [Value(1.0, role="weight"), Value(2.0, role="weight")]
-        self.b = Value(3.0, role="bias")
+        self.w = [Parameter(1.0, role="weight"), Parameter(2.0, role="weight")]
+        self.b = Parameter(3.0, role="bias")
         self._cache = [Value(99.0)]
         self.note = "not a parameter"
 
@@ -20,7 +20,7 @@ class Stack(nn.Module):
     def __init__(self) -> None:
         self.first = Affine()
         self.blocks = [Affine(), Affine()]
-        self.scale = Value(0.5, role="weight")
+        self.scale = Parameter(0.5, role="weight")
 
 
 def test_named_parameters_walk_attributes_in_definition_order():
@@ -67,7 +67,7 @@ def test_weights_and_biases_use_roles():
 
 
 def test_shared_parameters_are_listed_once():
-    shared = Value(1.0, role="weight")
+    shared = Parameter(1.0, role="weight")
 
     class Tied(nn.Module):
         def __init__(self) -> None:
@@ -78,7 +78,7 @@ def test_shared_parameters_are_listed_once():
 
 
 def test_a_parameter_listed_twice_in_one_attribute_is_labelled_with_its_first_name():
-    shared = Value(1.0, role="weight")
+    shared = Parameter(1.0, role="weight")
 
     class Tied(nn.Module):
         def __init__(self) -> None:

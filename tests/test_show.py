@@ -3,12 +3,12 @@
 import pytest
 
 import autograd
-from autograd import Value, show
+from autograd import Parameter, Value, show
 
 
 def test_tree_with_names_operations_data_and_grad():
     x = Value(2.0, label="x")
-    w = Value(-0.5, label="w.0", role="weight")
+    w = Parameter(-0.5, label="w.0", role="weight")
     y = (w * x).tanh()
     y.backward()
     lines = show(y).splitlines()

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, backward_steps, draw_step, step_through
+from autograd import Parameter, Value, backward_steps, draw_step, step_through
 from autograd.draw import HIGHLIGHT
 
 # Operations that never raise on finite operands, each taking some earlier values of the pool.
@@ -99,7 +99,7 @@ def test_steps_leave_every_grad_exactly_as_backward_does(recipe):
 
 def test_a_step_reads_as_the_chain_rule():
     x = Value(2.0, label="x")
-    w = Value(-1.0, label="w", role="weight")
+    w = Parameter(-1.0, label="w", role="weight")
     y = w * x
     y.label = "y"
     (step,) = backward_steps(y)
@@ -133,7 +133,7 @@ def test_errors_are_named():
 
 def small_graph():
     a = Value(2.0, label="a")
-    b = Value(-3.0, label="b", role="weight")
+    b = Parameter(-3.0, label="b", role="weight")
     c = a * b
     c.label = "c"
     d = (c + a).tanh()

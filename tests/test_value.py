@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import autograd
-from autograd import Value
+from autograd import Parameter, Value
 
 
 def test_micrograd_readme_example() -> None:
@@ -265,3 +265,16 @@ def test_plain_numbers_mixed_in_are_constants() -> None:
     assert sorted(v.data for v in constants) == [1.0, 2.0]
     y.backward()
     assert all(v.grad == 0.0 for v in constants)
+
+
+def test_a_parameter_is_a_value_with_a_role():
+    w = Parameter(0.5, label="w", role="weight")
+    x = Value(2.0)
+    assert isinstance(w, Value)
+    assert (w.role, x.role) == ("weight", None)
+    y = w * x
+    assert type(y) is Value and y.role is None
+    y.backward()
+    assert w.grad == 2.0
+    with pytest.raises(AttributeError):
+        x.role = "bias"  # plain values have no role to set
