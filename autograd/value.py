@@ -1,9 +1,9 @@
 """``Value``: one number in a computation graph, and reverse-mode differentiation over it.
 
 Read top to bottom: the ``Value`` class, whose operators each hand an op from ``ops.py`` to
-``_apply`` (``_apply2`` for two inputs), and ``Parameter``, a Value with a role; then how nodes are made (``as_value``, ``_node``,
-``value_sum``, ``dot``); then the backward pass in the order it runs: ``start_pass``,
-``backpropagate`` (the chain rule) and ``finish_pass``.
+``_apply`` (``_apply2`` for two inputs), and ``Parameter``, a Value with a role; then how nodes
+are made (``as_value``, ``_node``, ``value_sum``, ``dot``); then the backward pass in the order
+it runs: ``start_pass``, ``backpropagate`` (the chain rule) and ``finish_pass``.
 """
 
 from __future__ import annotations
