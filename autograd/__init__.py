@@ -23,7 +23,7 @@ from .graph import topological_order
 from .ops import OPS, Op
 from .steps import Step, backward_steps, draw_step, step_through
 from .text import show
-from .value import Parameter, Value, as_value, dot, value_sum
+from .value import Parameter, Value, as_value, dot, linear, value_sum
 
 sum = value_sum  # autograd.sum, like torch.sum
 
@@ -51,6 +51,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "linear",
     "no_grad",
     "show",
     "step_through",

@@ -421,8 +421,8 @@ def _groups(order: list[Value], names: Mapping[Value, str], level: int) -> dict[
 
     A parameter named ``layers.0.neurons.1.w.0`` belongs to neuron ``layers.0.neurons.1`` of layer
     ``layers.0``. A value made by an operation belongs to the group of its parameter inputs
-    (``w·x`` joins the neuron of ``w``); without parameter inputs it joins a group only if all its
-    inputs are in that group (the ``+ b`` and the activation), so a loss stays outside.
+    (``linear(x, w, b)`` joins the neuron of ``w`` and ``b``); without parameter inputs it joins a
+    group only if all its inputs are in that group (the activation), so a loss stays outside.
     """
     group_of: dict[Value, str] = {}
     for value in order:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import mul
+from functools import partial, reduce
+from operator import add, mul
 from typing import Any
 
 
@@ -154,16 +155,14 @@ def _power_derivative(x: Any, p: Any, out: Any) -> tuple[Any, float]:
 
 
 def _sum(*xs: float) -> float:
-    # Left to right, as compiled code adds: the built-in sum compensates rounding from Python 3.12.
-    total = 0.0
-    for x in xs:
-        total += x
-    return total
+    # ((0 + x₁) + x₂) + …: left to right, as compiled code adds (the built-in sum compensates
+    # rounding from Python 3.12 on, so it would differ in the last bit).
+    return reduce(add, xs, 0.0)
 
 
 def _dot(*ab: float) -> float:
     n = len(ab) // 2
-    return _sum(*map(mul, ab[:n], ab[n:]))
+    return reduce(add, map(mul, ab[:n], ab[n:]), 0.0)
 
 
 def _dot_terms(*ab: str) -> tuple[str, ...]:
@@ -175,6 +174,21 @@ def _dot_derivatives(*ab_out: Any) -> tuple[Any, ...]:
     # ∂(Σ aᵢbᵢ)/∂aᵢ = bᵢ  and  ∂/∂bᵢ = aᵢ: the a's get the b's and the b's get the a's.
     n = (len(ab_out) - 1) // 2
     return ab_out[n : 2 * n] + ab_out[:n]
+
+
+def _linear(*xwb: float) -> float:
+    n = len(xwb) // 2
+    return reduce(add, map(mul, xwb[:n], xwb[n:-1]), 0.0) + xwb[-1]
+
+
+def _linear_terms(*xwb: str) -> tuple[str, ...]:
+    return (*_dot_terms(*xwb[:-1]), xwb[-1])
+
+
+def _linear_derivatives(*xwb_out: Any, one: Any = 1.0) -> tuple[Any, ...]:
+    # ∂(x·w + b)/∂xᵢ = wᵢ,  ∂/∂wᵢ = xᵢ,  ∂/∂b = 1: the bias passes the gradient on unchanged.
+    n = (len(xwb_out) - 2) // 2
+    return (*xwb_out[n : 2 * n], *xwb_out[:n], one)
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -334,6 +348,16 @@ DOT = Op(
     forward_code=_dot_terms,
     derivative_code=_dot_derivatives,
 )
+# x₁w₁ + … + xₙwₙ + b in one node (a neuron's pre-activation z, as torch.nn.functional.linear),
+# inputs x₁…xₙ, w₁…wₙ, b:  ∂/∂xᵢ = wᵢ,  ∂/∂wᵢ = xᵢ,  ∂/∂b = 1
+LINEAR = Op(
+    "linear",
+    symbol="linear",
+    forward=_linear,
+    derivatives=_linear_derivatives,
+    forward_code=_linear_terms,
+    derivative_code=partial(_linear_derivatives, one="1.0"),
+)
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -355,6 +379,7 @@ OPS: dict[str, Op] = {
         COS,
         SUM,
         DOT,
+        LINEAR,
     )
 }
 """Every primitive by name: the whole derivative table."""

@@ -2,7 +2,7 @@
 
 Read top to bottom: the ``Value`` class, whose operators each hand an op from ``ops.py`` to
 ``_apply`` (``_apply2`` for two inputs), and ``Parameter``, a Value with a role; then how nodes
-are made (``as_value``, ``_node``, ``value_sum``, ``dot``); then the backward pass in the order
+are made (``as_value``, ``_node``, ``value_sum``, ``dot``, ``linear``); then the backward pass in the order
 it runs: ``start_pass``, ``backpropagate`` (the chain rule) and ``finish_pass``.
 """
 
@@ -13,7 +13,8 @@ import numbers
 import sys
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TypeAlias
+from itertools import repeat
+from typing import TypeAlias, cast
 
 from . import ops
 from .graph import topological_order
@@ -323,23 +324,48 @@ def _call(name: str, inputs: tuple[Value, ...]) -> str:
     return f"{name}({', '.join(map(repr, inputs))})"
 
 
+def _operands(values: Iterable[Operand], op: str) -> tuple[Value, ...]:
+    """``values`` as a tuple of Values, plain numbers made constants; ``op`` names the caller."""
+    given = tuple(values)
+    if all(map(isinstance, given, repeat(Value))):  # the common case: Values already
+        return cast("tuple[Value, ...]", given)
+    return tuple([x if isinstance(x, Value) else as_value(x, op) for x in given])
+
+
 def value_sum(values: Iterable[Operand]) -> Value:
     """x₁ + … + xₙ as one node (faster and flatter than a chain of ``+``)."""
-    inputs = tuple([x if isinstance(x, Value) else as_value(x, "sum") for x in values])
+    inputs = _operands(values, "sum")
     if not inputs:
         return Value(0.0, requires_grad=False)
     return Value._apply(ops.SUM, inputs)
 
 
 def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
-    """a₁b₁ + … + aₙbₙ as one node: a neuron's weighted input w·x."""
-    left = tuple([x if isinstance(x, Value) else as_value(x, "dot") for x in a])
-    right = tuple([x if isinstance(x, Value) else as_value(x, "dot") for x in b])
-    if len(left) != len(right):
-        raise ValueError(f"dot: the two sequences differ in length ({len(left)} and {len(right)})")
+    """a₁b₁ + … + aₙbₙ as one node: a weighted sum w·x."""
+    left, right = _same_length(_operands(a, "dot"), _operands(b, "dot"), "dot")
     if not left:
         return Value(0.0, requires_grad=False)
     return Value._apply(ops.DOT, left + right)
+
+
+def linear(x: Iterable[Operand], w: Iterable[Operand], b: Operand | None = None) -> Value:
+    """x₁w₁ + … + xₙwₙ + b as one node: a neuron's pre-activation z, as ``torch.nn.functional.linear``.
+
+    Its local derivatives are a neuron's lesson: ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ and ∂z/∂b = 1, so the
+    bias receives δ = ∂C/∂z itself. Without ``b`` it is ``dot(x, w)``.
+    """
+    if b is None:
+        return dot(x, w)
+    inputs, weights = _same_length(_operands(x, "linear"), _operands(w, "linear"), "linear")
+    return Value._apply(ops.LINEAR, (*inputs, *weights, as_value(b, "linear")))
+
+
+def _same_length(
+    a: tuple[Value, ...], b: tuple[Value, ...], op: str
+) -> tuple[tuple[Value, ...], tuple[Value, ...]]:
+    if len(a) != len(b):
+        raise ValueError(f"{op}: the two sequences differ in length ({len(a)} and {len(b)})")
+    return a, b
 
 
 # --- the backward pass: start, the chain rule over every node, finish ----------------------------
@@ -396,8 +422,8 @@ def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None
         for x, derivative in zip(inputs, local):
             if x.requires_grad:
                 x.grad += derivative * upstream  # the chain rule
-                if check:
-                    _check_finite_backward(node, x)
+        if check:
+            _check_finite_backward(node)
 
 
 def finish_pass(earlier: Earlier) -> None:
@@ -420,9 +446,10 @@ def _check_finite_forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None
         )
 
 
-def _check_finite_backward(node: Value, x: Value) -> None:
-    if not math.isfinite(_data(x.grad)):
-        raise FloatingPointError(
-            f"detect_anomaly: backward through {_call(node.op, node._inputs)} gave a non-finite "
-            f"gradient {x.grad!r} (upstream gradient {node.grad!r})"
-        )
+def _check_finite_backward(node: Value) -> None:
+    for x in node._inputs:
+        if x.requires_grad and not math.isfinite(_data(x.grad)):
+            raise FloatingPointError(
+                f"detect_anomaly: backward through {_call(node.op, node._inputs)} gave a non-finite "
+                f"gradient {x.grad!r} (upstream gradient {node.grad!r})"
+            )

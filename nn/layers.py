@@ -1,8 +1,8 @@
 """Neuron, Layer and MLP: the network of micrograd, with names, roles, seeds and initialisers.
 
-A neuron computes ``activation(w·x + b)``: one ``dot`` node for the weighted sum, one ``+`` for
-the bias, one node for the activation. A layer is a list of neurons that see the same inputs;
-an MLP is a chain of layers.
+A neuron computes ``activation(w·x + b)``: one ``linear`` node for the pre-activation z = w·x + b
+(``dot`` when it has no bias), one node for the activation. A layer is a list of neurons that see
+the same inputs; an MLP is a chain of layers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd import Parameter, Value, as_value, dot
+from autograd import Parameter, Value, as_value, linear
 
 from . import torch_bridge
 from .module import Module
@@ -151,10 +151,7 @@ class Neuron(Module):
 
     def _forward(self, x: tuple[Value, ...]) -> Value:
         """activation(w·x + b) for inputs already checked by ``_as_inputs`` (a layer checks once for all)."""
-        z = dot(self.w, x)
-        if self.b is not None:
-            z = z + self.b
-        return self._activation(z)
+        return self._activation(linear(x, self.w, self.b))
 
 
 class Layer(Module):

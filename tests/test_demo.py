@@ -30,7 +30,7 @@ def test_quick_demo_writes_real_figures(tmp_path, capsys):
     assert "only biases" in printed and "XOR" in printed
     assert str(out.resolve()) in printed
     assert (out / "loss_curves.png").read_bytes().startswith(PNG_SIGNATURE)
-    expected = ["neuron_graph.svg", "backward_step_0.svg", "backward_step_1.svg", "backward_step_2.svg"]
+    expected = ["neuron_graph.svg", "backward_step_0.svg", "backward_step_1.svg"]  # relu, then linear
     assert sorted(path.name for path in out.glob("*.svg")) == sorted(expected)
     for name in expected:
         text = (out / name).read_text()

@@ -18,11 +18,12 @@ def test_neuron_computes_activation_of_weighted_sum_plus_bias():
     out = neuron(x)
     expected = math.tanh(sum(w.data * xi for w, xi in zip(neuron.w, x)) + 0.3)
     assert out.data == pytest.approx(expected, abs=1e-15)
-    assert out.op == "tanh" and out.inputs[0].op == "add" and out.inputs[0].inputs[0].op == "dot"
+    z = out.inputs[0]  # one linear node: z = x·w + b, its inputs x₁…x₃, w₁…w₃, b
+    assert out.op == "tanh" and z.op == "linear" and z.inputs[3:] == (*neuron.w, neuron.b)
     out.backward()
     slope = 1 - expected**2
     assert [w.grad for w in neuron.w] == pytest.approx([slope * xi for xi in x])
-    assert neuron.b.grad == pytest.approx(slope)
+    assert neuron.b.grad == z.grad == pytest.approx(slope)  # ∂C/∂b = δ = ∂C/∂z
 
 
 def test_neuron_without_bias_and_linear_activation():
@@ -76,7 +77,7 @@ def test_mlp_hidden_and_output_activations():
     model = nn.MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=0)
     assert [n._config["activation"] for n in model.layers[0].neurons] == ["tanh"] * 3
     assert [out.op for out in model([0.1, 0.2])] == ["sigmoid", "sigmoid"]
-    assert nn.MLP(2, [3, 1], seed=0)([0.1, 0.2]).op == "add"  # linear output: w·x + b
+    assert nn.MLP(2, [3, 1], seed=0)([0.1, 0.2]).op == "linear"  # linear output: z = x·w + b itself
 
 
 def test_mlp_gradients_match_finite_differences():

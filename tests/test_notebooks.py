@@ -13,7 +13,10 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 # Text that must appear in a notebook's printed output: the numbers its prose quotes.
 EXPECTED = {
     "01_value_and_chain_rule": ["dL/da = +6.0   (by hand +6.0)", "<- mismatch"],
-    "02_stepping_through_backprop": ["step 4: x1w1 → x1 += 0.5 × -3 = -1.5; w1 += 0.5 × 2 = 1"],
+    "02_stepping_through_backprop": [
+        "step 4: x1w1 → x1 += 0.5 × -3 = -1.5; w1 += 0.5 × 2 = 1",
+        "w.2 += 1 × 2 = 2; b += 1 × 1 = 1",  # the nn neuron: its bias receives δ itself
+    ],
     "03_bias_gradient": [
         "largest deviation from ∂C/∂b = δ and ∂C/∂w = δ·a_prev over all neurons: 0.0e+00",
         "with bias: loss 0.031, 39/40 correct",

@@ -136,6 +136,18 @@ CASES = [
         lambda *ab: math.fsum(a * b for a, b in zip(ab[: len(ab) // 2], ab[len(ab) // 2 :])),
         lambda t, *ab: t.dot(t.stack(ab[: len(ab) // 2]), t.stack(ab[len(ab) // 2 :])),
     ),
+    Case(
+        "linear",
+        "linear",
+        pairs_for_dot().flatmap(lambda xw: uniform(-10, 10).map(lambda b: (*xw, b))),
+        lambda *xwb: autograd.linear(xwb[: len(xwb) // 2], xwb[len(xwb) // 2 : -1], xwb[-1]),
+        lambda *xwb: math.fsum(
+            [*(x * w for x, w in zip(xwb[: len(xwb) // 2], xwb[len(xwb) // 2 : -1])), xwb[-1]]
+        ),
+        lambda t, *xwb: t.nn.functional.linear(
+            t.stack(xwb[: len(xwb) // 2]), t.stack(xwb[len(xwb) // 2 : -1]).unsqueeze(0), xwb[-1].unsqueeze(0)
+        ).squeeze(),
+    ),
 ]
 
 
@@ -231,6 +243,21 @@ def test_dot_takes_all_as_then_all_bs() -> None:
 def test_dot_of_different_lengths_is_an_error() -> None:
     with pytest.raises(ValueError, match=r"dot.*\(2 and 1\)"):
         autograd.dot([Value(1.0), Value(2.0)], [Value(1.0)])
+
+
+def test_linear_takes_the_xs_then_the_ws_then_the_bias() -> None:
+    x, w, b = [Value(1.0), Value(2.0)], [Value(10.0), Value(20.0)], Value(0.5)
+    out = autograd.linear(x, w, b)
+    assert out.op == "linear" and out.inputs == (*x, *w, b)
+    assert out.local_derivatives == (10.0, 20.0, 1.0, 2.0, 1.0)  # ∂z/∂xᵢ = wᵢ, ∂z/∂wᵢ = xᵢ, ∂z/∂b = 1
+    assert out.data == 50.5
+    assert autograd.linear(x, w).op == "dot"  # no bias: the dot product
+    assert autograd.linear([], [], b).data == 0.5
+
+
+def test_linear_of_different_lengths_is_an_error() -> None:
+    with pytest.raises(ValueError, match=r"^linear: .*\(1 and 2\)"):
+        autograd.linear([Value(1.0)], [Value(1.0), Value(2.0)], 0.0)
 
 
 def test_empty_sum_and_dot_are_constant_zero() -> None:

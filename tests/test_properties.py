@@ -47,6 +47,10 @@ class EngineMath:
     def dot(a: Sequence[Value], b: Sequence[Value]) -> Value:
         return autograd.dot(a, b)
 
+    @staticmethod
+    def linear(x: Sequence[Value], w: Sequence[Value], b: Value) -> Value:
+        return autograd.linear(x, w, b)
+
 
 class FloatMath:
     """The same functions for plain floats: what the finite differences evaluate."""
@@ -71,6 +75,10 @@ class FloatMath:
     def dot(a: Sequence[float], b: Sequence[float]) -> float:
         return math.fsum(x * y for x, y in zip(a, b))
 
+    @staticmethod
+    def linear(x: Sequence[float], w: Sequence[float], b: float) -> float:
+        return math.fsum([*(xi * wi for xi, wi in zip(x, w)), b])
+
 
 class TorchMath:
     """The same functions for 0-d PyTorch tensors."""
@@ -86,6 +94,10 @@ class TorchMath:
 
     def dot(self, a: Sequence[Any], b: Sequence[Any]) -> Any:
         return self.torch.dot(self.torch.stack(list(a)), self.torch.stack(list(b)))
+
+    def linear(self, x: Sequence[Any], w: Sequence[Any], b: Any) -> Any:
+        weight = self.torch.stack(list(w)).unsqueeze(0)  # one output: a 1 × n weight matrix
+        return self.torch.nn.functional.linear(self.torch.stack(list(x)), weight, b.unsqueeze(0)).squeeze()
 
 
 # name -> (number of operands, how to compute it with a math namespace m). Every primitive is
@@ -113,6 +125,10 @@ STEPS: dict[str, tuple[st.SearchStrategy[int], Callable[..., Any]]] = {
     "leaky_relu": (st.just(1), lambda m, a: m.leaky_relu(a, 0.01)),
     "sum": (st.integers(2, 4), lambda m, *xs: m.sum(xs)),
     "dot": (st.sampled_from([2, 4]), lambda m, *ab: m.dot(ab[: len(ab) // 2], ab[len(ab) // 2 :])),
+    "linear": (
+        st.sampled_from([3, 5]),
+        lambda m, *xwb: m.linear(xwb[: len(xwb) // 2], xwb[len(xwb) // 2 : -1], xwb[-1]),
+    ),
 }
 KINKED = {"relu", "abs", "leaky_relu"}
 

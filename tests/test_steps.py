@@ -25,6 +25,7 @@ OPERATIONS = {
     "abs": (1, lambda a: abs(a)),
     "sum": (3, lambda a, b, c: autograd.sum([a, b, c])),
     "dot": (4, lambda a, b, c, d: autograd.dot([a, b], [c, d])),
+    "linear": (5, lambda x1, x2, w1, w2, b: autograd.linear([x1, x2], [w1, w2], b)),
 }
 
 

@@ -85,6 +85,8 @@ def test_an_int_too_large_for_a_float_is_an_overflow_error() -> None:
         ("leaky_relu", lambda x, y: x.leaky_relu(y)),
         ("sum", lambda x, y: autograd.sum([x, y])),
         ("dot", lambda x, y: autograd.dot([x], [y])),
+        ("linear", lambda x, y: autograd.linear([x], [y], x)),
+        ("linear", lambda x, y: autograd.linear([y], [x], x)),
     ],
 )
 def test_a_bad_operand_is_a_type_error_naming_the_op(bad: object, op: str, compute) -> None:
