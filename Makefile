@@ -27,7 +27,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy autograd nn
+	$(BIN)/mypy autograd nn benchmarks
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -17,18 +17,20 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen = {root}
-    # Each stack entry is a node and an iterator over its inputs: the path from root being explored.
-    stack = [(root, iter(root._inputs))]
-    while stack:
-        node, inputs = stack[-1]
-        for x in inputs:
+    # The path from root being explored, and for each node on it an iterator over its inputs. (Two
+    # lists, not one of pairs: on a deep graph the path is long, and every pair would be one more
+    # object for Python's garbage collector to walk.)
+    path, inputs_left = [root], [iter(root._inputs)]
+    while path:
+        for x in inputs_left[-1]:
             if x not in seen:
                 seen.add(x)
                 if x._inputs:  # go deeper: x's inputs come first
-                    stack.append((x, iter(x._inputs)))
+                    path.append(x)
+                    inputs_left.append(iter(x._inputs))
                     break
                 order.append(x)  # a leaf has nothing before it
-        else:  # every input of node is in order already
-            stack.pop()
-            order.append(node)
+        else:  # every input of the last node on the path is in order already
+            inputs_left.pop()
+            order.append(path.pop())
     return order

@@ -9,18 +9,22 @@ copes). Every library runs the same operations, so each builds the same number o
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .libraries import Library, count_operations
+import autograd
+
+from .libraries import CHAINRULE, Library, count_operations
 from .report import Result
-from .timing import bytes_allocated, time_repeated
+from .timing import Work, bytes_allocated, time_interleaved
 
 POOL = 64
 """Number of leaves the units draw their operands from (so nearly every node is an operation)."""
 FAN_IN = 4
 OPERATIONS_PER_UNIT = 2 * FAN_IN - 1 + 3  # FAN_IN products, FAN_IN − 1 sums, then *0.5, relu, **2
+COMPILED = "chainrule compiled"
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ def run(libraries: Sequence[Library], operations: int, repeats: int) -> list[Res
     build_only = Result("expression build alone", "µs/node")
     backward_only = Result("backward alone, prebuilt graph", "µs/node")
     memory = Result("bytes per node (graph build)", "B/node", target=0.25)
+    timed = {result.benchmark: result for result in (both, build_only, backward_only)}
+    works: dict[tuple[str, str], Work] = {}
     for library in libraries:
 
         def fresh_pool(library: Library = library) -> list[Any]:
@@ -128,13 +134,41 @@ def run(libraries: Sequence[Library], operations: int, repeats: int) -> list[Res
         def fresh_graph(library: Library = library) -> Any:
             return build(shape, make_pool(library))
 
-        timing = time_repeated(lambda pool: build(shape, pool).backward(), repeats, setup=fresh_pool)
-        both.values[library.name] = timing.best / n * 1e6
-        timing = time_repeated(lambda pool: build(shape, pool), repeats, setup=fresh_pool)
-        build_only.values[library.name] = timing.best / n * 1e6
+        works[both.benchmark, library.name] = (lambda pool: build(shape, pool).backward(), fresh_pool)
+        works[build_only.benchmark, library.name] = (lambda pool: build(shape, pool), fresh_pool)
         # One backward per fresh graph: a second micrograd backward would count intermediate grads twice.
-        timing = time_repeated(lambda root: root.backward(), repeats, setup=fresh_graph)
-        backward_only.values[library.name] = timing.best / n * 1e6
+        works[backward_only.benchmark, library.name] = (lambda root: root.backward(), fresh_graph)
         if library.name != "torch":  # torch allocates its tensors in C++, out of tracemalloc's sight
             memory.values[library.name] = bytes_allocated(fresh_graph) / n
+    if CHAINRULE in libraries:
+        compiled, seconds = compiled_expression(shape)
+        works[both.benchmark, COMPILED] = (compiled, None)
+        both.note = f"autograd.compile took {seconds:.2g} s once"
+    for (benchmark, name), timing in time_interleaved(works, repeats).items():
+        timed[benchmark].values[name] = timing.best / n * 1e6
+    if COMPILED in both.values:
+        both.variants["compiled"] = both.values.pop(COMPILED)
     return [both, build_only, backward_only, memory]
+
+
+def compiled_expression(shape: Shape) -> tuple[autograd.CompiledFunction, float]:
+    """The graph's forward and backward passes as straight-line Python, traced once by ``autograd.compile``.
+
+    Each call computes the same value and adds the same gradients to the pool's leaves as building
+    the graph and calling ``backward()``; that is checked here. Returns it and the seconds it took.
+    """
+    pool = make_pool(CHAINRULE)
+    started = time.perf_counter()
+    compiled = autograd.compile(lambda: build(shape, pool))
+    value = compiled()  # the first call traces and compiles
+    seconds = time.perf_counter() - started
+    grads = [leaf.grad for leaf in pool]
+    reference_pool = make_pool(CHAINRULE)
+    reference = build(shape, reference_pool)
+    reference.backward()
+    expected = [reference.data, *(leaf.grad for leaf in reference_pool)]
+    scale = max(1.0, *map(abs, expected))
+    worst = max(abs(a - b) for a, b in zip([value, *grads], expected))
+    if worst > 1e-9 * scale:
+        raise AssertionError(f"expression graph: the compiled function disagrees with backward() by {worst}")
+    return compiled, seconds

@@ -9,6 +9,7 @@ micrograd through a million-node chain, at a few µs per node.)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,17 +42,13 @@ def _repeats(size: int) -> int:
     return max(1, min(5, 200_000 // size))
 
 
-def _measure(
-    library: Library, build: Callable[[int, list[Any]], Any], operations: int
-) -> tuple[float | None, str]:
+def _measure_once(library: Library, build: Callable[[int, list[Any]], Any], operations: int) -> float:
+    """Seconds for one build + backward of ``operations`` nodes (RecursionError passes through)."""
+
     def work(pool: list[Any]) -> None:
         build(operations, pool).backward()
 
-    try:
-        timing = time_repeated(work, _repeats(operations), setup=lambda: expression.make_pool(library))
-    except RecursionError:
-        return None, f"RecursionError at {operations:,} nodes"
-    return timing.best / operations * 1e6, ""
+    return time_repeated(work, 1, setup=lambda: expression.make_pool(library)).best
 
 
 def _wide(operations: int, pool: list[Any]) -> Any:
@@ -59,20 +56,29 @@ def _wide(operations: int, pool: list[Any]) -> Any:
 
 
 def measure_curves(libraries: Sequence[Library], sizes: Sequence[int], micrograd_largest: int) -> list[Curve]:
-    """chainrule on both shapes at every size; micrograd on both up to ``micrograd_largest`` nodes."""
+    """chainrule on both shapes at every size; micrograd on both up to ``micrograd_largest`` nodes.
+
+    The sizes of a curve take turns, round by round (small graphs get more rounds), so that the
+    machine's drift over the minutes a curve takes does not tilt it. A size that fails stops the
+    curve there.
+    """
     curves = []
     for library in libraries:
         for shape, build in (("wide graph", _wide), ("deep chain", expression.build_chain)):
             curve = Curve(f"{library.name}, {shape}")
-            for size in sizes:
-                if library.name == "micrograd" and size > micrograd_largest:
-                    break
-                per_node, failure = _measure(library, build, size)
-                curve.sizes.append(size)
-                curve.per_node.append(per_node)
-                if failure:
-                    curve.failure = failure
-                    break
+            curve.sizes = [s for s in sizes if library.name != "micrograd" or s <= micrograd_largest]
+            best = {size: math.inf for size in curve.sizes}
+            for round_number in range(max(map(_repeats, curve.sizes))):
+                for size in [s for s in curve.sizes if round_number < _repeats(s)]:
+                    try:
+                        best[size] = min(best[size], _measure_once(library, build, size))
+                    except RecursionError:
+                        curve.failure = f"RecursionError at {size:,} nodes"
+                        curve.sizes = [s for s in curve.sizes if s <= size]
+                        break
+            curve.per_node = [
+                None if math.isinf(best[size]) else best[size] / size * 1e6 for size in curve.sizes
+            ]
             curves.append(curve)
     return curves
 

@@ -6,9 +6,9 @@ import gc
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 collect_garbage_during_runs = True
 """Leave Python's cyclic garbage collector on while timing (as a user has it); ``--no-gc`` turns it off."""
@@ -53,6 +53,24 @@ def time_repeated(work: Callable[..., Any], repeats: int, setup: Callable[[], An
             gc.enable()
         del argument
     return Timing(tuple(runs))
+
+
+Work: TypeAlias = "tuple[Callable[..., Any], Callable[[], Any] | None]"
+"""A piece of work to time and its untimed setup (or None), as ``time_repeated`` takes them."""
+Name = TypeVar("Name", bound=Hashable)
+
+
+def time_interleaved(works: Mapping[Name, Work], repeats: int) -> dict[Name, Timing]:
+    """``time_repeated`` for several pieces of work, taking turns: each runs once, then each again.
+
+    A shared machine speeds up and slows down over seconds and minutes; taking turns spreads that
+    drift over all the work alike, so the ratios between them stay fair.
+    """
+    runs: dict[Name, list[float]] = {name: [] for name in works}
+    for _ in range(repeats):
+        for name, (work, setup) in works.items():
+            runs[name] += time_repeated(work, 1, setup).runs
+    return {name: Timing(tuple(times)) for name, times in runs.items()}
 
 
 def bytes_allocated(build: Callable[[], Any]) -> int:
