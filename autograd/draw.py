@@ -128,6 +128,11 @@ class Drawing(graphviz.Digraph):
 
     note: str = ""
 
+    def __repr__(self) -> str:
+        # The same text for the same graph (no memory address), so saved notebooks stay reproducible.
+        edges = sum(" -> " in line for line in self.body)
+        return f"<autograd.Drawing: {len(self.body) - edges} DOT nodes and {edges} edges>"
+
     def pipe(  # type: ignore[override]
         self,
         format: str | None = None,

@@ -119,6 +119,13 @@ def test_awkward_labels_are_escaped_and_render(no_system_dot):
     assert "a&lt;b|{c}" in svg and "&amp; ]" in svg
 
 
+def test_a_drawing_reads_the_same_every_time_without_a_memory_address():
+    a = Value(2.0, label="a")
+    text = repr(draw_dot(a * a, legend=False))
+    assert text == repr(draw_dot(a * a, legend=False))
+    assert text == "<autograd.Drawing: 3 DOT nodes and 3 edges>"  # a enters the product twice
+
+
 def test_the_same_graph_gives_the_same_dot_text_every_time():
     first, *_ = hand_made_neuron()
     second, *_ = hand_made_neuron()
