@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import sys
@@ -35,9 +36,15 @@ def main(argv: list[str] | None = None) -> int:
         import torch as torch_module
 
         versions += f", torch {torch_module.__version__} (scalar tensors, 1 thread)"
+    # Everything alive now (the libraries' modules, most of them PyTorch's) leaves the collector's
+    # sight: otherwise each full collection would walk PyTorch's objects too, slowing every library
+    # by an amount that depends on what was imported for the comparison, not on the library.
+    gc.collect()
+    gc.freeze()
     print(
-        f"chainrule benchmarks: {versions}; times are the best of several runs, "
-        f"garbage collector {'off' if arguments.no_gc else 'on'}\n",
+        f"chainrule benchmarks: {versions}; times are the best of several runs, the libraries taking "
+        f"turns; garbage collector {'off' if arguments.no_gc else 'on'} (objects from before the "
+        f"first run frozen out of its sight)\n",
         flush=True,
     )
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
