@@ -177,8 +177,7 @@ def _dot_derivatives(*ab_out: Any) -> tuple[Any, ...]:
 
 
 def _linear(*xwb: float) -> float:
-    n = len(xwb) // 2
-    return reduce(add, map(mul, xwb[:n], xwb[n:-1]), 0.0) + xwb[-1]
+    return _dot(*xwb[:-1]) + xwb[-1]
 
 
 def _linear_terms(*xwb: str) -> tuple[str, ...]:

@@ -2,8 +2,8 @@
 
 Read top to bottom: the ``Value`` class, whose operators each hand an op from ``ops.py`` to
 ``_apply`` (``_apply2`` for two inputs), and ``Parameter``, a Value with a role; then how nodes
-are made (``as_value``, ``_node``, ``value_sum``, ``dot``, ``linear``); then the backward pass in the order
-it runs: ``start_pass``, ``backpropagate`` (the chain rule) and ``finish_pass``.
+are made (``as_value``, ``_node``, ``value_sum``, ``dot``, ``linear``); then the backward pass in
+the order it runs: ``start_pass``, ``backpropagate`` (the chain rule) and ``finish_pass``.
 """
 
 from __future__ import annotations
@@ -342,7 +342,8 @@ def value_sum(values: Iterable[Operand]) -> Value:
 
 def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
     """a₁b₁ + … + aₙbₙ as one node: a weighted sum w·x."""
-    left, right = _same_length(_operands(a, "dot"), _operands(b, "dot"), "dot")
+    left, right = _operands(a, "dot"), _operands(b, "dot")
+    _check_same_length(left, right, "dot")
     if not left:
         return Value(0.0, requires_grad=False)
     return Value._apply(ops.DOT, left + right)
@@ -356,16 +357,14 @@ def linear(x: Iterable[Operand], w: Iterable[Operand], b: Operand | None = None)
     """
     if b is None:
         return dot(x, w)
-    inputs, weights = _same_length(_operands(x, "linear"), _operands(w, "linear"), "linear")
+    inputs, weights = _operands(x, "linear"), _operands(w, "linear")
+    _check_same_length(inputs, weights, "linear")
     return Value._apply(ops.LINEAR, (*inputs, *weights, as_value(b, "linear")))
 
 
-def _same_length(
-    a: tuple[Value, ...], b: tuple[Value, ...], op: str
-) -> tuple[tuple[Value, ...], tuple[Value, ...]]:
+def _check_same_length(a: tuple[Value, ...], b: tuple[Value, ...], op: str) -> None:
     if len(a) != len(b):
         raise ValueError(f"{op}: the two sequences differ in length ({len(a)} and {len(b)})")
-    return a, b
 
 
 # --- the backward pass: start, the chain rule over every node, finish ----------------------------

@@ -69,6 +69,8 @@ def measure_curves(libraries: Sequence[Library], sizes: Sequence[int], micrograd
             curve.sizes = [s for s in sizes if library.name != "micrograd" or s <= micrograd_largest]
             best = {size: math.inf for size in curve.sizes}
             for round_number in range(max(map(_repeats, curve.sizes))):
+                if curve.failure:
+                    break
                 for size in [s for s in curve.sizes if round_number < _repeats(s)]:
                     try:
                         best[size] = min(best[size], _measure_once(library, build, size))
