@@ -29,25 +29,29 @@ COMPILED = "chainrule compiled"
 
 @dataclass(frozen=True)
 class Shape:
-    """Which leaves each unit multiplies: ``pairs[u]`` holds FAN_IN (a, b) index pairs into the pool."""
+    """Which leaves each unit multiplies: FAN_IN (a, b) index pairs into the pool per unit, a₁ b₁ a₂ b₂ …
 
-    pairs: tuple[tuple[tuple[int, int], ...], ...]
+    Kept as bytes, not as tuples: the garbage collector does not look inside bytes, so the recipe
+    of a million-node graph adds nothing to the collections that the libraries' nodes pay for.
+    """
+
+    indices: bytes
+
+    @property
+    def units(self) -> int:
+        return len(self.indices) // (2 * FAN_IN)
 
     @property
     def operations(self) -> int:
         """Operation nodes in the graph: the units plus the sums that add them up."""
-        units = len(self.pairs)
-        return units * OPERATIONS_PER_UNIT + units - 1
+        return self.units * OPERATIONS_PER_UNIT + self.units - 1
 
 
 def shape_with(operations: int, seed: int = 0) -> Shape:
     """The graph with about ``operations`` operation nodes (exactly ``Shape.operations``)."""
     units = max(1, (operations + 1) // (OPERATIONS_PER_UNIT + 1))
     rng = random.Random(seed)
-    pairs = tuple(
-        tuple((rng.randrange(POOL), rng.randrange(POOL)) for _ in range(FAN_IN)) for _ in range(units)
-    )
-    return Shape(pairs)
+    return Shape(bytes(rng.randrange(POOL) for _ in range(2 * FAN_IN * units)))
 
 
 def make_pool(library: Library, seed: int = 1) -> list[Any]:
@@ -59,8 +63,8 @@ def make_pool(library: Library, seed: int = 1) -> list[Any]:
 def build(shape: Shape, pool: Sequence[Any]) -> Any:
     """Build the graph over ``pool`` with the library's own operators; returns the root."""
     units = []
-    for pairs in shape.pairs:
-        (a0, b0), (a1, b1), (a2, b2), (a3, b3) = pairs
+    for start in range(0, len(shape.indices), 2 * FAN_IN):
+        a0, b0, a1, b1, a2, b2, a3, b3 = shape.indices[start : start + 2 * FAN_IN]
         weighted = pool[a0] * pool[b0] + pool[a1] * pool[b1] + pool[a2] * pool[b2] + pool[a3] * pool[b3]
         units.append(((weighted * 0.5).relu()) ** 2)
     while len(units) > 1:

@@ -42,17 +42,20 @@ def _repeats(size: int) -> int:
     return max(1, min(5, 200_000 // size))
 
 
-def _measure_once(library: Library, build: Callable[[int, list[Any]], Any], operations: int) -> float:
-    """Seconds for one build + backward of ``operations`` nodes (RecursionError passes through)."""
+def _measure_once(library: Library, build: Callable[[Any, list[Any]], Any], recipe: Any) -> float:
+    """Seconds for one ``build(recipe, pool)`` and its backward pass (RecursionError passes through)."""
 
     def work(pool: list[Any]) -> None:
-        build(operations, pool).backward()
+        build(recipe, pool).backward()
 
     return time_repeated(work, 1, setup=lambda: expression.make_pool(library)).best
 
 
-def _wide(operations: int, pool: list[Any]) -> Any:
-    return expression.build(expression.shape_with(operations), pool)
+SHAPES: dict[str, tuple[Callable[[int], Any], Callable[[Any, list[Any]], Any]]] = {
+    "wide graph": (expression.shape_with, expression.build),
+    "deep chain": (lambda operations: operations, expression.build_chain),
+}
+"""Each graph shape: its recipe for a size (made before timing), and how a library builds it."""
 
 
 def measure_curves(libraries: Sequence[Library], sizes: Sequence[int], micrograd_largest: int) -> list[Curve]:
@@ -64,16 +67,17 @@ def measure_curves(libraries: Sequence[Library], sizes: Sequence[int], micrograd
     """
     curves = []
     for library in libraries:
-        for shape, build in (("wide graph", _wide), ("deep chain", expression.build_chain)):
+        for shape, (recipe_for, build) in SHAPES.items():
             curve = Curve(f"{library.name}, {shape}")
             curve.sizes = [s for s in sizes if library.name != "micrograd" or s <= micrograd_largest]
+            recipes = {size: recipe_for(size) for size in curve.sizes}
             best = {size: math.inf for size in curve.sizes}
             for round_number in range(max(map(_repeats, curve.sizes))):
                 if curve.failure:
                     break
                 for size in [s for s in curve.sizes if round_number < _repeats(s)]:
                     try:
-                        best[size] = min(best[size], _measure_once(library, build, size))
+                        best[size] = min(best[size], _measure_once(library, build, recipes[size]))
                     except RecursionError:
                         curve.failure = f"RecursionError at {size:,} nodes"
                         curve.sizes = [s for s in curve.sizes if s <= size]
@@ -136,7 +140,7 @@ def plot(curves: Sequence[Curve], path: Path) -> None:
             )
     axes.set_xscale("log")
     axes.set_yscale("log")
-    axes.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    axes.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
     axes.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     axes.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes.set_xlabel("operation nodes in the graph")
