@@ -1,0 +1,61 @@
+"""The benchmarks of ``make bench`` run end to end on small sizes: same work, ratio lines, the plot."""
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("micrograd")
+
+from benchmarks import demo_step, expression, scaling
+from benchmarks.libraries import CHAINRULE, MICROGRAD, count_operations
+from benchmarks.report import ratio_line, table
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_shape_builds_exactly_the_operations_it_promises_in_both_libraries():
+    shape = expression.shape_with(500)
+    for library in (CHAINRULE, MICROGRAD):
+        root = expression.build(shape, expression.make_pool(library))
+        assert count_operations(root) == shape.operations
+    assert expression.shape_with(500) == shape  # the same recipe every time
+
+
+def test_the_expression_benchmarks_time_every_library_and_the_compiled_graph():
+    both, build_only, backward_only, memory = expression.run(
+        [CHAINRULE, MICROGRAD], operations=300, repeats=2
+    )
+    for result in (both, build_only, backward_only, memory):
+        assert set(result.values) == {"chainrule", "micrograd"}
+        assert all(value > 0 for value in result.values.values())
+    assert both.variants["compiled"] > 0
+    assert "autograd.compile took" in both.note
+    assert "(target 8x: " in ratio_line(both)
+    n = expression.shape_with(300).operations
+    assert f"expression build+backward ({n} nodes), compiled" in table([both])
+    assert 1 / memory.ratio() < 1  # a chainrule node takes fewer bytes than a micrograd node
+
+
+def test_the_demo_step_benchmark_checks_every_loss_against_micrograd():
+    result = demo_step.run(["chainrule", "micrograd"], steps=2)
+    assert set(result.values) == {"chainrule", "micrograd"}
+    assert result.variants["compiled"] > 0
+    assert "losses agree to 1e-09 over 2 steps, first 0.912855" in result.note
+    assert "demo step (moons, MLP 2-16-16-1), compiled: chainrule" in ratio_line(result)
+
+
+def test_scaling_curves_report_micrograds_recursion_error_and_plot(tmp_path: Path):
+    curves = scaling.measure_curves([CHAINRULE, MICROGRAD], [100, 1_000], micrograd_largest=1_000)
+    by_label = {curve.label: curve for curve in curves}
+    for shape in ("wide graph", "deep chain"):
+        chainrule = by_label[f"chainrule, {shape}"]
+        assert chainrule.sizes == [100, 1_000] and all(t is not None and t > 0 for t in chainrule.per_node)
+    chain = by_label["micrograd, deep chain"]
+    assert chain.failure == "RecursionError at 1,000 nodes" and chain.per_node[-1] is None
+    lines = scaling.summary(curves)
+    assert any(
+        line.startswith("scaling, chainrule, deep chain:") and "target within 2x" in line for line in lines
+    )
+    path = tmp_path / "scaling.png"
+    scaling.plot(curves, path)
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
