@@ -388,9 +388,10 @@ class _Builder:
         box = {key: f"g{i}" for i, key in enumerate(finishing)}
         root = self.order[-1]
         used_outside = {x for v in self.order for x in v.inputs if group_of.get(v) != group_of.get(x)}
+        stepping_in = group_of.get(self.step.node) if self.step is not None else None
         for key, values in members.items():
             outputs = [v for v in values if v is root or v in used_outside]
-            self._group_node(drawing, box[key], key, values, outputs)
+            self._group_node(drawing, box[key], key, values, outputs, highlighted=key == stepping_in)
 
         def source(x: Value) -> str:
             return box[group_of[x]] if x in group_of else f"v{self.index[x]}"
@@ -411,14 +412,25 @@ class _Builder:
                     drawing.edge(source(x), operation, **self.edge_style(value, position))
 
     def _group_node(
-        self, drawing: Drawing, ident: str, key: str, values: list[Value], outputs: list[Value]
+        self,
+        drawing: Drawing,
+        ident: str,
+        key: str,
+        values: list[Value],
+        outputs: list[Value],
+        highlighted: bool,
     ) -> None:
+        """One box for a group; ``highlighted`` when the step being shown is inside it."""
         self.kinds_drawn.add("group")
         parameters = sum(node_kind(v) in ("weight", "bias") for v in values)
         summary = f"{len(values)} values, {parameters} parameters"
         shown = self.numbers(outputs[0]) if len(outputs) == 1 else [f"{len(outputs)} outputs"]
         cells = [key or "model", summary, *shown]
-        drawing.node(ident, _html_row(cells), **GROUP_STYLE)
+        attributes = dict(GROUP_STYLE)
+        if highlighted and self.step is not None:
+            cells.append(f"step {self.step.index}: {op_symbol(self.step.node)} in here")
+            attributes.update(color=HIGHLIGHT, penwidth="3")
+        drawing.node(ident, _html_row(cells), **attributes)
 
 
 def _groups(order: list[Value], names: Mapping[Value, str], level: int) -> dict[Value, str]:

@@ -272,3 +272,16 @@ def test_one_box_per_neuron_or_layer(no_system_dot):
     # the loss stays outside the last layer's box: its subtraction and square are drawn as usual
     assert f"<TD>data {loss.data:.4f}</TD>" in by_layer.source
     assert "</svg>" in by_neuron.pipe("svg", encoding="utf-8")
+
+
+def test_a_step_inside_a_group_box_colours_that_box():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([0.5, -1.0])
+    steps = list(autograd.backward_steps(out))
+    inside = next(s for s in steps if s.node.op == "linear" and s.node is not out)  # a hidden neuron's z
+    source = draw_dot(out, group="neuron", step=inside).source
+    highlighted = [line for line in source.splitlines() if 'color="#d62728"' in line]
+    assert len(highlighted) == 1 and f"step {inside.index}: linear in here" in highlighted[0]
+    assert re.match(r"\s*g\d+ ", highlighted[0])  # the box of that neuron, nothing else
+    assert 'color="#d62728"' not in draw_dot(out, group="neuron").source
