@@ -24,7 +24,8 @@ class Module:
 
     Assigning a Value, a Module, or a list/tuple of them as an attribute labels each parameter
     below it with its dotted name (``Value.label``), so that drawings show ``neurons.0.w.1``
-    rather than an anonymous number. When a module is placed inside another one, the outer
+    rather than an anonymous number: the name ``named_parameters()`` gives it, so a parameter
+    reached twice keeps its first name. When a module is placed inside another one, the outer
     assignment happens last and its longer names win.
 
     Put lists of parameters in place whole (``self.layers = [...]``): a later ``append`` is not
@@ -42,8 +43,11 @@ class Module:
         object.__setattr__(self, name, value)
         if not name.startswith("_"):
             # ``self`` counts as seen: a reference back to it must not relabel its own parameters
-            for dotted, parameter in _named_parameters(value, name, {id(self)}):
-                parameter.label = dotted
+            assigned = {id(parameter) for _, parameter in _named_parameters(value, name, {id(self)})}
+            # each takes its name in named_parameters(): a tied parameter keeps its first name
+            for dotted, parameter in self.named_parameters():
+                if id(parameter) in assigned:
+                    parameter.label = dotted
 
     # --- finding parameters ----------------------------------------------------------------------
 

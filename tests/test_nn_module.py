@@ -74,7 +74,10 @@ def test_shared_parameters_are_listed_once():
             self.a = [shared]
             self.b = (shared, Value(2.0))
 
-    assert [name for name, _ in Tied().named_parameters()] == ["a.0", "b.1"]
+    model = Tied()
+    assert [name for name, _ in model.named_parameters()] == ["a.0", "b.1"]
+    assert shared.label == "a.0"  # the label is that first name too, as in state_dict()
+    assert list(model.state_dict()) == ["a.0", "b.1"]
 
 
 def test_a_parameter_listed_twice_in_one_attribute_is_labelled_with_its_first_name():
