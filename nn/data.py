@@ -3,7 +3,8 @@
 Every generator returns ``(X, y)``: ``X`` a list of points (each a list of floats), ``y`` a
 list of labels. Two-class sets label the classes ``labels[0]`` and ``labels[1]``, by default
 0 and 1 (for the cross-entropy losses); pass ``labels=(-1, 1)`` for ``hinge_loss``. They are
-seeded (``seed=0`` by default), so the same call always gives the same points. The geometry
+seeded (``seed=0`` by default), so the same call always gives the same points; ``seed=None``
+draws from Python's global ``random``, as models do. The geometry
 follows scikit-learn's ``make_moons``, ``make_circles`` and ``make_blobs``, without needing it.
 """
 
@@ -14,11 +15,9 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .seeding import make_rng
+
 Points = list[list[float]]
-
-
-def _rng(seed: int | None) -> random.Random:
-    return random.Random(seed)
 
 
 def _check_labels(labels: Sequence[Any]) -> None:
@@ -55,7 +54,7 @@ def make_moons(
     Each point gets Gaussian noise of standard deviation ``noise``; the order is shuffled.
     """
     _check_labels(labels)
-    rng = _rng(seed)
+    rng = make_rng(seed)
     outer, inner = n_samples // 2, n_samples - n_samples // 2
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, outer)]
     X += [[1.0 - math.cos(t), 0.5 - math.sin(t)] for t in _linspace(0.0, math.pi, inner)]
@@ -67,7 +66,7 @@ def make_moons(
 def make_circles(
     n_samples: int = 100,
     noise: float = 0.05,
-    factor: float = 0.5,
+    factor: float = 0.8,
     seed: int | None = 0,
     labels: Sequence[Any] = (0, 1),
 ) -> tuple[Points, list[Any]]:
@@ -75,7 +74,7 @@ def make_circles(
     _check_labels(labels)
     if not 0 < factor < 1:
         raise ValueError(f"make_circles: factor must lie strictly between 0 and 1, got {factor!r}")
-    rng = _rng(seed)
+    rng = make_rng(seed)
     outer, inner = n_samples // 2, n_samples - n_samples // 2
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, 2 * math.pi, outer, endpoint=False)]
     angles = _linspace(0.0, 2 * math.pi, inner, endpoint=False)
@@ -98,7 +97,7 @@ def make_blobs(
     ``centers`` is a number of clusters (centres drawn uniformly in ``center_box``) or the
     centres themselves. The samples are shared out as evenly as possible; the order is shuffled.
     """
-    rng = _rng(seed)
+    rng = make_rng(seed)
     if isinstance(centers, int):
         if centers < 1:
             raise ValueError(f"make_blobs: centers must be ≥ 1, got {centers!r}")
@@ -124,8 +123,8 @@ def batches(
 ) -> Iterator[tuple[list[Any], list[Any]]]:
     """Yield ``(X_batch, y_batch)`` pairs of at most ``batch_size`` samples that together cover the data once.
 
-    With ``shuffle`` the order is new each call (drawn from ``rng``, or from a generator seeded
-    with ``seed``); the last batch may be smaller.
+    With ``shuffle`` the order is new each call, drawn from ``rng``, from a generator seeded with
+    ``seed``, or from Python's global ``random`` (as models are); the last batch may be smaller.
     """
     if len(X) != len(y):
         raise ValueError(f"batches: {len(X)} inputs but {len(y)} labels")
@@ -133,7 +132,7 @@ def batches(
         raise ValueError(f"batches: batch_size must be a positive whole number, got {batch_size!r}")
     order = list(range(len(X)))
     if shuffle:
-        (rng if rng is not None else random.Random(seed)).shuffle(order)
+        make_rng(seed, rng).shuffle(order)
     for start in range(0, len(order), batch_size):
         chosen = order[start : start + batch_size]
         yield [X[i] for i in chosen], [y[i] for i in chosen]

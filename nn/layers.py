@@ -16,6 +16,7 @@ from autograd import Parameter, Value, as_value, linear
 
 from . import torch_bridge
 from .module import Module
+from .seeding import make_rng
 
 Activation = str | Callable[[Value], Value]
 Inputs = Sequence[Value | float] | Value | float
@@ -73,16 +74,6 @@ INITIALISERS: dict[str, Callable[[int, int, random.Random], float]] = {
 """Weight initialisers by name. "xavier"/"glorot" and "he"/"kaiming" are the uniform variants
 (as ``torch.nn.init.xavier_uniform_`` and ``kaiming_uniform_`` with ReLU gain); add ``_normal``
 for the Gaussian ones. Biases always start at 0."""
-
-
-def make_rng(seed: int | None = None, rng: random.Random | None = None) -> random.Random:
-    """The random generator to draw from: ``rng`` itself, a new one seeded with ``seed``, or one
-    seeded from Python's global ``random`` (so ``random.seed(...)`` makes models reproducible)."""
-    if seed is not None and rng is not None:
-        raise ValueError("give either seed= or rng=, not both")
-    if rng is not None:
-        return rng
-    return random.Random(seed if seed is not None else random.getrandbits(64))
 
 
 def _activation_function(activation: Activation) -> Callable[[Value], Value]:

@@ -1,6 +1,7 @@
 """Toy data sets and batching: shapes, labels, geometry, seeds."""
 
 import math
+import random
 import statistics
 
 import pytest
@@ -34,6 +35,21 @@ def test_moons_without_noise_lie_on_two_half_circles():
             assert math.hypot(a, b) == pytest.approx(1.0) and b >= -1e-12
         else:
             assert math.hypot(a - 1, b - 0.5) == pytest.approx(1.0) and b <= 0.5 + 1e-12
+
+
+def test_circles_default_to_scikit_learns_inner_radius():
+    X, y = data.make_circles(n_samples=20, noise=0.0)
+    assert {round(math.hypot(*x), 12) for x, t in zip(X, y) if t == 1} == {0.8}
+
+
+def test_without_a_seed_data_and_batches_follow_pythons_global_random():
+    X, y = list(range(10)), list(range(10))
+    random.seed(7)
+    first = (data.make_moons(seed=None), list(data.batches(X, y, 3)))
+    random.seed(7)
+    assert (data.make_moons(seed=None), list(data.batches(X, y, 3))) == first
+    with pytest.raises(ValueError, match="either seed= or rng="):
+        list(data.batches(X, y, 3, seed=1, rng=random.Random(1)))
 
 
 def test_circles_without_noise_have_the_two_radii():
