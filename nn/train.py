@@ -13,7 +13,6 @@ The loop itself is the lesson, and it is short; write it out while learning::
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from autograd import Value
 
 from .data import batches
 from .optim import LRScheduler, Optimizer
+from .seeding import make_rng
 
 
 def fit(
@@ -41,14 +41,15 @@ def fit(
 
     Each step computes ``loss_fn([model(x) for x in batch_X], batch_y)``, then zero_grad,
     backward, step. ``batch_size=None`` uses all samples at once (full-batch gradient descent);
-    otherwise batches are shuffled from ``seed``. ``scheduler.step()`` runs after each epoch.
+    otherwise batches are shuffled from ``seed`` (``None``: from Python's global ``random``).
+    ``scheduler.step()`` runs after each epoch.
     The progress bar is tqdm's (the notebook widget inside Jupyter); ``progress=False`` hides it.
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be ≥ 0, got {epochs!r}")
     if len(X) == 0:
         raise ValueError("fit: there are no samples to train on (X is empty)")
-    rng = random.Random(seed)
+    rng = make_rng(seed)
     size = len(X) if batch_size is None else batch_size
     history: list[float] = []
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)

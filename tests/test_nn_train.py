@@ -1,5 +1,7 @@
 """Training end to end: fit's loop and history, and small networks that must learn XOR and moons."""
 
+import random
+
 import pytest
 
 import nn
@@ -37,6 +39,13 @@ def test_fit_with_batches_and_a_scheduler():
     second = optim.SGD(again.parameters(), lr=0.1)
     same = nn.fit(again, X, y, nn.cross_entropy, second, 4, 5, False, optim.StepLR(second, 2, 0.5))
     assert same == history  # shuffling is seeded
+    runs = []
+    for _ in range(2):  # seed=None: shuffled from Python's global random, so random.seed repeats it
+        random.seed(11)
+        model = nn.MLP(2, [2], seed=0)
+        sgd = optim.SGD(model.parameters(), lr=0.1)
+        runs.append(nn.fit(model, X, y, nn.cross_entropy, sgd, 3, batch_size=5, progress=False, seed=None))
+    assert runs[0] == runs[1]
 
 
 def test_fit_shows_a_progress_bar(capsys):
