@@ -140,13 +140,15 @@ def hinge_loss(scores: Predictions, targets: Predictions) -> Value:
     for s, y in _pairs(scores, targets, "hinge_loss"):
         if float(y) not in (-1.0, 1.0):
             raise ValueError(f"hinge_loss: labels must be -1 or +1, got {y!r}")
-        terms.append((1 - y * s).relu())
+        terms.append((s * -y + 1).relu())  # 1 − y·s, in three nodes
     return _mean(terms)
 
 
 def l2_penalty(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
     """L2 regularisation: α Σ w², added to a loss to keep weights small (micrograd's α = 1e-4).
 
-    Its gradient is 2αw, the same as an optimizer's ``weight_decay = 2α``.
+    Its gradient is 2αw, the same as an optimizer's ``weight_decay = 2α``. Σ w² is one node,
+    the dot product w·w.
     """
-    return alpha * autograd.sum(p * p for p in parameters)
+    weights = list(parameters)
+    return alpha * autograd.dot(weights, weights)
