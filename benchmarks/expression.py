@@ -96,7 +96,7 @@ def build_chain(operations: int, pool: Sequence[Any]) -> Any:
 
 def check_same_work(shape: Shape, libraries: Sequence[Library]) -> None:
     """Fail loudly unless every library builds the same graph: same value, node count and gradients."""
-    expected_value = expected_grads = None
+    expected: list[float] | None = None
     for library in libraries:
         pool = make_pool(library)
         root = build(shape, pool)
@@ -106,17 +106,19 @@ def check_same_work(shape: Shape, libraries: Sequence[Library]) -> None:
                 f"expected {shape.operations}"
             )
         root.backward()
-        value, grads = number(root), [gradient(leaf) for leaf in pool]
-        if expected_value is None:
-            expected_value, expected_grads = value, grads
-            continue
-        assert expected_grads is not None
-        scale = max(1.0, abs(expected_value), *map(abs, expected_grads))
-        worst = max(abs(a - b) for a, b in zip([value, *grads], [expected_value, *expected_grads]))
-        if worst > 1e-9 * scale:
-            raise AssertionError(
-                f"expression graph: {library.name} disagrees with the first library by {worst}"
-            )
+        found = [number(root), *(gradient(leaf) for leaf in pool)]
+        if expected is None:
+            expected = found
+        else:
+            _check_agreement(found, expected, f"{library.name} disagrees with the first library")
+
+
+def _check_agreement(found: Sequence[float], expected: Sequence[float], what: str) -> None:
+    """Fail unless the output and gradients ``found`` match ``expected`` to 1e-9 of their scale."""
+    scale = max(1.0, *map(abs, expected))
+    worst = max(abs(a - b) for a, b in zip(found, expected))
+    if worst > 1e-9 * scale:
+        raise AssertionError(f"expression graph: {what} by {worst}")
 
 
 def run(libraries: Sequence[Library], operations: int, repeats: int) -> list[Result]:
@@ -166,13 +168,12 @@ def compiled_expression(shape: Shape) -> tuple[autograd.CompiledFunction, float]
     compiled = autograd.compile(lambda: build(shape, pool))
     value = compiled()  # the first call traces and compiles
     seconds = time.perf_counter() - started
-    grads = [leaf.grad for leaf in pool]
     reference_pool = make_pool(CHAINRULE)
     reference = build(shape, reference_pool)
     reference.backward()
-    expected = [reference.data, *(leaf.grad for leaf in reference_pool)]
-    scale = max(1.0, *map(abs, expected))
-    worst = max(abs(a - b) for a, b in zip([value, *grads], expected))
-    if worst > 1e-9 * scale:
-        raise AssertionError(f"expression graph: the compiled function disagrees with backward() by {worst}")
+    _check_agreement(
+        [value, *(leaf.grad for leaf in pool)],
+        [reference.data, *(leaf.grad for leaf in reference_pool)],
+        "the compiled function disagrees with backward()",
+    )
     return compiled, seconds
