@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
 import sys
@@ -36,15 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         import torch as torch_module
 
         versions += f", torch {torch_module.__version__} (scalar tensors, 1 thread)"
-    # Everything alive now (the libraries' modules, most of them PyTorch's) leaves the collector's
-    # sight: otherwise each full collection would walk PyTorch's objects too, slowing every library
-    # by an amount that depends on what was imported for the comparison, not on the library.
-    gc.collect()
-    gc.freeze()
     print(
         f"chainrule benchmarks: {versions}; times are the best of several runs, the libraries taking "
-        f"turns; garbage collector {'off' if arguments.no_gc else 'on'} (objects from before the "
-        f"first run frozen out of its sight)\n",
+        f"turns; garbage collector {'off' if arguments.no_gc else 'on'}"
+        f"{'' if arguments.no_gc else ', each run timed until its garbage is reclaimed'}\n",
         flush=True,
     )
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
