@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager as ContextManager
+from contextvars import ContextVar
 
 from .graph import topological_order
-from .value import Value, _data, as_value, backpropagate, grad_mode
+from .value import Value, _data, as_value, backpropagate, checking_anomalies, recording
 
 
 def grad(
@@ -81,41 +83,33 @@ def _evaluate(fn: Callable[..., Value], values: list[Value], index: int, shift: 
 
 
 @contextlib.contextmanager
-def no_grad() -> Iterator[None]:
+def _switched(switch: ContextVar[bool], value: bool) -> Iterator[None]:
+    """``switch`` set to ``value`` inside the block, and back to what it was after it."""
+    token = switch.set(value)
+    try:
+        yield
+    finally:
+        switch.reset(token)
+
+
+def no_grad() -> ContextManager[None]:
     """Inside this block nothing is recorded: results are plain constants (this thread only)."""
-    previous = grad_mode.enabled
-    grad_mode.enabled = False
-    try:
-        yield
-    finally:
-        grad_mode.enabled = previous
+    return _switched(recording, False)
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad() -> ContextManager[None]:
     """Record the graph again inside a ``no_grad()`` block."""
-    previous = grad_mode.enabled
-    grad_mode.enabled = True
-    try:
-        yield
-    finally:
-        grad_mode.enabled = previous
+    return _switched(recording, True)
 
 
 def is_grad_enabled() -> bool:
     """Whether operations are being recorded on this thread."""
-    return grad_mode.enabled
+    return recording.get()
 
 
-@contextlib.contextmanager
-def detect_anomaly() -> Iterator[None]:
+def detect_anomaly() -> ContextManager[None]:
     """Raise ``FloatingPointError`` at the first operation, forward or backward, that makes NaN or inf.
 
     The message names the operation and its inputs. Slower: use it to find a bug, then remove it.
     """
-    previous = grad_mode.anomaly
-    grad_mode.anomaly = True
-    try:
-        yield
-    finally:
-        grad_mode.anomaly = previous
+    return _switched(checking_anomalies, True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-import threading
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from itertools import repeat
 from typing import TypeAlias, cast
 
@@ -29,14 +29,12 @@ def _is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-class _GradMode(threading.local):
-    """Per-thread switches: is the graph being recorded, and is anomaly detection on."""
+recording: ContextVar[bool] = ContextVar("recording", default=True)
+"""Whether operations record the graph; ``no_grad()`` switches it off. A context variable, so each
+thread (and each asyncio task) has its own switch, and reading it costs little on every node."""
 
-    enabled = True
-    anomaly = False
-
-
-grad_mode = _GradMode()
+checking_anomalies: ContextVar[bool] = ContextVar("checking_anomalies", default=False)
+"""Whether every operation checks its results for NaN and inf; ``detect_anomaly()`` switches it on."""
 
 
 class Value:
@@ -120,11 +118,11 @@ class Value:
             result = op.forward(*data)
         except (ArithmeticError, ValueError) as error:
             raise _naming(error, op, inputs) from None
-        if grad_mode.enabled and any(x.requires_grad for x in inputs):
+        if recording.get() and any(x.requires_grad for x in inputs):
             out = _node(result, op, inputs)
         else:
             out = _node(result, None, ())
-        if grad_mode.anomaly:
+        if checking_anomalies.get():
             _check_finite_forward(op, inputs, out)
         return out
 
@@ -135,11 +133,11 @@ class Value:
             result = op.forward(a.data, b.data)
         except (ArithmeticError, ValueError) as error:
             raise _naming(error, op, (a, b)) from None
-        if (a.requires_grad or b.requires_grad) and grad_mode.enabled:
+        if (a.requires_grad or b.requires_grad) and recording.get():
             out = _node(result, op, (a, b))
         else:
             out = _node(result, None, ())
-        if grad_mode.anomaly:
+        if checking_anomalies.get():
             _check_finite_forward(op, (a, b), out)
         return out
 
@@ -409,7 +407,7 @@ def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None
     every path from the output has already added its share to ``node.grad``. For scalars every
     vector–Jacobian product is one multiplication: upstream gradient times local derivative.
     """
-    check = grad_mode.anomaly
+    check = checking_anomalies.get()
     for node in reversed(order):
         if node._op is None:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 from collections.abc import Callable
@@ -238,6 +239,36 @@ def test_a_new_thread_starts_with_grad_enabled() -> None:
         worker.start()
         worker.join(timeout=10)
     assert seen == [True]
+
+
+def test_no_grad_in_one_asyncio_task_does_not_affect_another() -> None:
+    async def recording_after_the_other_task_switched(other_inside: asyncio.Event) -> bool:
+        await other_inside.wait()
+        return (Value(3.0) * 2).requires_grad
+
+    async def inside_no_grad(inside: asyncio.Event) -> bool:
+        with no_grad():
+            inside.set()
+            await asyncio.sleep(0)  # the other task runs while this one is inside no_grad
+            return (Value(1.0) * 2).requires_grad
+
+    async def both() -> list[bool]:
+        inside = asyncio.Event()
+        return list(
+            await asyncio.gather(recording_after_the_other_task_switched(inside), inside_no_grad(inside))
+        )
+
+    assert asyncio.run(both()) == [True, False]
+    assert autograd.is_grad_enabled()
+
+
+def test_no_grad_works_as_a_decorator() -> None:
+    @no_grad()
+    def doubled(x: Value) -> Value:
+        return x * 2
+
+    assert not doubled(Value(1.0)).requires_grad
+    assert autograd.is_grad_enabled()
 
 
 # --- detect_anomaly ------------------------------------------------------------------------------
