@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager as ContextManager
 from contextvars import ContextVar
 
 from .graph import topological_order
@@ -92,12 +91,12 @@ def _switched(switch: ContextVar[bool], value: bool) -> Iterator[None]:
         switch.reset(token)
 
 
-def no_grad() -> ContextManager[None]:
+def no_grad() -> contextlib.AbstractContextManager[None]:
     """Inside this block nothing is recorded: results are plain constants (this thread only)."""
     return _switched(recording, False)
 
 
-def enable_grad() -> ContextManager[None]:
+def enable_grad() -> contextlib.AbstractContextManager[None]:
     """Record the graph again inside a ``no_grad()`` block."""
     return _switched(recording, True)
 
@@ -107,7 +106,7 @@ def is_grad_enabled() -> bool:
     return recording.get()
 
 
-def detect_anomaly() -> ContextManager[None]:
+def detect_anomaly() -> contextlib.AbstractContextManager[None]:
     """Raise ``FloatingPointError`` at the first operation, forward or backward, that makes NaN or inf.
 
     The message names the operation and its inputs. Slower: use it to find a bug, then remove it.
