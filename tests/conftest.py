@@ -1,4 +1,4 @@
-"""Shared test settings: hypothesis profiles.
+"""Shared test settings: hypothesis profiles, and a real browser for the pages' tests.
 
 ``default`` draws new examples on every run; ``ci`` (chosen when the ``CI`` variable is set)
 draws the same examples every time, so a CI run is repeatable; ``thorough`` draws ten times
@@ -6,7 +6,11 @@ as many. Pick one with ``HYPOTHESIS_PROFILE=thorough make test``.
 """
 
 import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
@@ -14,3 +18,89 @@ settings.register_profile("default", max_examples=100, **common)
 settings.register_profile("ci", max_examples=100, derandomize=True, database=None, **common)
 settings.register_profile("thorough", max_examples=1000, **common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+
+
+# --- a real browser for the pages' tests ------------------------------------------------------------
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""Flags for a headless Chromium on a machine with no network: no background connections."""
+
+
+def find_chromium() -> str | None:
+    """The system Chromium (Debian's ``chromium`` package, or one named by ``CHROMIUM``), if any."""
+    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        found = candidate and shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless system Chromium driven by Playwright; the test is skipped, with the reason, without one."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the browser tests need Playwright (pip install playwright)"
+    )
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("the browser tests need a system Chromium (Debian: apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+class PageProblems:
+    """What a page did wrong while a test used it: console errors, uncaught errors, network requests."""
+
+    def __init__(self) -> None:
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.requests: list[str] = []
+
+    def check(self) -> None:
+        assert not self.page_errors, f"uncaught errors in the page: {self.page_errors}"
+        assert not self.console_errors, f"console errors: {self.console_errors}"
+        assert not self.requests, f"the page made network requests: {self.requests}"
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page that may fetch nothing but ``http://127.0.0.1`` and ``localhost`` addresses (a test
+    serving a site sets ``page.allowed_hosts``); every other request is aborted and fails the test, as
+    do console errors and uncaught exceptions. ``page.problems`` holds what was seen."""
+    context = browser.new_context()
+    opened = context.new_page()
+    problems = PageProblems()
+    opened.problems = problems
+    opened.allowed_hosts = ("127.0.0.1", "localhost")
+
+    def route(handled: Any) -> None:
+        url = handled.request.url
+        host = url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        if url.startswith(("data:", "blob:", "about:")) or (
+            url.startswith("http") and host in opened.allowed_hosts
+        ):
+            handled.continue_()
+        else:
+            problems.requests.append(url)
+            handled.abort()
+
+    context.route("**/*", route)
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            problems.console_errors.append(message.text)
+
+    opened.on("console", console)
+    opened.on("pageerror", lambda error: problems.page_errors.append(str(error)))
+    yield opened
+    context.close()
