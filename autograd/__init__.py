@@ -6,10 +6,15 @@
 >>> y.backward()
 >>> x.grad  # dy/dx = 2x + 3
 7.0
+
+Importing ``autograd`` loads the engine and the standard library only. The views (drawings,
+step-through frames, pages) load on first use, so the engine works where Graphviz is not installed.
 """
 
+from importlib import import_module
+from typing import Any
+
 from .compile import CompiledFunction, TraceMismatchError, compile
-from .draw import Drawing, RendererNotFoundError, RenderError, draw_dot, find_renderer
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -21,21 +26,37 @@ from .functional import (
 )
 from .graph import topological_order
 from .ops import OPS, Op
-from .steps import Step, backward_steps, draw_step, step_through
+from .steps import Step, backward_steps
 from .text import show
 from .value import Parameter, Value, as_value, dot, linear, value_sum
 
 sum = value_sum  # autograd.sum, like torch.sum
 
+_VIEWS = {
+    "Drawing": "draw",
+    "RenderError": "draw",
+    "RendererNotFoundError": "draw",
+    "draw_dot": "draw",
+    "find_renderer": "draw",
+    "draw_step": "steps",
+    "step_through": "steps",
+}
+"""Public names of the views, by the module (loaded on first use) that defines them."""
+
+
+def __getattr__(name: str) -> Any:
+    """Load a view's module the first time one of its names is asked for (PEP 562)."""
+    if name in _VIEWS:
+        return getattr(import_module(f".{_VIEWS[name]}", __name__), name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
 __all__ = [
     "OPS",
     "CompiledFunction",
-    "Drawing",
     "GradcheckError",
     "Op",
     "Parameter",
-    "RenderError",
-    "RendererNotFoundError",
     "Step",
     "TraceMismatchError",
     "Value",
@@ -44,17 +65,14 @@ __all__ = [
     "compile",
     "detect_anomaly",
     "dot",
-    "draw_dot",
-    "draw_step",
     "enable_grad",
-    "find_renderer",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "linear",
     "no_grad",
     "show",
-    "step_through",
     "topological_order",
     "value_sum",
+    *_VIEWS,
 ]

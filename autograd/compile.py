@@ -31,7 +31,8 @@ import itertools
 import linecache
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .functional import enable_grad
@@ -95,7 +96,8 @@ class CompiledFunction:
             self._compile(inputs)
             return
         self._numbers(inputs)  # the traced shapes, or a ValueError saying what changed
-        source, parameters = _write(self.name, *_trace(self.fn, inputs, self._names()))
+        code = _write(self.name, *_trace(self.fn, inputs, self._names()))
+        source, parameters = code.source, code.parameters
         if parameters != self.parameters:
             raise TraceMismatchError(
                 f"{self.name}: traced again, the function uses other parameters "
@@ -131,7 +133,8 @@ class CompiledFunction:
     def _compile(self, inputs: tuple[Any, ...]) -> None:
         names = _argument_names(self.fn, len(inputs))
         output, leaves = _trace(self.fn, inputs, names)
-        self.source, self.parameters = _write(self.name, output, leaves)
+        code = _write(self.name, output, leaves)
+        self.source, self.parameters = code.source, code.parameters
         self._shape = tuple(_flatten(x, []) for x in inputs)
         self._filename = f"<compiled {self.name} {next(_count)}>"
         linecache.cache[self._filename] = (
@@ -220,46 +223,75 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
 # --- writing the code ------------------------------------------------------------------------------
 
 
-def _write(name: str, output: Value, input_leaves: list[Value]) -> tuple[str, tuple[Value, ...]]:
+@dataclass(frozen=True)
+class Code:
+    """The code ``compile`` writes for one graph.
+
+    ``source`` is ``def name(inputs, parameters): ...``; ``parameters`` are the Values it reads, in
+    the order the code indexes them; ``lines`` maps each value made by an operation to the numbers
+    (from 1, as in ``source.splitlines()``) of the lines that compute it and pass its gradient back.
+    """
+
+    source: str
+    parameters: tuple[Value, ...]
+    lines: dict[Value, list[int]]
+
+
+def code_for(root: Value, name: str = "backward_pass") -> Code:
+    """The straight-line code of ``root``'s graph, forward and backward, with every leaf a parameter.
+
+    What ``compile`` writes for a function, written for a graph already built: ``lines`` links each
+    chain-rule step of ``backward_steps(root)`` to the lines of code that run it.
+    """
+    return _write(_identifier(name), root, [])
+
+
+def _write(name: str, output: Value, input_leaves: list[Value]) -> Code:
     """The source of ``def name(inputs, parameters)`` computing ``output`` and its backward pass.
 
     Nodes are numbered in topological order: ``v7`` is node 7's value and ``g7`` is ∂output/∂v7.
-    Returns the source and the parameters, in the order the code indexes them.
     """
     order = topological_order(output)
     input_index = {leaf: i for i, leaf in enumerate(input_leaves)}
     parameters: list[Value] = []
     names: dict[Value, str] = {}
     on_path: set[Value] = set()  # nodes that depend on a parameter: only they need a gradient
-    forward = ["# forward pass: each node once, inputs before the values made from them"]
+    docstring = (
+        f'"""{name}, traced: returns the output and adds ∂output/∂parameter to each parameter\'s .grad."""'
+    )
+    body = [docstring, "# forward pass: each node once, inputs before the values made from them"]
+    lines: dict[Value, list[int]] = {}
     number = itertools.count()
     for node in order:
         if node.is_leaf and node in input_index:
             names[node] = f"v{next(number)}"
-            forward.append(f"{names[node]} = inputs[{input_index[node]}]  # {node.label}")
+            body.append(f"{names[node]} = inputs[{input_index[node]}]  # {node.label}")
         elif node.is_leaf and node.requires_grad:
             names[node] = f"v{next(number)}"
-            forward.append(f"{names[node]} = parameters[{len(parameters)}].data" + _comment(node))
+            body.append(f"{names[node]} = parameters[{len(parameters)}].data" + _comment(node))
             parameters.append(node)
             on_path.add(node)
         elif node.is_leaf:
             names[node] = _literal(node.data)  # a constant is written into the code
         else:
             names[node] = f"v{next(number)}"
-            forward += _forward_lines(node, names)
+            written = _forward_lines(node, names)
+            lines[node] = list(range(len(body) + 2, len(body) + 2 + len(written)))  # 1: the def line
+            body += written
             if any(x in on_path for x in node.inputs):
                 on_path.add(node)
-    backward = _backward_lines(order, names, on_path)
-    updates = ["# each parameter adds its gradient to .grad, as backward() does"]
-    updates += [
-        f"parameters[{i}].grad += {_gradient(names[p])}" + _comment(p) for i, p in enumerate(parameters)
-    ]
-    docstring = (
-        f'"""{name}, traced: returns the output and adds ∂output/∂parameter to each parameter\'s .grad."""'
-    )
-    body = [docstring, *forward, *backward, *(updates if parameters else []), f"return {names[output]}"]
+    for node, written in _backward_lines(order, names, on_path):
+        if node is not None:
+            lines[node] += range(len(body) + 2, len(body) + 2 + len(written))
+        body += written
+    if parameters:
+        body.append("# each parameter adds its gradient to .grad, as backward() does")
+        body += [
+            f"parameters[{i}].grad += {_gradient(names[p])}" + _comment(p) for i, p in enumerate(parameters)
+        ]
+    body.append(f"return {names[output]}")
     source = f"def {name}(inputs, parameters):\n" + "".join(f"    {line}\n" for line in body)
-    return source, tuple(parameters)
+    return Code(source, tuple(parameters), lines)
 
 
 def _forward_lines(node: Value, names: dict[Value, str]) -> list[str]:
@@ -275,17 +307,20 @@ def _forward_lines(node: Value, names: dict[Value, str]) -> list[str]:
     return lines
 
 
-def _backward_lines(order: list[Value], names: dict[Value, str], on_path: set[Value]) -> list[str]:
+def _backward_lines(
+    order: list[Value], names: dict[Value, str], on_path: set[Value]
+) -> Iterator[tuple[Value | None, list[str]]]:
     """The chain rule, last node first: g_x += ∂node/∂x · g_node for each input x of each node.
 
-    The order is the engine's (``backpropagate``), so every gradient is the same sum in the same
-    order, and the numbers agree with ``backward()`` to the last bit.
+    Yields each node with its lines (``None`` with the heading). The order is the engine's
+    (``backpropagate``), so every gradient is the same sum in the same order, and the numbers agree
+    with ``backward()`` to the last bit.
     """
     root = order[-1]
     if root not in on_path:
-        return []
-    lines = ["# backward pass: the chain rule, last node first:  g_input += ∂node/∂input · g_node"]
-    lines.append(f"{_gradient(names[root])} = 1.0")
+        return
+    heading = "# backward pass: the chain rule, last node first:  g_input += ∂node/∂input · g_node"
+    yield None, [heading, f"{_gradient(names[root])} = 1.0"]
     has_gradient = {root}
     for node in reversed(order):
         if node.is_leaf or node not in on_path:
@@ -298,13 +333,14 @@ def _backward_lines(order: list[Value], names: dict[Value, str], on_path: set[Va
         else:
             local = list(op.derivative_code(*arguments, out))
         upstream = _gradient(out)
+        lines = []
         for x, derivative in zip(node.inputs, local):
             if x not in on_path:
                 continue
             term = upstream if derivative == "1.0" else f"{_parenthesised(derivative)} * {upstream}"
             lines.append(f"{_gradient(names[x])} {'+=' if x in has_gradient else '='} {term}")
             has_gradient.add(x)
-    return lines
+        yield node, lines
 
 
 def _gradient(name: str) -> str:

@@ -16,9 +16,10 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
+
+from autograd.files import write_atomically
 
 FORMAT = "chainrule-model"
 VERSION = 1
@@ -50,23 +51,11 @@ def document_of(model: Savable) -> dict[str, Any]:
 
 
 def save(model: Savable, path: str | os.PathLike[str]) -> None:
-    """Write ``model`` to ``path`` atomically: into a temporary file beside it, then rename.
+    """Write ``model`` to ``path`` atomically (``autograd.files.write_atomically``).
 
     A crash half way leaves the old file (if any) untouched rather than a truncated one.
     """
-    text = json.dumps(document_of(model), indent=1, allow_nan=False)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".chainrule-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomically(path, json.dumps(document_of(model), indent=1, allow_nan=False))
 
 
 def read(path: str | os.PathLike[str]) -> dict[str, Any]:

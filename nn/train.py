@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from autograd import Value
 
 from .data import batches
@@ -52,6 +50,8 @@ def fit(
     rng = make_rng(seed)
     size = len(X) if batch_size is None else batch_size
     history: list[float] = []
+    from tqdm.auto import tqdm  # the progress bar loads when training starts, not with nn
+
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
     for _ in bar:
         total, count = 0.0, 0
