@@ -1,0 +1,211 @@
+'''One shell for every interactive page: a self-contained HTML document with its data as JSON.
+
+A page is a subclass of ``Page`` that says what it shows; the shell does the rest: one HTML file
+with every style and script inline (no network request), the data as one JSON block, a timeline
+(slider, play/pause, speed, keys → ← Home End space), ``save()``, and ``_repr_html_()`` for
+notebooks. A subclass gives:
+
+- ``data()``: a JSON-able dict with at least ``"frames"`` (how many steps the timeline has;
+  frame 0 is the start, frame ``frames`` the end). Floats may be NaN or ±inf (see ``encode_json``).
+- ``body()``: the page's own HTML. Parts with ``class="cr-live"`` are shown only where scripts run,
+  parts with ``class="cr-static"`` only where they do not (the static fallback).
+- ``fallback()``: static HTML (an SVG, say) shown in a notebook output where scripts do not run.
+- ``assets``: file names in ``autograd/pages/`` to inline after the shell's (``.css`` and ``.js``).
+- ``title`` and ``height`` (of the notebook iframe, in pixels).
+
+The page's script finds ``window.chainrule`` (``frames``, ``frame``, ``data``, ``go(k)``,
+``next()``, ``prev()``, ``play()``, ``pause()``, ``playing()``), adds its own functions to it and
+registers what to draw with ``chainrule.render(function (frame) {...})``::
+
+    from autograd.page import Page
+
+    class Countdown(Page):
+        """A number that counts down from n, one frame at a time."""
+
+        title = "countdown"
+        assets = ("countdown.js",)  # chainrule.render(k => el.textContent = data.n - k)
+
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def data(self) -> dict:
+            return {"frames": self.n, "n": self.n}
+
+        def body(self) -> str:
+            return f'<p id="count">{self.n}</p>'
+
+        def fallback(self) -> str:
+            return "<p>0</p>"
+
+``Countdown(3).save("countdown.html")`` writes the page; in a notebook ``Countdown(3)`` shows it.
+Tests read the data back with ``read_data(html)``.
+'''
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+import os
+import re
+from importlib import resources
+from typing import Any
+
+from .files import write_atomically
+
+DATA_ID = "chainrule-data"
+"""The id of the ``<script type="application/json">`` element holding a page's data."""
+
+FLOAT_KEY = "$float"
+"""Non-finite floats travel as ``{"$float": "NaN"}``, ``"Infinity"`` or ``"-Infinity"``: JSON has no
+such numbers, and JavaScript's ``Number()`` reads each of those strings back as the float."""
+
+_embeds = itertools.count()
+
+
+class Page:
+    """An interactive page: one HTML document with its data as JSON, a timeline and a static fallback."""
+
+    title = "chainrule"
+    assets: tuple[str, ...] = ()
+    height = 600
+
+    def data(self) -> dict[str, Any]:
+        """The numbers the page shows, as JSON-able values; ``"frames"`` is the timeline's length."""
+        raise NotImplementedError
+
+    def body(self) -> str:
+        """The page's own HTML, placed under the timeline."""
+        raise NotImplementedError
+
+    def fallback(self) -> str:
+        """Static HTML shown in a notebook output where scripts do not run."""
+        raise NotImplementedError
+
+    def to_html(self) -> str:
+        """One self-contained HTML document: styles, scripts, pictures and data inline."""
+        data = self.data()
+        frames = data.get("frames")
+        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
+            raise ValueError(
+                f"{type(self).__name__}.data(): 'frames' must be a whole number ≥ 0, got {frames!r}"
+            )
+        styles = [asset("shell.css")] + [asset(name) for name in self.assets if name.endswith(".css")]
+        scripts = [asset("shell.js")] + [asset(name) for name in self.assets if name.endswith(".js")]
+        title = html.escape(self.title)
+        return "\n".join(
+            [
+                "<!DOCTYPE html>",
+                '<html lang="en">',
+                "<head>",
+                '<meta charset="utf-8">',
+                '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                f"<title>{title}</title>",
+                # Set before anything is drawn, so a page with scripts never flashes its fallback.
+                "<script>document.documentElement.classList.add('cr-js')</script>",
+                *(f"<style>\n{style}\n</style>" for style in styles),
+                "</head>",
+                "<body>",
+                TIMELINE,
+                self.body(),
+                f'<script type="application/json" id="{DATA_ID}">{encode_json(data)}</script>',
+                *(f"<script>\n{script}\n</script>" for script in scripts),
+                "</body>",
+                "</html>",
+                "",
+            ]
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the page to ``path`` (an ``.html`` file), atomically."""
+        write_atomically(path, self.to_html())
+
+    def _repr_html_(self) -> str:
+        """The page in a sandboxed ``<iframe srcdoc=…>``, and beside it the static fallback.
+
+        Both start as the output leaves them in a static viewer or an untrusted notebook, where
+        scripts are stripped: the iframe hidden, the fallback shown. A one-line script swaps them
+        where scripts run (a trusted notebook, VS Code, Colab); the page then sizes its iframe.
+        """
+        key = f"chainrule-{os.getpid()}-{next(_embeds)}"
+        document = html.escape(self.to_html(), quote=True)
+        return (
+            f'<div class="chainrule-embed" id="{key}">'
+            f'<iframe srcdoc="{document}" sandbox="allow-scripts" title="{html.escape(self.title)}" '
+            f'style="display:none;width:100%;height:{int(self.height)}px;border:1px solid #ddd;'
+            f'border-radius:4px"></iframe>'
+            f'<div class="chainrule-fallback">{self.fallback()}</div>'
+            f"<script>{EMBED_SCRIPT.replace('KEY', key)}</script>"
+            "</div>"
+        )
+
+
+TIMELINE = """<nav class="cr-timeline cr-live" aria-label="timeline">
+<button type="button" data-cr="first" title="first frame (Home)">⏮</button>
+<button type="button" data-cr="prev" title="previous frame (←)">◀</button>
+<button type="button" data-cr="play" title="play / pause (space)">▶</button>
+<button type="button" data-cr="next" title="next frame (→)">▶▏</button>
+<button type="button" data-cr="last" title="last frame (End)">⏭</button>
+<input type="range" data-cr="slider" min="0" value="0" aria-label="frame">
+<span data-cr="label"></span>
+<label>speed <select data-cr="speed">
+<option value="1">1 / s</option><option value="2" selected>2 / s</option>
+<option value="5">5 / s</option><option value="10">10 / s</option><option value="30">30 / s</option>
+</select></label>
+</nav>"""
+"""The shared controls at the top of every page (shell.js wires them by their ``data-cr`` names)."""
+
+EMBED_SCRIPT = (
+    "(function(){var box=document.getElementById('KEY'),frame=box.querySelector('iframe');"
+    "frame.style.display='block';box.querySelector('.chainrule-fallback').style.display='none';"
+    "window.addEventListener('message',function(e){if(e.source===frame.contentWindow&&e.data&&"
+    "e.data.chainruleHeight){frame.style.height=Math.min(e.data.chainruleHeight+4,1200)+'px';}});})();"
+)
+"""Shows the iframe and hides the fallback; takes the height the page reports (see shell.js)."""
+
+
+def asset(name: str) -> str:
+    """The text of one file of ``autograd/pages/`` (a page's script or style)."""
+    if not re.fullmatch(r"[\w.-]+\.(js|css)", name):
+        raise ValueError(f"asset: name must be a .js or .css file name, got {name!r}")
+    return resources.files("autograd").joinpath("pages").joinpath(name).read_text(encoding="utf-8")
+
+
+def encode_json(data: Any) -> str:
+    """``data`` as JSON that is safe inside a ``<script>`` element, keeping NaN and ±inf.
+
+    Every ``<`` is written ``\\u003c`` (the same string to JSON), so no ``</script>`` or ``<!--`` in a
+    label can end the element. A non-finite float ``x`` becomes ``{"$float": "NaN"}`` (or
+    ``"Infinity"``, ``"-Infinity"``); ``read_data`` and shell.js turn it back into the float.
+    """
+    return json.dumps(_finite(data), ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return {FLOAT_KEY: "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")}
+    if isinstance(x, dict):
+        return {key: _finite(value) for key, value in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(value) for value in x]
+    return x
+
+
+def decode_json(text: str) -> Any:
+    """The inverse of ``encode_json``: ``{"$float": "NaN"}`` and the like become floats again."""
+
+    def hook(pairs: dict[str, Any]) -> Any:
+        if len(pairs) == 1 and FLOAT_KEY in pairs:
+            return float(pairs[FLOAT_KEY])
+        return pairs
+
+    return json.loads(text, object_hook=hook)
+
+
+def read_data(document: str) -> Any:
+    """The data embedded in a page's HTML (its ``chainrule-data`` block), decoded."""
+    match = re.search(rf'<script type="application/json" id="{DATA_ID}">(.*?)</script>', document, re.S)
+    if match is None:
+        raise ValueError(f"read_data: no <script id={DATA_ID!r}> block in the document")
+    return decode_json(match.group(1))

@@ -1,0 +1,192 @@
+"""The page shell: JSON that survives any label and non-finite floats, atomic saves, the notebook embed,
+and the timeline in a real browser (with and without scripts)."""
+
+import html
+import math
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import page as page_module
+from autograd.page import DATA_ID, Page, decode_json, encode_json, read_data
+
+
+class Counter(Page):
+    """A test page: frame k shows ``k`` in a paragraph; without scripts it shows the last frame."""
+
+    title = "counter </title> & co"
+    height = 200
+
+    def __init__(self, frames: int = 3, label: str = "x") -> None:
+        self.frames = frames
+        self.label = label
+
+    def data(self):
+        return {"frames": self.frames, "label": self.label, "odd": [math.nan, math.inf, -math.inf, 1.5]}
+
+    def body(self):
+        return (
+            f'<p id="count" class="cr-live">0</p><p id="static" class="cr-static">{self.frames}</p>'
+            "<script>document.addEventListener('DOMContentLoaded', function () {"
+            "chainrule.render(function (k) { document.getElementById('count').textContent = String(k); });"
+            "});</script>"
+        )
+
+    def fallback(self):
+        return f'<p id="fallback">{self.frames} (static)</p>'
+
+
+# --- JSON inside a script element -------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def same(a, b) -> bool:
+    """Equal, with NaN equal to NaN."""
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b and type(a) is type(b)
+
+
+@given(json_values)
+def test_json_round_trips_and_never_closes_its_script(value):
+    text = encode_json(value)
+    assert "<" not in text  # so neither </script> nor <!-- can appear
+    assert same(decode_json(text), value)
+
+
+def test_non_finite_floats_are_tagged_as_documented():
+    assert encode_json([math.nan, math.inf, -math.inf]) == (
+        '[{"$float": "NaN"}, {"$float": "Infinity"}, {"$float": "-Infinity"}]'
+    )
+
+
+def test_a_label_with_a_closing_script_tag_stays_data():
+    document = Counter(label="</script><script>alert(1)</script><!--").to_html()
+    assert document.count("<script>alert(1)") == 0
+    assert read_data(document)["label"] == "</script><script>alert(1)</script><!--"
+
+
+def test_the_document_is_self_contained():
+    document = Counter().to_html()
+    assert document.startswith("<!DOCTYPE html>")
+    assert "counter &lt;/title&gt; &amp; co" in document
+    assert page_module.asset("shell.js") in document and page_module.asset("shell.css") in document
+    assert not re.search(r"\b(src|href)=", document)  # nothing to fetch
+    assert f'id="{DATA_ID}"' in document
+
+
+def test_frames_must_be_a_whole_number():
+    with pytest.raises(ValueError, match=r"Counter.data\(\): 'frames'"):
+        Counter(frames=-1).to_html()
+    with pytest.raises(ValueError, match="asset: name"):
+        page_module.asset("../page.py")
+
+
+def test_read_data_names_the_missing_block():
+    with pytest.raises(ValueError, match="read_data: no <script"):
+        read_data("<html></html>")
+
+
+def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "counter.html"
+    Counter().save(path)
+    assert path.read_text(encoding="utf-8") == Counter().to_html()
+    assert [p.name for p in tmp_path.iterdir()] == ["counter.html"]
+
+    def broken(self):
+        raise RuntimeError("no data")
+
+    monkeypatch.setattr(Counter, "data", broken)
+    with pytest.raises(RuntimeError):
+        Counter().save(path)
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")  # the old page, untouched
+
+
+def test_repr_html_escapes_the_whole_document_into_srcdoc():
+    output = Counter(label='" onload="alert(1)" &amp;')._repr_html_()
+    srcdoc = re.search(r'srcdoc="([^"]*)"', output).group(1)
+    assert html.unescape(srcdoc) == Counter(label='" onload="alert(1)" &amp;').to_html()
+    assert 'sandbox="allow-scripts"' in output
+    assert "display:none" in output.split("<iframe", 1)[1].split(">", 1)[0]  # hidden until a script shows it
+    assert '<p id="fallback">3 (static)</p>' in output
+
+
+# --- in a real browser ------------------------------------------------------------------------------
+
+
+def test_timeline_steps_with_buttons_keys_and_play(page):
+    page.set_content(Counter(frames=4).to_html())
+    count = page.locator("#count")
+    assert page.evaluate("chainrule.frames") == 4 and count.text_content() == "0"
+    assert page.locator("#static").is_hidden()
+    page.click('[data-cr="next"]')
+    assert count.text_content() == "1"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("chainrule.frame") == 2
+    page.keyboard.press("ArrowLeft")
+    assert count.text_content() == "1"
+    page.keyboard.press("End")
+    assert count.text_content() == "4"
+    page.keyboard.press("Home")
+    assert count.text_content() == "0"
+    assert page.evaluate("chainrule.go(99)") == 4  # clamped
+    assert page.evaluate("chainrule.prev(), chainrule.frame") == 3
+    page.select_option('[data-cr="speed"]', "30")
+    page.keyboard.press(" ")  # play from 3 to the end
+    page.wait_for_function("chainrule.frame === 4 && !chainrule.playing()")
+    assert page.locator('[data-cr="label"]').text_content() == "frame 4 of 4"
+    data = page.evaluate("[chainrule.data.label, chainrule.data.odd.map(String)]")
+    assert data == ["x", ["NaN", "Infinity", "-Infinity", "1.5"]]
+    page.problems.check()
+
+
+def test_a_label_cannot_break_out_of_the_data_in_the_browser(page):
+    page.set_content(Counter(label="</script><script>window.broken = 1</script>").to_html())
+    assert page.evaluate("window.broken") is None
+    assert page.evaluate("chainrule.data.label") == "</script><script>window.broken = 1</script>"
+    page.problems.check()
+
+
+def test_without_scripts_the_static_parts_show(browser):
+    context = browser.new_context(java_script_enabled=False)
+    requests = []
+    context.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
+    opened = context.new_page()
+    try:
+        opened.set_content(Counter().to_html())
+        assert opened.locator("#static").is_visible() and opened.locator("#count").is_hidden()
+        assert opened.locator(".cr-timeline").is_hidden()
+        opened.set_content(Counter()._repr_html_())
+        assert opened.locator("#fallback").is_visible() and opened.locator("iframe").is_hidden()
+    finally:
+        context.close()
+    assert requests == []
+
+
+def test_the_embed_shows_the_live_page_where_scripts_run(page):
+    page.set_content(Counter(frames=5)._repr_html_())
+    assert page.locator(".chainrule-fallback").is_hidden()
+    assert page.locator("iframe").is_visible()
+    inner = page.frame_locator("iframe")
+    inner.locator('[data-cr="next"]').click()
+    assert inner.locator("#count").text_content() == "1"
+    page.problems.check()
+
+
+def test_a_sanitised_output_shows_only_the_fallback(page):
+    """A static viewer or an untrusted notebook strips the output's scripts: the fallback remains."""
+    stripped = re.sub(r"<script>.*?</script>", "", Counter()._repr_html_(), flags=re.S)
+    page.set_content(stripped)
+    assert page.locator("#fallback").is_visible() and page.locator("iframe").is_hidden()
+    page.problems.check()
