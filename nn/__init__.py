@@ -6,6 +6,7 @@
   last layer has one neuron, a list otherwise.
 - Losses (``nn.losses``): ``mse_loss``, ``sse_loss``, ``binary_cross_entropy``,
   ``binary_cross_entropy_with_logits``, ``cross_entropy``, ``hinge_loss``, ``l2_penalty``.
+- Classification (``nn.classify``): ``softmax``, ``log_softmax``, ``argmax``, ``accuracy``.
 - ``nn.optim``: SGD, Adam, AdamW, RMSprop, Adagrad, schedules and gradient clipping, as ``torch.optim``.
 - ``nn.data``: XOR, moons, circles, blobs and ``batches``; ``nn.fit`` trains with a progress bar.
 - Files: ``model.save(path)`` writes JSON; ``model.load(path)`` reads it back into ``model``;
@@ -25,6 +26,7 @@ from typing import Any
 from autograd import Parameter
 
 from . import data, losses, optim
+from .classify import accuracy, argmax, log_softmax, softmax
 from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
@@ -59,6 +61,8 @@ __all__ = [
     "Module",
     "Neuron",
     "Parameter",
+    "accuracy",
+    "argmax",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
@@ -67,9 +71,11 @@ __all__ = [
     "hinge_loss",
     "l2_penalty",
     "load",
+    "log_softmax",
     "losses",
     "mse_loss",
     "optim",
+    "softmax",
     "sse_loss",
     *_ON_FIRST_USE,
 ]

@@ -8,6 +8,8 @@ reduction, the mean over samples.
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,18 +23,32 @@ _LOG_FLOOR = -100.0
 """PyTorch's ``binary_cross_entropy`` clamps log(p) at −100 so that p = 0 gives a large, finite loss."""
 
 
+def _is_scalar(x: object) -> bool:
+    """A lone Value or real number (NumPy scalars included), as opposed to a list of them."""
+    return isinstance(x, (Value, numbers.Real))
+
+
+def _target(t: object, loss: str) -> Scalar:
+    """A target as a Value or a Python float: a NumPy scalar must not take over the arithmetic."""
+    if isinstance(t, Value):
+        return t
+    if isinstance(t, bool) or not isinstance(t, numbers.Real):
+        raise TypeError(f"{loss}: targets must be real numbers, got {type(t).__name__}: {t!r}")
+    return float(t)
+
+
 def _pairs(predictions: Predictions, targets: Predictions, loss: str) -> list[tuple[Value, Scalar]]:
     """Match predictions with targets one to one; a lone prediction goes with a lone target."""
-    if isinstance(predictions, (Value, int, float)):
-        predictions = [predictions]
-    if isinstance(targets, (Value, int, float)):
-        targets = [targets]
-    predictions, targets = list(predictions), list(targets)
+    if _is_scalar(predictions):
+        predictions = [predictions]  # type: ignore[list-item]
+    if _is_scalar(targets):
+        targets = [targets]  # type: ignore[list-item]
+    predictions, targets = list(predictions), list(targets)  # type: ignore[arg-type]
     if len(predictions) != len(targets):
         raise ValueError(f"{loss}: {len(predictions)} predictions but {len(targets)} targets")
     if not predictions:
         raise ValueError(f"{loss}: no predictions given")
-    return [(autograd.as_value(p, loss), t) for p, t in zip(predictions, targets)]
+    return [(autograd.as_value(p, loss), _target(t, loss)) for p, t in zip(predictions, targets)]
 
 
 def _mean(terms: Iterable[Value]) -> Value:
@@ -64,34 +80,51 @@ def _clamped_log(x: Value) -> Value:
 def binary_cross_entropy(probabilities: Predictions, targets: Predictions) -> Value:
     """Binary cross-entropy from probabilities p ∈ [0, 1]: −(1/n) Σ [y log p + (1 − y) log(1 − p)].
 
-    Each log is clamped at −100, as in ``torch.nn.functional.binary_cross_entropy``. From raw
-    scores prefer ``binary_cross_entropy_with_logits``: it is exact where σ(z) rounds to 0 or 1.
+    Targets must lie in [0, 1] too, as PyTorch requires. Each log is clamped at −100, as in
+    ``torch.nn.functional.binary_cross_entropy``. The gradient, ∂/∂p = (p − y) / (p(1 − p)), is
+    PyTorch's wherever p(1 − p) ≥ 1e-12. Nearer to 0 or 1 the two differ: PyTorch caps the
+    denominator at 1e-12 (a gradient of about ±1e12), chainrule gives the exact derivative of each
+    log while it is not clamped and 0 from a clamped one (the slope of the constant −100; at p = 0
+    or 1 exactly). From raw scores prefer ``binary_cross_entropy_with_logits``: it needs neither
+    clamp nor cap, and is exact where σ(z) rounds to 0 or 1.
     """
     terms = []
     for p, y in _pairs(probabilities, targets, "binary_cross_entropy"):
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(f"binary_cross_entropy: probabilities must lie in [0, 1], got {p.data!r}")
+        target = y.data if isinstance(y, Value) else y
+        if not 0.0 <= target <= 1.0:
+            raise ValueError(f"binary_cross_entropy: targets must lie in [0, 1], got {target!r}")
         terms.append(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
     return _mean(terms)
 
 
-def softplus(z: Value) -> Value:
-    """softplus(z) = log(1 + eᶻ), computed without overflow: z + log(1 + e⁻ᶻ) when z > 0.
+def log1p(u: Value) -> Value:
+    """log(1 + u), exact for a tiny u, where 1 + u rounds to 1 (1 + 4e-18 == 1.0 in floats).
 
-    Its derivative is σ(z), at every z (both branches agree at 0).
+    The graph is log(1 + u), whose gradient 1/(1 + u) is right at every u; a constant (which no
+    gradient reaches) then corrects the rounded value to ``math.log1p``'s.
     """
-    if z.data > 0:
-        return z + (1 + (-z).exp()).log()
-    return (1 + z.exp()).log()
+    rounded = (1 + u).log()
+    return rounded + (math.log1p(u.data) - rounded.data)
 
 
 def binary_cross_entropy_with_logits(logits: Predictions, targets: Predictions) -> Value:
     """Binary cross-entropy from raw scores z (logits), with p = σ(z): (1/n) Σ [softplus(z) − y·z].
 
-    Since −log σ(z) = softplus(−z) = softplus(z) − z, the loss needs no σ and no log of a tiny
-    number, so it stays exact for any z; its gradient is σ(z) − y.
+    softplus(z) = log(1 + eᶻ), and since −log σ(z) = softplus(−z) = softplus(z) − z, the loss
+    needs no σ and no log of a tiny number. Each term is computed as max(z, 0) − y·z + log(1 + e^−|z|),
+    the large parts first and the last through ``log1p``, so it is exact for any z: at z = 40,
+    y = 1 it is 4.248e-18, as in PyTorch, not 0. Its gradient is σ(z) − y.
     """
-    return _mean(softplus(z) - y * z for z, y in _pairs(logits, targets, "binary_cross_entropy_with_logits"))
+    return _mean(_bce_term(z, y) for z, y in _pairs(logits, targets, "binary_cross_entropy_with_logits"))
+
+
+def _bce_term(z: Value, y: Scalar) -> Value:
+    """softplus(z) − y·z = max(z, 0) − y·z + log(1 + e^−|z|), whose derivative is σ(z) − y."""
+    if z.data > 0:
+        return z * (1 - y) + log1p((-z).exp())  # (1 − y)·z: at y = 1 no 1 − 1 to round away σ(z) − 1
+    return log1p(z.exp()) - y * z
 
 
 def logsumexp(values: Sequence[Value]) -> Value:
@@ -113,21 +146,28 @@ def cross_entropy(
     such lists with a list of indices (the loss is then the mean over samples), as in
     ``torch.nn.functional.cross_entropy``. The gradient with respect to zⱼ is softmax(z)ⱼ − [j = y].
     """
-    batch: Sequence[Any] = [logits] if isinstance(targets, int) else logits
-    targets = [targets] if isinstance(targets, int) else list(targets)
+    one_sample = isinstance(targets, numbers.Integral)  # Python's and NumPy's integers alike
+    batch: Sequence[Any] = [logits] if one_sample else logits
+    labels = [targets] if one_sample else list(targets)  # type: ignore[arg-type]
     rows = [[autograd.as_value(z, "cross_entropy") for z in row] for row in batch]
-    if len(rows) != len(targets):
-        raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(targets)} targets")
+    if len(rows) != len(labels):
+        raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets")
     if not rows:
         raise ValueError("cross_entropy: no predictions given")
     terms = []
-    for row, target in zip(rows, targets):
-        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(row):
-            raise ValueError(
-                f"cross_entropy: target must be a class index in [0, {len(row)}), got {target!r}"
-            )
-        terms.append(logsumexp(row) - row[target])
+    for row, label in zip(rows, labels):
+        index = _class_index(label)
+        if index is None or not 0 <= index < len(row):
+            raise ValueError(f"cross_entropy: target must be a class index in [0, {len(row)}), got {label!r}")
+        terms.append(logsumexp(row) - row[index])
     return _mean(terms)
+
+
+def _class_index(label: object) -> int | None:
+    """``label`` as a Python int if it is an integer (``np.int64`` included, a bool not), else None."""
+    if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+        return None
+    return operator.index(label)
 
 
 def hinge_loss(scores: Predictions, targets: Predictions) -> Value:
