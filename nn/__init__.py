@@ -7,6 +7,7 @@
 - Losses (``nn.losses``): ``mse_loss``, ``sse_loss``, ``binary_cross_entropy``,
   ``binary_cross_entropy_with_logits``, ``cross_entropy``, ``hinge_loss``, ``l2_penalty``.
 - Classification (``nn.classify``): ``softmax``, ``log_softmax``, ``argmax``, ``accuracy``.
+- Instruments: ``nn.inspect(model)`` records each neuron's z, a and δ (``nn.probe``).
 - ``nn.optim``: SGD, Adam, AdamW, RMSprop, Adagrad, schedules and gradient clipping, as ``torch.optim``.
 - ``nn.data``: XOR, moons, circles, blobs and ``batches``; ``nn.fit`` trains with a progress bar.
 - Files: ``model.save(path)`` writes JSON; ``model.load(path)`` reads it back into ``model``;
@@ -39,6 +40,7 @@ from .losses import (
 )
 from .module import Module, load
 from .persistence import ModelFileError
+from .probe import inspect
 from .train import fit
 
 _ON_FIRST_USE: dict[str, str] = {}
@@ -69,6 +71,7 @@ __all__ = [
     "data",
     "fit",
     "hinge_loss",
+    "inspect",
     "l2_penalty",
     "load",
     "log_softmax",

@@ -141,7 +141,10 @@ class Neuron(Module):
         return self._forward(_as_inputs(x, len(self.w), self))
 
     def _forward(self, x: tuple[Value, ...]) -> Value:
-        """activation(w·x + b) for inputs already checked by ``_as_inputs`` (a layer checks once for all)."""
+        """activation(w·x + b) for inputs already checked by ``_as_inputs`` (a layer checks once for all).
+
+        ``nn.inspect`` records z and a here by wrapping ``self._activation`` on the instance.
+        """
         return self._activation(linear(x, self.w, self.b))
 
 
