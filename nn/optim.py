@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+import numbers
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from autograd import Value
 
@@ -34,13 +36,36 @@ class Optimizer:
     Parameters with ``requires_grad=False`` are frozen: ``step`` leaves them alone.
     """
 
+    settings: ClassVar[dict[str, float | None]] = {}
+    """The optimizer's numeric settings and the least value each may take (``None``: any finite number)."""
+
+    switches: ClassVar[tuple[str, ...]] = ()
+    """The optimizer's on/off settings (``nesterov``, ``amsgrad``, ``centered``)."""
+
     def __init__(self, params: ParamsOrGroups, defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Value, dict[str, float]] = {}
-        groups: list[Any] = list(params)
+        if callable(getattr(params, "parameters", None)):
+            raise TypeError(
+                f"{name}: pass the model's parameters, {name}(model.parameters(), ...), not the model"
+            )
+        if isinstance(params, (Value, Mapping)):
+            what = "a single Value" if isinstance(params, Value) else "a dict"
+            raise TypeError(
+                f"{name}: params must be a list of Values or of parameter groups (dicts), got {what}; "
+                f"put it in a list: {name}([...], ...)"
+            )
+        try:
+            groups: list[Any] = list(params)
+        except TypeError:
+            raise TypeError(
+                f"{name}: params must be a list of Values or of parameter groups (dicts), "
+                f"got {type(params).__name__}"
+            ) from None
         if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty list of parameters")
+            raise ValueError(f"{name} got an empty list of parameters")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -63,18 +88,28 @@ class Optimizer:
             if id(p) in known:
                 raise ValueError(f"{type(self).__name__}: the parameter {p!r} appears in more than one place")
             known.add(id(p))
+        self.param_groups.append({**self._checked({**self.defaults, **group}), "params": params})
+
+    def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
+        """``group`` with every setting checked and its numbers made Python floats, or a clear error.
+
+        Arguments PyTorch refuses are refused here, when the optimizer is made, rather than turning
+        into NaN or a Python error at some later step; NaN and infinities are refused too.
+        """
+        name = type(self).__name__
         unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
         if unknown:
-            raise ValueError(f"{type(self).__name__}: unknown settings {sorted(unknown)}")
-        full = {**self.defaults, **group, "params": params}
-        self._check(full)
-        self.param_groups.append(full)
-
-    def _check(self, group: dict[str, Any]) -> None:
-        """Raise ``ValueError`` for a setting out of range (each optimizer knows its own)."""
-        for key in ("lr", "weight_decay", "eps", "momentum", "lr_decay", "alpha"):
-            if key in group and not group[key] >= 0:
-                raise ValueError(f"{type(self).__name__}: {key} must be ≥ 0, got {group[key]!r}")
+            raise ValueError(f"{name}: unknown settings {sorted(unknown)}")
+        checked = dict(group)
+        for key, least in self.settings.items():
+            checked[key] = _number(name, key, group[key], least)
+        if "initial_lr" in group:
+            checked["initial_lr"] = _number(name, "initial_lr", group["initial_lr"], 0.0)
+        for key in self.switches:
+            if group[key] not in (True, False) or isinstance(group[key], (str, float)):
+                raise TypeError(f"{name}: {key} must be True or False, got {group[key]!r}")
+            checked[key] = bool(group[key])
+        return checked
 
     def zero_grad(self) -> None:
         """Set the gradient of every parameter in every group to 0."""
@@ -110,23 +145,88 @@ class Optimizer:
         state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what ``state_dict()`` returned, into an optimizer over the same parameter shapes."""
-        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
-        if not isinstance(groups, list) or [len(g["params"]) for g in groups] != [
-            len(g["params"]) for g in self.param_groups
-        ]:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the parameter groups do not match")
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict()`` returned, into an optimizer over the same parameter shapes.
+
+        Everything is checked first (group sizes, settings, positions, numbers); on any problem a
+        ``ValueError`` says what, and the optimizer is left as it was.
+        """
+        where = f"{type(self).__name__}.load_state_dict"
+        groups = state_dict.get("param_groups") if isinstance(state_dict, Mapping) else None
+        if not isinstance(groups, list) or not all(
+            isinstance(g, Mapping) and isinstance(g.get("params"), list) for g in groups
+        ):
+            raise ValueError(
+                f"{where}: expected {{'state': {{...}}, 'param_groups': [{{'params': [...]}}, ...]}}"
+            )
+        if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
+            raise ValueError(f"{where}: the parameter groups do not match")
+        settings = [
+            {
+                **self._checked({**group, **{k: v for k, v in saved.items() if k != "params"}}),
+                "params": group["params"],
+            }
+            for group, saved in zip(self.param_groups, groups)
+        ]
         params = [p for group in self.param_groups for p in group["params"]]
+        saved_state = state_dict.get("state", {})
+        if not isinstance(saved_state, Mapping):
+            raise ValueError(f"{where}: 'state' must map parameter positions to dicts of numbers")
         state = {}
-        for key, values in state_dict.get("state", {}).items():
-            position = int(key)
+        for key, values in saved_state.items():
+            position = int(key) if isinstance(key, int) or (isinstance(key, str) and key.isdigit()) else -1
             if not 0 <= position < len(params):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: no parameter number {key!r}")
-            state[params[position]] = dict(values)
-        for group, saved in zip(self.param_groups, groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+                raise ValueError(f"{where}: no parameter number {key!r}")
+            if not isinstance(values, Mapping) or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values.values()
+            ):
+                raise ValueError(f"{where}: the state of parameter {key!r} must map names to numbers")
+            state[params[position]] = {str(k): float(v) for k, v in values.items()}
+        self.param_groups[:] = settings
         self.state = state
+
+
+def _number(owner: str, name: str, value: Any, least: float | None, *, infinite: bool = False) -> float:
+    """``value`` as a Python float, or a clear error unless it is a finite real number ≥ ``least``.
+
+    ``infinite`` lets +inf through too (a bound that never binds).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__}: {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not (math.isfinite(number) or (infinite and number == math.inf)) or (
+        least is not None and number < least
+    ):
+        kind = "a number (or inf)" if infinite else "a finite number"
+        bound = "" if least is None else f" ≥ {least:g}"
+        raise ValueError(f"{owner}: {name} must be {kind}{bound}, got {value!r}")
+    return number
+
+
+# Python raises where IEEE arithmetic (and PyTorch) gives nan or inf; these three give what PyTorch gives.
+
+
+def _divide(numerator: float, denominator: float) -> float:
+    """numerator / denominator with IEEE rules: x / 0 = ±inf and 0 / 0 = nan (Python raises instead)."""
+    try:
+        return numerator / denominator
+    except ZeroDivisionError:
+        if numerator == 0 or math.isnan(numerator):
+            return math.nan
+        return math.copysign(math.inf, numerator) * math.copysign(1.0, denominator)
+
+
+def _sqrt(x: float) -> float:
+    """√x, and nan for x < 0 (rounding can make v − ḡ² slightly negative), as ``torch.sqrt``."""
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def _maximum(a: float, b: float) -> float:
+    """The larger of a and b, nan if either is (Python's ``max`` would silently drop a nan)."""
+    return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
 
 
 def _lerp(start: float, end: float, weight: float) -> float:
@@ -155,10 +255,19 @@ class SGD(Optimizer):
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay}
         super().__init__(params, {**defaults, "nesterov": nesterov})
 
-    def _check(self, group: dict[str, Any]) -> None:
-        super()._check(group)
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+    settings: ClassVar[dict[str, float | None]] = {
+        "lr": 0.0,
+        "momentum": 0.0,
+        "dampening": None,
+        "weight_decay": 0.0,
+    }
+    switches: ClassVar[tuple[str, ...]] = ("nesterov",)
+
+    def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
+        checked = super()._checked(group)
+        if checked["nesterov"] and (checked["momentum"] <= 0 or checked["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
+        return checked
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         if group["weight_decay"] != 0:
@@ -194,19 +303,25 @@ class Adam(Optimizer):
     ) -> None:
         defaults = {
             "lr": lr,
-            "betas": tuple(betas),
+            "betas": betas,
             "eps": eps,
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
         }
         super().__init__(params, defaults)
 
-    def _check(self, group: dict[str, Any]) -> None:
-        super()._check(group)
-        if not all(0.0 <= beta < 1.0 for beta in group["betas"]) or len(group["betas"]) != 2:
-            raise ValueError(
-                f"{type(self).__name__}: betas must be two numbers in [0, 1), got {group['betas']!r}"
-            )
+    settings: ClassVar[dict[str, float | None]] = {"lr": 0.0, "eps": 0.0, "weight_decay": 0.0}
+    switches: ClassVar[tuple[str, ...]] = ("amsgrad",)
+
+    def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
+        checked = super()._checked(group)
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}")
+        checked["betas"] = tuple(_number(type(self).__name__, "betas", beta, 0.0) for beta in betas)
+        if not all(beta < 1.0 for beta in checked["betas"]):
+            raise ValueError(f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}")
+        return checked
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
@@ -220,9 +335,9 @@ class Adam(Optimizer):
         step_size = lr / (1 - beta1**step)
         bias_correction2_sqrt = math.sqrt(1 - beta2**step)
         if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0), v)
-        denominator = math.sqrt(v) / bias_correction2_sqrt + group["eps"]
-        p.data = p.data + -step_size * (m / denominator)
+            v = state["max_exp_avg_sq"] = _maximum(state.get("max_exp_avg_sq", 0.0), v)
+        denominator = _sqrt(v) / bias_correction2_sqrt + group["eps"]
+        p.data = p.data + -step_size * _divide(m, denominator)
 
 
 class AdamW(Adam):
@@ -262,6 +377,15 @@ class RMSprop(Optimizer):
         defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay, "momentum": momentum}
         super().__init__(params, {**defaults, "centered": centered})
 
+    settings: ClassVar[dict[str, float | None]] = {
+        "lr": 0.0,
+        "alpha": 0.0,
+        "eps": 0.0,
+        "weight_decay": 0.0,
+        "momentum": 0.0,
+    }
+    switches: ClassVar[tuple[str, ...]] = ("centered",)
+
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         alpha = group["alpha"]
         state["step"] = state.get("step", 0.0) + 1
@@ -270,17 +394,17 @@ class RMSprop(Optimizer):
         square_avg = state["square_avg"] = state.get("square_avg", 0.0) * alpha + (1 - alpha) * grad * grad
         if group["centered"]:
             grad_avg = state["grad_avg"] = _lerp(state.get("grad_avg", 0.0), grad, 1 - alpha)
-            average = math.sqrt(square_avg + -1 * grad_avg * grad_avg)
+            average = _sqrt(square_avg + -1 * grad_avg * grad_avg)
         else:
-            average = math.sqrt(square_avg)
+            average = _sqrt(square_avg)
         average = average + group["eps"]
         if group["momentum"] > 0:
-            buffer = state["momentum_buffer"] = (
-                state.get("momentum_buffer", 0.0) * group["momentum"] + grad / average
-            )
+            buffer = state["momentum_buffer"] = state.get("momentum_buffer", 0.0) * group[
+                "momentum"
+            ] + _divide(grad, average)
             p.data = p.data + -group["lr"] * buffer
         else:
-            p.data = p.data + -group["lr"] * (grad / average)
+            p.data = p.data + -group["lr"] * _divide(grad, average)
 
 
 class Adagrad(Optimizer):
@@ -301,13 +425,21 @@ class Adagrad(Optimizer):
         defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay, "eps": eps}
         super().__init__(params, {**defaults, "initial_accumulator_value": initial_accumulator_value})
 
+    settings: ClassVar[dict[str, float | None]] = {
+        "lr": 0.0,
+        "lr_decay": 0.0,
+        "weight_decay": 0.0,
+        "initial_accumulator_value": 0.0,
+        "eps": 0.0,
+    }
+
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         step = state["step"] = state.get("step", 0.0) + 1
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p.data
         current_lr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         total = state["sum"] = state.get("sum", group["initial_accumulator_value"]) + grad * grad
-        p.data = p.data + -current_lr * (grad / (math.sqrt(total) + group["eps"]))
+        p.data = p.data + -current_lr * _divide(grad, _sqrt(total) + group["eps"])
 
 
 # --- learning-rate schedules ----------------------------------------------------------------------
@@ -317,10 +449,16 @@ class LRScheduler:
     """Base class: sets each group's ``lr`` from its starting value and the epoch count.
 
     Call ``scheduler.step()`` once per epoch, after ``optimizer.step()``. Subclasses give the
-    closed form ``lr_at(base_lr, epoch)``; creating the scheduler sets epoch 0.
+    closed form ``lr_at(base_lr, epoch)``; creating the scheduler sets epoch 0. Arguments that
+    could make a learning rate negative or NaN are refused when the scheduler is made.
     """
 
     def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"{type(self).__name__}: expected an optimizer (such as optim.SGD(...)), "
+                f"got {type(optimizer).__name__}"
+            )
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
@@ -337,55 +475,102 @@ class LRScheduler:
 
     def step(self) -> None:
         """Move on one epoch and set every group's learning rate."""
+        self._last_lr = self._rates(self.base_lrs, self.last_epoch + 1)
         self.last_epoch += 1
-        self._last_lr = [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
         for group, lr in zip(self.optimizer.param_groups, self._last_lr):
             group["lr"] = lr
+
+    def _rates(self, base_lrs: list[float], epoch: int) -> list[float]:
+        """Each group's learning rate at ``epoch``, refused if one is not a number ≥ 0 (it can only
+        come from a ``LambdaLR`` function: the other schedules refuse such arguments when made)."""
+        rates: list[float] = []
+        for base in base_lrs:
+            lr = self.lr_at(base, epoch)
+            if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not float(lr) >= 0:
+                raise ValueError(
+                    f"{type(self).__name__}: the learning rate at epoch {epoch} would be {lr!r}; "
+                    "it must be a number ≥ 0"
+                )
+            rates.append(float(lr))
+        return rates
 
     def state_dict(self) -> dict[str, Any]:
         """The epoch count and the starting learning rates."""
         return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs)}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Resume from ``state_dict()``."""
-        self.last_epoch = int(state_dict["last_epoch"])
-        self.base_lrs = list(state_dict["base_lrs"])
-        self._last_lr = [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Resume from ``state_dict()``; on a wrong state raise ``ValueError`` and change nothing."""
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping) or not {"last_epoch", "base_lrs"} <= set(state_dict):
+            raise ValueError(
+                f"{where}: expected {{'last_epoch': epoch, 'base_lrs': [...]}}, got {state_dict!r}"
+            )
+        epoch, base_lrs = state_dict["last_epoch"], state_dict["base_lrs"]
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
+            raise ValueError(f"{where}: last_epoch must be a whole number ≥ 0, got {epoch!r}")
+        if not isinstance(base_lrs, (list, tuple)) or len(base_lrs) != len(self.base_lrs):
+            raise ValueError(
+                f"{where}: base_lrs must list {len(self.base_lrs)} learning rates, one per group, "
+                f"got {base_lrs!r}"
+            )
+        base_lrs = [_number(where, "base_lrs", lr, 0.0) for lr in base_lrs]
+        self._last_lr = self._rates(base_lrs, int(epoch))
+        self.last_epoch, self.base_lrs = int(epoch), base_lrs
+
+
+def _whole(owner: str, name: str, value: Any, least: int) -> int:
+    """``value`` as a Python int, or a clear error unless it is a whole number ≥ ``least``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ValueError(f"{owner}: {name} must be a whole number ≥ {least}, got {value!r}")
+    return int(value)
+
+
+def _times_power(base: float, factor: float, exponent: int) -> float:
+    """base · factor^exponent, inf when beyond the largest float (Python's ``**`` would raise)."""
+    try:
+        return base * factor**exponent
+    except OverflowError:  # the power alone overflows; the product may still be a float
+        if base == 0:
+            return 0.0
+        logarithm = math.log(base) + exponent * math.log(factor)
+        return math.exp(logarithm) if logarithm < math.log(sys.float_info.max) else math.inf
 
 
 class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs: lr₀ · γ^⌊epoch / step_size⌋."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if step_size < 1:
-            raise ValueError(f"StepLR: step_size must be ≥ 1, got {step_size!r}")
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = _whole("StepLR", "step_size", step_size, 1)
+        self.gamma = _number("StepLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
-        return base_lr * self.gamma ** (epoch // self.step_size)
+        return _times_power(base_lr, self.gamma, epoch // self.step_size)
 
 
 class MultiStepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` at each epoch listed in ``milestones``."""
 
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
-        self.milestones, self.gamma = sorted(milestones), gamma
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
+            raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}")
+        self.milestones = sorted(_whole("MultiStepLR", "milestones", m, 0) for m in milestones)
+        self.gamma = _number("MultiStepLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
-        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, epoch)
+        return _times_power(base_lr, self.gamma, bisect.bisect_right(self.milestones, epoch))
 
 
 class ExponentialLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every epoch: lr₀ · γ^epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = gamma
+        self.gamma = _number("ExponentialLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
-        return base_lr * self.gamma**epoch
+        return _times_power(base_lr, self.gamma, epoch)
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -395,9 +580,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be ≥ 1, got {T_max!r}")
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = _whole("CosineAnnealingLR", "T_max", T_max, 1)
+        self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min, 0.0)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
@@ -405,14 +589,22 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LambdaLR(LRScheduler):
-    """lr₀ times any function of the epoch: ``LambdaLR(opt, lambda epoch: 0.95 ** epoch)``."""
+    """lr₀ times any function of the epoch: ``LambdaLR(opt, lambda epoch: 0.95 ** epoch)``.
+
+    A factor that is negative, NaN or not a number stops ``step()`` with a ``ValueError``.
+    """
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
+        if not callable(lr_lambda):
+            raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, got {lr_lambda!r}")
         self.lr_lambda = lr_lambda
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
-        return base_lr * self.lr_lambda(epoch)
+        factor = self.lr_lambda(epoch)
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+            raise ValueError(f"LambdaLR: lr_lambda({epoch}) must return a number, got {factor!r}")
+        return base_lr * float(factor)
 
 
 # --- gradient clipping ---------------------------------------------------------------------------
@@ -423,29 +615,72 @@ def _with_grads(parameters: Iterable[Value] | Value) -> list[Value]:
     return [p for p in params if p.requires_grad]
 
 
-def clip_grad_norm_(parameters: Iterable[Value] | Value, max_norm: float, norm_type: float = 2.0) -> float:
+def _norm(sizes: list[float], norm_type: float) -> float:
+    """‖g‖ₚ = (Σ|gᵢ|ᵖ)^(1/p) of the sizes |gᵢ|, never overflowing: s·(Σ(|gᵢ|/s)ᵖ)^(1/p).
+
+    The scale s is the size that dominates the sum (the largest for p > 0, the smallest for
+    p < 0), so every term (|gᵢ|/s)ᵖ lies in [0, 1] and the sum in [1, n]. p = ±inf gives the
+    largest or smallest |gᵢ|; a NaN anywhere gives NaN.
+    """
+    if any(math.isnan(size) for size in sizes):
+        return math.nan
+    scale = max(sizes) if norm_type > 0 else min(sizes)
+    if norm_type in (math.inf, -math.inf) or scale == 0 or scale == math.inf:
+        return scale  # all the terms but the scale's own vanish (or it is 0 or inf)
+    total = math.fsum((size / scale) ** norm_type for size in sizes)
+    return _times_power(scale, total, 1.0 / norm_type)  # type: ignore[arg-type]
+
+
+def clip_grad_norm_(
+    parameters: Iterable[Value] | Value,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> float:
     """Scale all gradients together so that their norm is at most ``max_norm``; return the norm before.
 
-    ‖g‖ₚ = (Σ|gᵢ|ᵖ)^(1/p) (the largest |gᵢ| for p = inf); if it exceeds ``max_norm`` every gᵢ is
-    multiplied by max_norm / (‖g‖ + 10⁻⁶), as in ``torch.nn.utils.clip_grad_norm_``. The
-    direction of the step is kept, only its length shrinks.
+    ‖g‖ₚ = (Σ|gᵢ|ᵖ)^(1/p) (the largest |gᵢ| for p = inf, the smallest for p = −inf); every gᵢ is
+    multiplied by max_norm / (‖g‖ + 10⁻⁶) when that is below 1, as in
+    ``torch.nn.utils.clip_grad_norm_``. The direction of the step is kept, only its length
+    shrinks. The norm is computed without overflow (``_norm``), so exploding gradients, the case
+    clipping is for, are clipped too (PyTorch's float64 norm overflows to inf above ~1e154 and
+    then zeroes them). A NaN gradient makes the norm NaN and every gradient NaN, as in PyTorch,
+    or a ``RuntimeError`` with ``error_if_nonfinite=True``.
     """
+    max_norm = _number("clip_grad_norm_", "max_norm", max_norm, 0.0, infinite=True)
+    if (
+        isinstance(norm_type, bool)
+        or not isinstance(norm_type, numbers.Real)
+        or math.isnan(norm_type)
+        or norm_type == 0
+    ):
+        raise ValueError(
+            f"clip_grad_norm_: norm_type must be a nonzero number (2.0 for the Euclidean norm, "
+            f"math.inf for the largest |g|), got {norm_type!r}"
+        )
     params = _with_grads(parameters)
-    grads = [abs(float(p.grad)) for p in params]
-    if not grads:
+    sizes = [abs(float(p.grad)) for p in params]
+    if not sizes:
         return 0.0
-    if norm_type == math.inf:
-        total = max(grads)
-    else:
-        total = math.fsum(g**norm_type for g in grads) ** (1.0 / norm_type)
-    coefficient = min(max_norm / (total + 1e-6), 1.0)
-    if coefficient < 1.0:
+    total = _norm(sizes, float(norm_type))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
+            "pass error_if_nonfinite=False to clip anyway"
+        )
+    coefficient = _divide(max_norm, total + 1e-6)
+    if not coefficient >= 1.0:  # below 1, or NaN: a NaN norm spreads to every gradient, as in PyTorch
         for p in params:
             p.grad = float(p.grad) * coefficient
     return total
 
 
 def clip_grad_value_(parameters: Iterable[Value] | Value, clip_value: float) -> None:
-    """Clamp every gradient into [−clip_value, clip_value], as ``torch.nn.utils.clip_grad_value_``."""
+    """Clamp every gradient into [−clip_value, clip_value], as ``torch.nn.utils.clip_grad_value_``.
+
+    A NaN gradient stays NaN.
+    """
+    bound = _number("clip_grad_value_", "clip_value", clip_value, 0.0, infinite=True)
     for p in _with_grads(parameters):
-        p.grad = min(max(float(p.grad), -clip_value), clip_value)
+        grad = float(p.grad)
+        p.grad = grad if math.isnan(grad) else min(max(grad, -bound), bound)
