@@ -10,6 +10,8 @@
 - Instruments: ``nn.inspect(model)`` records each neuron's z, a and δ (``nn.probe``).
 - ``nn.optim``: SGD, Adam, AdamW, RMSprop, Adagrad, schedules and gradient clipping, as ``torch.optim``.
 - ``nn.data``: XOR, moons, circles, blobs and ``batches``; ``nn.fit`` trains with a progress bar.
+- Watching it learn: ``nn.Recorder`` records a model as ``fit`` trains it, ``nn.plot`` draws with
+  matplotlib (loaded when a picture is drawn).
 - Files: ``model.save(path)`` writes JSON; ``model.load(path)`` reads it back into ``model``;
   ``nn.load(path)`` rebuilds a new model of the saved class and architecture.
 
@@ -26,7 +28,7 @@ from typing import Any
 
 from autograd import Parameter
 
-from . import data, losses, optim
+from . import data, losses, optim, plot
 from .classify import accuracy, argmax, log_softmax, softmax
 from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
 from .losses import (
@@ -41,6 +43,7 @@ from .losses import (
 from .module import Module, load
 from .persistence import ModelFileError
 from .probe import inspect
+from .recorder import Recorder
 from .train import fit
 
 _ON_FIRST_USE: dict[str, str] = {}
@@ -63,6 +66,7 @@ __all__ = [
     "Module",
     "Neuron",
     "Parameter",
+    "Recorder",
     "accuracy",
     "argmax",
     "binary_cross_entropy",
@@ -78,6 +82,7 @@ __all__ = [
     "losses",
     "mse_loss",
     "optim",
+    "plot",
     "softmax",
     "sse_loss",
     *_ON_FIRST_USE,

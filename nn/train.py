@@ -13,14 +13,19 @@ The loop itself is the lesson, and it is short; write it out while learning::
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
 
 from autograd import Value
 
 from .data import batches
 from .optim import LRScheduler, Optimizer
 from .seeding import make_rng
+
+if TYPE_CHECKING:
+    from .recorder import Recorder
 
 
 def fit(
@@ -34,6 +39,7 @@ def fit(
     progress: bool = True,
     scheduler: LRScheduler | None = None,
     seed: int | None = 0,
+    recorder: Recorder | None = None,
 ) -> list[float]:
     """Train ``model`` for ``epochs`` passes over ``(X, y)``; return the mean loss of each epoch.
 
@@ -41,7 +47,10 @@ def fit(
     backward, step. ``batch_size=None`` uses all samples at once (full-batch gradient descent);
     otherwise batches are shuffled from ``seed`` (``None``: from Python's global ``random``).
     ``scheduler.step()`` runs after each epoch.
-    The progress bar is tqdm's (the notebook widget inside Jupyter); ``progress=False`` hides it.
+    The progress bar is tqdm's, on stderr (the notebook widget inside Jupyter when ipywidgets is
+    installed, text otherwise); ``progress=False`` hides it.
+    ``recorder`` (an ``nn.Recorder``) records the untrained model, then the epochs it chooses and the
+    last one: their loss, parameters, gradients and maps of the input plane.
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be ≥ 0, got {epochs!r}")
@@ -50,10 +59,9 @@ def fit(
     rng = make_rng(seed)
     size = len(X) if batch_size is None else batch_size
     history: list[float] = []
-    from tqdm.auto import tqdm  # the progress bar loads when training starts, not with nn
-
-    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
-    for _ in bar:
+    start = recorder.start(loss_fn) if recorder is not None else 0
+    bar = progress_bar()(range(epochs), desc="training", unit="epoch", disable=not progress, file=sys.stderr)
+    for epoch in bar:
         total, count = 0.0, 0
         for batch_X, batch_y in batches(X, y, size, shuffle=batch_size is not None, rng=rng):
             loss = loss_fn([model(x) for x in batch_X], batch_y)
@@ -65,5 +73,24 @@ def fit(
         history.append(total / count)
         if scheduler is not None:
             scheduler.step()
+        if recorder is not None:
+            recorder.record(start + epoch + 1, history[-1], last=epoch == epochs - 1)
         bar.set_postfix(loss=f"{history[-1]:.4g}")
     return history
+
+
+def progress_bar() -> Any:
+    """tqdm's notebook widget inside a Jupyter kernel that has ipywidgets, its text bar everywhere else.
+
+    (``tqdm.auto`` picks the widget whenever it runs in a kernel, and warns "IProgress not found"
+    when ipywidgets is missing; the text bar works there too.)
+    """
+    ipython = sys.modules.get("IPython")  # loaded already in any IPython shell, never here by us
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and "IPKernelApp" in getattr(shell, "config", {}) and find_spec("ipywidgets"):
+        from tqdm.notebook import tqdm as notebook_bar
+
+        return notebook_bar
+    from tqdm.std import tqdm as text_bar  # the progress bar loads when training starts, not with nn
+
+    return text_bar
