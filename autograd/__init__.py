@@ -40,6 +40,8 @@ _VIEWS = {
     "find_renderer": "draw",
     "draw_step": "steps",
     "step_through": "steps",
+    "explore": "explorer",
+    "Explorer": "explorer",
 }
 """Public names of the views, by the module (loaded on first use) that defines them."""
 

@@ -142,11 +142,11 @@ class Page:
 
 
 TIMELINE = """<nav class="cr-timeline cr-live" aria-label="timeline">
-<button type="button" data-cr="first" title="first frame (Home)">⏮</button>
+<button type="button" data-cr="first" title="first frame (Home)">|◀</button>
 <button type="button" data-cr="prev" title="previous frame (←)">◀</button>
-<button type="button" data-cr="play" title="play / pause (space)">▶</button>
-<button type="button" data-cr="next" title="next frame (→)">▶▏</button>
-<button type="button" data-cr="last" title="last frame (End)">⏭</button>
+<button type="button" data-cr="play" title="play / pause (space)">play</button>
+<button type="button" data-cr="next" title="next frame (→)">▶</button>
+<button type="button" data-cr="last" title="last frame (End)">▶|</button>
 <input type="range" data-cr="slider" min="0" value="0" aria-label="frame">
 <span data-cr="label"></span>
 <label>speed <select data-cr="speed">

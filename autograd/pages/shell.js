@@ -41,7 +41,7 @@
     play: function () {
       if (timer !== null) return;
       if (chainrule.frame >= chainrule.frames) chainrule.go(0);
-      playButton.textContent = "⏸";
+      playButton.textContent = "pause";
       var tick = function () {
         if (chainrule.frame >= chainrule.frames) { chainrule.pause(); return; }
         chainrule.next();
@@ -52,7 +52,7 @@
     pause: function () {
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      playButton.textContent = "▶";
+      playButton.textContent = "play";
     },
     playing: function () { return timer !== null; },
     /** Register fn(frame), called now and each time the frame changes. */
@@ -73,7 +73,9 @@
   // Keys: → next, ← previous, Home/End first/last, space play/pause; not while typing in a field.
   document.addEventListener("keydown", function (event) {
     var target = event.target;
-    if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && target.type !== "range") return;
+    var typing = target && (/^(TEXTAREA|SELECT)$/.test(target.tagName) ||
+      (target.tagName === "INPUT" && !/^(range|checkbox|radio|button)$/.test(target.type)));
+    if (typing) return;
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     var actions = {
       ArrowRight: chainrule.next, ArrowLeft: chainrule.prev,
