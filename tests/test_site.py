@@ -1,0 +1,260 @@
+"""The static site (``make site``): chainrule running in a real Chromium through Pyodide, offline.
+
+The site is built once per test session (npm and PyPI are needed for that; without them the tests
+are skipped, with the reason), or taken from the folder ``CHAINRULE_SITE`` names, and served from a
+localhost thread. The ``page`` fixture fails a test
+on any request that leaves localhost, so a site that fetched anything from elsewhere would fail.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "web"))
+import build  # noqa: E402  (web/build.py, the site's build script)
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+EXAMPLES = build.readme_examples(README)
+LOAD_TIMEOUT = 120_000
+"""Milliseconds a page may take to load Python (about 5 s here; generous for a busy machine)."""
+
+
+def registries_unreachable() -> str | None:
+    """Why npm's or PyPI's registry cannot be reached from here, or None when both answer."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed (Debian: apt-get install npm)"
+    probes = {
+        "npm": [npm, "ping", "--loglevel=error"],
+        "PyPI": [sys.executable, "-m", "pip", "index", "versions", "tqdm", "--disable-pip-version-check"],
+    }
+    for name, command in probes.items():
+        try:
+            subprocess.run(command, capture_output=True, timeout=60, check=True)
+        except (subprocess.SubprocessError, OSError):
+            return f"{name}'s registry cannot be reached"
+    return None
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once for the session into a temporary folder (or the one ``CHAINRULE_SITE`` names)."""
+    if os.environ.get("CHAINRULE_SITE"):
+        return Path(os.environ["CHAINRULE_SITE"])
+    if shutil.which("npm") is None:
+        pytest.skip("building the site needs npm (Debian: apt-get install npm)")
+    out = tmp_path_factory.mktemp("site") / "site"
+    try:
+        build.build(out)
+    except SystemExit as failed:
+        reason = registries_unreachable()
+        if reason is not None:
+            pytest.skip(f"the site cannot be built here: {reason}")
+        raise AssertionError(f"web/build.py failed: {failed}") from None
+    return out
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(site: Path) -> Iterator[str]:
+    """The site served over HTTP from a thread on 127.0.0.1, as any static host would serve it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def open_ready(page: Any, url: str) -> None:
+    """Open a page of the site and wait until Python and chainrule are loaded."""
+    page.set_default_timeout(LOAD_TIMEOUT)
+    page.goto(url)
+    page.evaluate("window.chainrule.ready")
+
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+
+
+def assert_same_printout(browser: str, cpython: str, where: str) -> None:
+    """The same text, and the same numbers to 12 significant digits: Pyodide's maths library (musl's)
+    may round tanh or exp one unit in the last place apart from CPython's here (glibc's)."""
+    assert NUMBER.split(browser) == NUMBER.split(cpython), f"{where}:\n{browser}\n---\n{cpython}"
+    for seen, expected in zip(NUMBER.findall(browser), NUMBER.findall(cpython), strict=True):
+        assert float(seen) == pytest.approx(float(expected), rel=1e-12), f"{where}: {seen} != {expected}"
+
+
+def run_in_cpython(code: str, cwd: Path) -> str:
+    """What ``code`` prints when CPython runs it as a script."""
+    finished = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout
+
+
+# --- the build, without a browser ------------------------------------------------------------------
+
+
+def test_the_site_holds_pyodide_viz_and_the_wheels_its_lock_file_names(site: Path) -> None:
+    lock = json.loads((site / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
+    assert set(lock["packages"]) == {"chainrule", "graphviz", "tqdm"}
+    assert lock["packages"]["chainrule"]["depends"] == ["graphviz", "tqdm"]  # no graphviz-pure
+    for entry in lock["packages"].values():
+        wheel = site / "pyodide" / entry["file_name"]
+        assert build.hashlib.sha256(wheel.read_bytes()).hexdigest() == entry["sha256"]
+    for name in build.PYODIDE_FILES:
+        assert (site / "pyodide" / name).is_file()
+    assert (site / "viz" / "viz.js").is_file()
+    with zipfile.ZipFile(next((site / "pyodide").glob("chainrule-*.whl"))) as wheel:
+        assert "autograd/__init__.py" in wheel.namelist() and "nn/__init__.py" in wheel.namelist()
+
+
+def test_every_page_names_only_the_sites_own_files(site: Path) -> None:
+    for document in site.rglob("*.html"):
+        text = document.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), document
+        assert "cdn" not in text.lower(), document
+
+
+def test_the_playground_works_without_scripts_as_a_page_of_code(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    first = re.search(r'<textarea id="code"[^>]*>(.*?)</textarea>', index, re.S)
+    assert first is not None and build.html.unescape(first.group(1)) == EXAMPLES[0]["code"]
+    assert "<noscript>" in index
+
+
+def test_the_examples_are_the_readme_blocks_titled_by_their_sections() -> None:
+    readme = "## One\n```python\nprint(1)\n```\ntext\n## Two\n```python\nx = 2\n```\n"
+    examples = build.readme_examples(readme)
+    assert examples == [{"title": "One", "code": "print(1)\n"}, {"title": "Two", "code": "x = 2\n"}]
+    assert [example["code"] for example in EXAMPLES] == re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def test_markdown_of_a_notebook_cell() -> None:
+    text = "# Title\n\nA `Value` is **one** number, *remembered*; see [it](x.html).\n\n1. a\n2. b\n\n$$a<b$$"
+    assert build.markdown(text) == (
+        "<h2>Title</h2>\n"
+        "<p>A <code>Value</code> is <strong>one</strong> number, <em>remembered</em>; "
+        'see <a href="x.html">it</a>.</p>\n'
+        "<ol><li>a</li><li>b</li></ol>\n"
+        '<div class="maths">a&lt;b</div>'
+    )
+
+
+def fake_wheel(folder: Path, name: str, version: str, requires: list[str]) -> Path:
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    lines = [f"Name: {name}", f"Version: {version}", *(f"Requires-Dist: {r}" for r in requires)]
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(f"{name}-{version}.dist-info/METADATA", "\n".join(lines) + "\n\nabout\n")
+        archive.writestr(f"{name}/__init__.py", "")
+    return wheel
+
+
+def test_the_wheels_must_be_exactly_what_chainrule_needs_under_pyodide(tmp_path: Path) -> None:
+    environment = build.pyodide_environment("3.14.2")
+    chainrule = fake_wheel(tmp_path, "chainrule", "0.1", ["a>=1", "b; sys_platform != 'emscripten'"])
+    build.check_requirements([chainrule, fake_wheel(tmp_path, "a", "1.2", [])], environment)
+    with pytest.raises(SystemExit, match="needs a>=1"):
+        build.check_requirements([chainrule, fake_wheel(tmp_path, "a", "0.9", [])], environment)
+    with pytest.raises(SystemExit, match="needs a>=1"):
+        build.check_requirements([chainrule], environment)
+    with pytest.raises(SystemExit, match=r"pins \['c'\]"):
+        wheels = [chainrule, fake_wheel(tmp_path, "a", "1.2", []), fake_wheel(tmp_path, "c", "1", [])]
+        build.check_requirements(wheels, environment)
+
+
+# --- in the browser ---------------------------------------------------------------------------------
+
+
+def test_every_readme_example_prints_in_the_browser_what_it_prints_in_cpython(
+    page: Any, site_url: str, tmp_path: Path
+) -> None:
+    open_ready(page, site_url + "index.html")
+    for example in EXAMPLES:
+        result = page.evaluate("code => window.chainrule.run(code)", example["code"])
+        assert result["error"] == "", f"{example['title']}: {result['error']}"
+        assert_same_printout(result["output"], run_in_cpython(example["code"], tmp_path), example["title"])
+    page.problems.check()
+
+
+def test_the_run_button_draws_inline_and_opens_the_explorer(page: Any, site_url: str) -> None:
+    open_ready(page, site_url + "index.html")
+    code = (
+        "import autograd\nfrom autograd import Value\n"
+        'w, x = Value(-3.0, label="w"), Value(2.0, label="x")\n'
+        'out = (w * x).tanh(); out.label = "out"\nout.backward()\nprint(f"{w.grad:.6f}")\n'
+        "autograd.draw_dot(out)"
+    )
+    page.fill("#code", code)
+    page.click("#run")
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('Ran in')")
+    expected = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert page.text_content("#output") == expected
+    labels = page.eval_on_selector_all("#shown svg text", "texts => texts.map(t => t.textContent)")
+    for label in ("w", "x", "out", "tanh", "data -3.0000", f"grad {float(expected):.4f}"):
+        assert label in labels, (label, labels)
+
+    if not page.evaluate("window.chainrule.run('import autograd; print(hasattr(autograd, \"explore\"))')")[
+        "output"
+    ].startswith("True"):
+        assert page.is_hidden("#explore")
+        page.problems.check()
+        pytest.skip("autograd.explore is not in this version of chainrule: no explorer link to follow")
+    assert page.is_visible("#explore")
+    with page.expect_popup() as opened:
+        page.click("#explore")
+    explorer = opened.value
+    errors: list[str] = []
+    explorer.on("pageerror", lambda error: errors.append(str(error)))
+    explorer.wait_for_function("window.chainrule && window.chainrule.frames > 0")
+    explorer.evaluate("window.chainrule.go(window.chainrule.frames)")
+    grads = explorer.evaluate("window.chainrule.grads()")
+    data = json.loads(explorer.text_content("#chainrule-data"))
+    names = {str(node["id"]): node.get("label") or node.get("name") for node in data["nodes"]}
+    shown = {names[key]: grad for key, grad in grads.items()}
+    assert shown["w"] == pytest.approx(float(expected))
+    assert shown["out"] == 1.0
+    assert not errors
+    page.problems.check()
+
+
+@pytest.mark.parametrize("stem", list(build.NOTEBOOKS))
+def test_a_notebook_runs_to_the_end_in_the_browser_and_prints_what_it_saved(
+    page: Any, site_url: str, stem: str
+) -> None:
+    notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    open_ready(page, f"{site_url}notebooks/{stem}.html")
+    results = page.evaluate("window.chainrule.runAll()")
+    assert len(results) == len(code_cells), [result["error"] for result in results]
+    for number, (cell, result) in enumerate(zip(code_cells, results, strict=True), start=1):
+        assert not result["error"] or result["missing"], f"cell {number}: {result['error']}"
+        if result["missing"]:
+            continue  # a cell that needs a package the site does not ship says so instead
+        printed = "".join(
+            "".join(output["text"]) for output in cell["outputs"] if output["output_type"] == "stream"
+        )
+        assert_same_printout(result["output"], printed, f"{stem}, cell {number}")
+        drawn = sum("image/svg+xml" in output.get("data", {}) for output in cell["outputs"])
+        assert len(result["svgs"]) == drawn, f"cell {number}"
+    page.problems.check()

@@ -1,0 +1,348 @@
+"""``python web/build.py [--out site]``: build chainrule's static site, Python and Graphviz in the browser.
+
+The site is a playground (``index.html``: the README's examples in an editor, run by Pyodide, the
+drawings rendered by a WebAssembly Graphviz) and one page per notebook that runs in the browser.
+Everything it needs is fetched here, at build time, and copied into the site: the Pyodide core and
+``@viz-js/viz`` from npm (``web/package-lock.json``), a wheel of chainrule built from this working
+tree, and the wheels of its dependencies from PyPI (``web/requirements.txt``, pinned with hashes).
+The pages fetch nothing but the site's own files, so any static server works, offline too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+WEB = Path(__file__).resolve().parent
+ROOT = WEB.parent
+SITE = ROOT / "site"
+PINNED = WEB / "requirements.txt"
+
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+"""The files of npm's ``pyodide`` that a browser loads (the rest is for Node and for editors)."""
+
+SOURCES = ("pyproject.toml", "README.md", "autograd", "nn")
+"""What a wheel of chainrule is built from (copied out of the working tree first)."""
+
+NOTEBOOKS = {
+    "01_value_and_chain_rule": "01 · A Value and the chain rule",
+    "02_stepping_through_backprop": "02 · Stepping through backpropagation",
+}
+"""The notebooks that need only the engine and drawings, so they run in the browser."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python web/build.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=SITE, help=f"the site's folder (default {SITE.name}/)")
+    arguments = parser.parse_args(argv)
+    build(arguments.out)
+    size = sum(path.stat().st_size for path in arguments.out.rglob("*") if path.is_file())
+    print(
+        f"site written to {arguments.out} ({size / 1e6:.1f} MB); serve it with: python -m http.server -d DIR"
+    )
+    return 0
+
+
+def build(out: Path) -> None:
+    """Build the whole site into ``out`` (replaced whole, so no stale file stays)."""
+    modules = install_npm_packages()
+    with tempfile.TemporaryDirectory(prefix="chainrule-site-") as scratch:
+        work = Path(scratch)
+        staging = work / "site"
+        packages = staging / "pyodide"
+        packages.mkdir(parents=True)
+        for name in PYODIDE_FILES:
+            shutil.copy2(modules / "pyodide" / name, packages / name)
+        (staging / "viz").mkdir()
+        shutil.copy2(modules / "@viz-js" / "viz" / "dist" / "viz.js", staging / "viz" / "viz.js")
+        python = json.loads((modules / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))["info"]
+        wheels = [build_wheel(work / "wheel", packages), *download_wheels(python["python"], packages)]
+        environment = pyodide_environment(python["python"])
+        check_requirements(wheels, environment)
+        lock = {"info": python, "packages": dict(lock_entry(wheel, environment) for wheel in wheels)}
+        (packages / "pyodide-lock.json").write_text(json.dumps(lock, indent=1), encoding="utf-8")
+        write_pages(staging)
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(staging, out)
+
+
+def install_npm_packages() -> Path:
+    """``npm ci`` in ``web/``: the exact versions of ``package-lock.json``; returns ``node_modules``."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            "web/build.py: npm fetches Pyodide and viz-js; install it (Debian: apt-get install npm)"
+        )
+    run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB)
+    return WEB / "node_modules"
+
+
+def build_wheel(work: Path, destination: Path) -> Path:
+    """A wheel of chainrule built from a copy of the working tree's sources (the tree is left untouched)."""
+    source = work / "source"
+    source.mkdir(parents=True)
+    for name in SOURCES:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(path, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    run([*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(work), str(source)])
+    (built,) = work.glob("chainrule-*.whl")
+    return Path(shutil.copy2(built, destination))
+
+
+def download_wheels(python_version: str, destination: Path) -> list[Path]:
+    """The pinned dependency wheels from PyPI (hashes checked), for Pyodide's Python version."""
+    with tempfile.TemporaryDirectory() as scratch:
+        run(
+            [
+                *(sys.executable, "-m", "pip", "--disable-pip-version-check", "download", "--quiet"),
+                *("--only-binary=:all:", "--no-deps", "--require-hashes"),
+                *("--python-version", ".".join(python_version.split(".")[:2])),
+                *("-r", str(PINNED), "-d", scratch),
+            ]
+        )
+        return [Path(shutil.copy2(wheel, destination)) for wheel in sorted(Path(scratch).glob("*.whl"))]
+
+
+def pyodide_environment(python_version: str) -> dict[str, str]:
+    """The values of requirement markers under Pyodide (``sys_platform == "emscripten"``)."""
+    return {
+        "sys_platform": "emscripten",
+        "platform_system": "Emscripten",
+        "platform_machine": "wasm32",
+        "os_name": "posix",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "python_version": ".".join(python_version.split(".")[:2]),
+        "python_full_version": python_version,
+        "extra": "",
+    }
+
+
+def requirements(wheel: Path, environment: dict[str, str]) -> list[Requirement]:
+    """What a wheel needs installed beside it in ``environment`` (its extras left out)."""
+    needs = [Requirement(line) for line in metadata(wheel).get("Requires-Dist", [])]
+    return [need for need in needs if need.marker is None or need.marker.evaluate(environment)]
+
+
+def check_requirements(wheels: list[Path], environment: dict[str, str]) -> None:
+    """The wheels are exactly chainrule and what it needs under Pyodide, each in a version asked for.
+
+    ``graphviz-pure`` (a native program, with no WebAssembly build) is not asked for there.
+    """
+    shipped = {canonicalize_name(metadata(w)["Name"][0]): metadata(w)["Version"][0] for w in wheels}
+    needed = {"chainrule"}
+    for wheel in wheels:
+        for need in requirements(wheel, environment):
+            name = canonicalize_name(need.name)
+            needed.add(name)
+            if name not in shipped or not need.specifier.contains(shipped[name], prereleases=True):
+                raise SystemExit(f"web/build.py: {wheel.name} needs {need} under Pyodide; pin it in {PINNED}")
+    if extra := set(shipped) - needed:
+        raise SystemExit(f"web/build.py: {PINNED} pins {sorted(extra)}, which nothing needs under Pyodide")
+
+
+def metadata(wheel: Path) -> dict[str, list[str]]:
+    """The fields of a wheel's ``METADATA`` file (each name to its values, in order)."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        header = archive.read(name).decode("utf-8").split("\n\n", 1)[0]
+    fields: dict[str, list[str]] = {}
+    for line in header.splitlines():
+        if ": " in line and not line.startswith((" ", "\t")):
+            key, value = line.split(": ", 1)
+            fields.setdefault(key, []).append(value)
+    return fields
+
+
+def lock_entry(wheel: Path, environment: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """One package of Pyodide's lock file: the wheel beside the lock file, its hash, imports and needs."""
+    fields = metadata(wheel)
+    with zipfile.ZipFile(wheel) as archive:
+        files = [name for name in archive.namelist() if ".dist-info/" not in name and ".data/" not in name]
+    tops = {file.split("/", 1)[0] for file in files}
+    name = canonicalize_name(fields["Name"][0])
+    depends = sorted(canonicalize_name(need.name) for need in requirements(wheel, environment))
+    return name, {
+        "name": name,
+        "version": fields["Version"][0],
+        "file_name": wheel.name,
+        "install_dir": "site",
+        "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+        "package_type": "package",
+        "imports": sorted(top.removesuffix(".py") for top in tops),
+        "depends": depends,
+        "unvendored_tests": False,
+        "tool": {},
+    }
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+
+def write_pages(site: Path) -> None:
+    """The playground (``index.html``) and one page per notebook, from ``web/page.html``."""
+    examples = readme_examples((ROOT / "README.md").read_text(encoding="utf-8"))
+    links = [(f"notebooks/{stem}.html", title) for stem, title in NOTEBOOKS.items()]
+    body = PLAYGROUND.format(
+        nav=" · ".join(f'<a href="{href}">notebook {html.escape(title)}</a>' for href, title in links),
+        code=html.escape(examples[0]["code"]),
+    )
+    playground = {"mode": "playground", "root": "", "examples": examples}
+    page(site / "index.html", "chainrule playground", body, playground)
+    for stem, title in NOTEBOOKS.items():
+        notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+        body = NOTEBOOK.format(title=html.escape(title), stem=stem, cells="\n".join(notebook_cells(notebook)))
+        data = {"mode": "notebook", "root": "../"}
+        page(site / "notebooks" / f"{stem}.html", f"chainrule · {title}", body, data)
+
+
+PLAYGROUND = """<header class="site">
+<h1>chainrule playground</h1>
+<p>Python and chainrule run in this page (Pyodide, Python compiled to WebAssembly); drawings are made by
+Graphviz compiled to WebAssembly. Nothing is installed and nothing leaves your computer. Pick an example,
+change any line, and run it again.</p>
+<nav>{nav}</nav>
+</header>
+<main>
+<div class="toolbar">
+<label>Example <select id="example"></select></label>
+<button type="button" id="run" data-needs-python disabled title="Ctrl+Enter">Run</button>
+<span id="status" role="status">Loading Python…</span>
+</div>
+<noscript><p class="note">This page runs Python with JavaScript, which is off here: the code below
+can still be read and copied.</p></noscript>
+<textarea id="code" spellcheck="false" autocapitalize="off" aria-label="code">{code}</textarea>
+<pre id="output" class="output" hidden></pre>
+<div id="shown"></div>
+<p><a id="explore" href="#" hidden>Open the explorer for the value drawn last</a></p>
+<p class="hint">Drawings show inline when the code ends with one, or passes it to
+<code>display(...)</code>.</p>
+</main>"""
+"""The playground's body; its script fills in the examples and runs the editor's code."""
+
+NOTEBOOK = """<header class="site">
+<h1>{title}</h1>
+<p>The notebook <code>notebooks/{stem}.ipynb</code>, running in this page: run the cells in order, edit
+any of them, run again. <a href="../index.html">The playground</a></p>
+<div class="toolbar">
+<button type="button" id="run-all" data-needs-python disabled>Run all</button>
+<button type="button" id="restart" data-needs-python disabled>Restart</button>
+<span id="status" role="status">Loading Python…</span>
+</div>
+</header>
+<main>
+{cells}
+</main>"""
+"""A notebook's page: its cells, each code cell with a Run button and room for what it shows."""
+
+
+def page(path: Path, title: str, body: str, data: dict[str, Any]) -> None:
+    """Fill in ``web/page.html``: title, body, styles, the script, and the data the script reads."""
+    data = {**data, "runner": (WEB / "runner.py").read_text(encoding="utf-8")}
+    fills = {
+        "title": html.escape(title),
+        "body": body,
+        "style": (WEB / "page.css").read_text(encoding="utf-8"),
+        "script": (WEB / "page.js").read_text(encoding="utf-8"),
+        "data": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"),
+    }
+    template = (WEB / "page.html").read_text(encoding="utf-8")
+    text = re.sub(r"{{(\w+)}}", lambda match: fills[match.group(1)], template)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def readme_examples(readme: str) -> list[dict[str, str]]:
+    """Each ```` ```python ```` block of the README, titled by the section it is in."""
+    examples = []
+    for match in re.finditer(r"```python\n(.*?)```", readme, flags=re.S):
+        headings = re.findall(r"^## (.+)$", readme[: match.start()], flags=re.M)
+        examples.append({"title": headings[-1] if headings else "example", "code": match.group(1)})
+    if not examples:
+        raise SystemExit("web/build.py: README.md has no ```python blocks for the playground")
+    return examples
+
+
+def notebook_cells(notebook: dict[str, Any]) -> list[str]:
+    """A notebook's cells in order as HTML: markdown rendered, code in an editor with a Run button."""
+    cells = []
+    for cell in notebook["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            cells.append(f'<section class="cell markdown">\n{markdown(source)}\n</section>')
+        elif cell["cell_type"] == "code":
+            rows = source.count("\n") + 1
+            cells.append(
+                f'<section class="cell code"><div class="toolbar"><button type="button" data-needs-python '
+                f'disabled>Run</button></div><textarea spellcheck="false" autocapitalize="off" rows="{rows}" '
+                f'aria-label="code">{html.escape(source)}</textarea><pre class="output" hidden></pre>'
+                f'<div class="shown-objects"></div></section>'
+            )
+    return cells
+
+
+def markdown(text: str) -> str:
+    """The markdown of the notebooks as HTML: headings, paragraphs, lists, display maths, and inline
+    code, bold, italics and links (all a notebook cell here uses; anything else stays plain text)."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = block.splitlines()
+        if heading := re.match(r"(#{1,4}) (.*)", block):
+            level = len(heading.group(1))
+            blocks.append(f"<h{level + 1}>{inline(heading.group(2))}</h{level + 1}>")
+        elif block.startswith("$$"):
+            blocks.append(f'<div class="maths">{html.escape(block.strip("$ "))}</div>')
+        elif all(re.match(r"(\d+\.|[-*]) |\s", line) for line in lines):
+            tag = "ol" if re.match(r"\d+\.", lines[0]) else "ul"
+            items = [re.sub(r"^(\d+\.|[-*]) ", "", item) for item in re.split(r"\n(?=\d+\. |[-*] )", block)]
+            rows = "".join(f"<li>{inline(item)}</li>" for item in items)
+            blocks.append(f"<{tag}>{rows}</{tag}>")
+        else:
+            blocks.append(f"<p>{inline(block)}</p>")
+    return "\n".join(blocks)
+
+
+def inline(text: str) -> str:
+    """Inline markdown as HTML: `code`, **bold**, *italics*, [links](url); $maths$ kept as text."""
+    parts = re.split(r"(`[^`]+`)", text)
+    out = []
+    for part in parts:
+        if part.startswith("`") and part.endswith("`") and len(part) > 1:
+            out.append(f"<code>{html.escape(part[1:-1])}</code>")
+            continue
+        part = html.escape(part, quote=False)
+        part = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", part)
+        part = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", part)
+        part = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', part)
+        out.append(part)
+    return "".join(out)
+
+
+def run(command: list[str], cwd: Path | None = None) -> None:
+    """Run a build step quietly; if it fails, show what it said."""
+    finished = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if finished.returncode != 0:
+        sys.stderr.write(finished.stdout + finished.stderr)
+        raise SystemExit(f"web/build.py: {' '.join(command)} failed (exit {finished.returncode})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+// chainrule in the browser: Python (Pyodide) runs the code, Graphviz (viz-js, WebAssembly) draws.
+// Both come from this site's own folders; the page fetches nothing from anywhere else.
+//
+// window.chainrule.ready         a Promise, resolved once Python and chainrule are loaded
+// window.chainrule.run(code)     a Promise of {output, svgs, shown, error}: what the code printed,
+//                                the SVG of each drawing it displayed or returned last, all shown
+//                                objects ({svg} / {html} / {text}), and its traceback ("" if none)
+// On a notebook's page also:     runAll() (each cell in order; stops at an error), restart()
+
+const data = JSON.parse(document.getElementById("chainrule-site").textContent);
+const $ = (selector, within = document) => within.querySelector(selector);
+const status = $("#status");
+const site = (path) => new URL(data.root + path, location.href).href; // a file of this site
+
+async function start() {
+  const [{ loadPyodide }, Viz] = await Promise.all([
+    import(site("pyodide/pyodide.mjs")),
+    import(site("viz/viz.js")),
+  ]);
+  const [pyodide, viz] = await Promise.all([
+    // packages: the wheels listed in the site's own lock file, fetched while Python starts
+    loadPyodide({ indexURL: site("pyodide/"), packages: ["chainrule"] }),
+    Viz.instance(),
+  ]);
+  // Drawing.pipe() calls this under Pyodide: DOT source in, the picture's text (SVG) out.
+  globalThis.chainruleRenderDot = (source, format) => viz.renderString(source, { format: format });
+  pyodide.runPython(data.runner, { filename: "runner.py" });
+  return pyodide.globals.get("session");
+}
+
+const session = start();
+let queue = Promise.resolve(); // one run at a time, in the order asked
+
+function run(code, fresh = true) {
+  const result = queue.then(async () => {
+    const python = await session;
+    const answer = python.run(code, fresh);
+    try {
+      return answer.toJs({ dict_converter: Object.fromEntries });
+    } finally {
+      answer.destroy();
+    }
+  });
+  queue = result.catch(() => {});
+  return result;
+}
+
+window.chainrule = {
+  ready: session.then(() => undefined),
+  run: (code) => run(String(code), true),
+};
+
+// --- showing results ----------------------------------------------------------------------------
+
+function show(result, outputBox, shownBox) {
+  outputBox.textContent = result.output + result.error;
+  outputBox.classList.toggle("failed", Boolean(result.error));
+  outputBox.hidden = !outputBox.textContent;
+  if (result.missing) {
+    const note = document.createElement("p");
+    note.className = "note";
+    note.textContent =
+      `This cell needs ${result.missing}, which the browser version does not include: ` +
+      "run the notebook with a local install (see the README).";
+    outputBox.after(note);
+  }
+  shownBox.replaceChildren(
+    ...result.shown.map((item) => {
+      const box = document.createElement("div");
+      box.className = "shown";
+      if (item.svg !== undefined) box.innerHTML = item.svg;
+      else if (item.html !== undefined) box.innerHTML = item.html;
+      else {
+        const text = document.createElement("pre");
+        text.textContent = item.text;
+        box.append(text);
+      }
+      box.querySelectorAll("script").forEach(activate);
+      return box;
+    }),
+  );
+}
+
+function activate(script) {
+  // innerHTML does not run scripts; a copy made by createElement does (an embedded page's iframe).
+  const copy = document.createElement("script");
+  copy.textContent = script.textContent;
+  script.replaceWith(copy);
+}
+
+function ready(message) {
+  status.textContent = message;
+  document.querySelectorAll("button[data-needs-python]").forEach((button) => (button.disabled = false));
+}
+
+session.then(
+  () => ready("Python is ready."),
+  (error) => {
+    status.textContent = `Python did not load: ${error}`;
+    console.error(error);
+  },
+);
+
+// --- the playground -----------------------------------------------------------------------------
+
+function playground() {
+  const picker = $("#example");
+  const editor = $("#code");
+  const explore = $("#explore");
+  data.examples.forEach((example, index) => picker.add(new Option(example.title, String(index))));
+  picker.addEventListener("change", () => {
+    editor.value = data.examples[Number(picker.value)].code;
+  });
+
+  async function runEditor() {
+    status.textContent = "Running…";
+    await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
+    const started = performance.now();
+    const result = await window.chainrule.run(editor.value);
+    show(result, $("#output"), $("#shown"));
+    explore.hidden = !result.explorable;
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    status.textContent = result.error ? `Stopped by an error after ${seconds} s.` : `Ran in ${seconds} s.`;
+  }
+
+  $("#run").addEventListener("click", runEditor);
+  editor.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      runEditor();
+    }
+  });
+  explore.addEventListener("click", async (event) => {
+    event.preventDefault();
+    const opened = window.open("", "_blank"); // opened now, while the click still allows it
+    try {
+      const page = new Blob([(await session).explorer_html()], { type: "text/html" });
+      opened.location.href = URL.createObjectURL(page);
+    } catch (error) {
+      opened.close();
+      status.textContent = `The explorer could not be made: ${error.message}`;
+    }
+  });
+}
+
+// --- a notebook's page --------------------------------------------------------------------------
+
+function notebook() {
+  const cells = [...document.querySelectorAll(".cell.code")];
+
+  async function runCell(cell) {
+    cell.classList.add("running");
+    cell.querySelectorAll(".note").forEach((note) => note.remove());
+    const result = await run($("textarea", cell).value, false);
+    cell.classList.remove("running");
+    show(result, $(".output", cell), $(".shown-objects", cell));
+    return result;
+  }
+
+  async function runAll() {
+    const results = [];
+    for (const [index, cell] of cells.entries()) {
+      status.textContent = `Running cell ${index + 1} of ${cells.length}…`;
+      cell.scrollIntoView({ block: "nearest" });
+      const result = await runCell(cell);
+      results.push(result);
+      if (result.error && !result.missing) {
+        status.textContent = `Cell ${index + 1} raised an error.`;
+        return results;
+      }
+    }
+    status.textContent = `Ran all ${cells.length} cells.`;
+    return results;
+  }
+
+  async function restart() {
+    await queue;
+    (await session).reset();
+    cells.forEach((cell) => show({ output: "", error: "", shown: [] }, $(".output", cell), $(".shown-objects", cell)));
+    status.textContent = "Restarted: every name is forgotten.";
+  }
+
+  cells.forEach((cell) => $("button", cell).addEventListener("click", () => runCell(cell)));
+  $("#run-all").addEventListener("click", runAll);
+  $("#restart").addEventListener("click", restart);
+  Object.assign(window.chainrule, { runAll, restart });
+}
+
+if (data.mode === "playground") playground();
+else notebook();

@@ -1,0 +1,124 @@
+"""The site's Python side, run once in Pyodide: run a learner's code, keep what it printed and drew.
+
+``session.run(code)`` runs code the way a notebook cell runs: every statement, then the value of
+a last bare expression is shown (a drawing as its SVG, a page as its HTML, anything else as its
+repr). ``display(obj)`` shows an object the same way from anywhere in the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import io
+import linecache
+import traceback
+from typing import Any
+
+import autograd
+import nn  # noqa: F401  (loaded now, so the first run does not wait for it)
+
+FILENAME = "<playground>"
+
+
+class Session:
+    """One Python namespace (a notebook's kernel, or a fresh one per playground run) and what it showed."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {}
+        self.shown: list[dict[str, str]] = []
+        self.drawn: autograd.Value | None = None
+        self.runs = 0
+        self.reset()
+        for name in ("draw_dot", "draw_step"):  # remember the value each drawing is of
+            setattr(autograd, name, self.remembering(getattr(autograd, name)))
+
+    def reset(self) -> None:
+        """Forget every name the code defined, as a restarted kernel does."""
+        self.namespace = {"__name__": "__main__", "display": self.display}
+
+    def remembering(self, draw: Any) -> Any:
+        @functools.wraps(draw)
+        def drawing(root: Any, *args: Any, **kwargs: Any) -> Any:
+            self.drawn = root
+            return draw(root, *args, **kwargs)
+
+        return drawing
+
+    def display(self, *objects: Any) -> None:
+        """Show each object below the output: a drawing as SVG, a page as HTML, else its repr."""
+        for obj in objects:
+            self.shown.append(shown(obj))
+
+    def run(self, code: str, fresh: bool = False) -> dict[str, Any]:
+        """Run ``code``; return its printed text, what it showed, and the error it raised, if any."""
+        if fresh:
+            self.reset()
+        self.runs += 1
+        filename = FILENAME if fresh else f"<cell {self.runs}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+        self.shown, self.drawn, printed, error, missing = [], None, io.StringIO(), "", ""
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            try:
+                tree = ast.parse(code, filename, "exec")
+                last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+                assert last is None or isinstance(last, ast.Expr)
+                exec(compile(tree, filename, "exec"), self.namespace)
+                if last is not None:
+                    value = eval(compile(ast.Expression(last.value), filename, "eval"), self.namespace)
+                    if value is not None:
+                        self.display(value)
+            except BaseException as raised:  # the learner's error is shown, not raised
+                if isinstance(raised, ModuleNotFoundError) and raised.name is not None:
+                    missing = raised.name.split(".")[0]
+                traced = raised.__traceback__
+                below = (
+                    None if isinstance(raised, SyntaxError) or traced is None else traced.tb_next
+                )  # not run()
+                error = "".join(traceback.format_exception(type(raised), raised, below))
+        return {
+            "output": printed.getvalue(),
+            "shown": self.shown,
+            "svgs": [item["svg"] for item in self.shown if "svg" in item],
+            "error": error,
+            "missing": missing,
+            "explorable": self.drawn is not None and hasattr(autograd, "explore"),
+        }
+
+    def explorer_html(self) -> str:
+        """The explorer page of the value drawn last."""
+        if self.drawn is None:
+            raise ValueError("explorer_html: nothing has been drawn yet")
+        return autograd.explore(self.drawn).to_html()
+
+
+def shown(obj: Any) -> dict[str, str]:
+    """How an object is shown: ``{"svg": ...}``, ``{"html": ...}`` or ``{"text": repr}``."""
+    for kind in ("svg", "html"):
+        method = getattr(obj, f"_repr_{kind}_", None)
+        if callable(method) and not isinstance(obj, type):
+            rendered = method()
+            if rendered is not None:
+                return {kind: rendered}
+    return {"text": repr(obj)}
+
+
+def render_in_the_page() -> None:
+    """Render drawings with the page's Graphviz (``chainruleRenderDot``) if the engine does not yet."""
+    import js  # type: ignore[import-not-found]  # Pyodide's bridge to the page's JavaScript
+
+    try:
+        autograd.Drawing().pipe(format="svg")
+    except autograd.RendererNotFoundError:
+
+        def pipe(
+            self: Any, format: str | None = None, *_: Any, encoding: str | None = None, **__: Any
+        ) -> Any:
+            text = js.chainruleRenderDot(self.source, format or self.format)
+            return text if encoding else text.encode("utf-8")
+
+        autograd.Drawing.pipe = pipe  # type: ignore[method-assign]
+
+
+render_in_the_page()
+session = Session()
