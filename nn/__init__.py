@@ -7,7 +7,8 @@
 - Losses (``nn.losses``): ``mse_loss``, ``sse_loss``, ``binary_cross_entropy``,
   ``binary_cross_entropy_with_logits``, ``cross_entropy``, ``hinge_loss``, ``l2_penalty``.
 - Classification (``nn.classify``): ``softmax``, ``log_softmax``, ``argmax``, ``accuracy``.
-- Instruments: ``nn.inspect(model)`` records each neuron's z, a and δ (``nn.probe``).
+- Instruments: ``nn.inspect(model)`` records each neuron's z, a and δ (``nn.probe``);
+  ``nn.check_gradients(model, mine)`` checks hand-derived gradients and names the slip (``nn.check``).
 - ``nn.optim``: SGD, Adam, AdamW, RMSprop, Adagrad, schedules and gradient clipping, as ``torch.optim``.
 - ``nn.data``: XOR, moons, circles, blobs and ``batches``; ``nn.fit`` trains with a progress bar.
 - Watching it learn: ``nn.Recorder`` records a model as ``fit`` trains it, ``nn.plot`` draws with
@@ -29,6 +30,7 @@ from typing import Any
 from autograd import Parameter
 
 from . import data, losses, optim, plot
+from .check import GradientReport, check_gradients
 from .classify import accuracy, argmax, log_softmax, softmax
 from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
 from .losses import (
@@ -59,6 +61,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ACTIVATIONS",
+    "GradientReport",
     "INITIALISERS",
     "MLP",
     "Layer",
@@ -71,6 +74,7 @@ __all__ = [
     "argmax",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "check_gradients",
     "cross_entropy",
     "data",
     "fit",

@@ -1,0 +1,289 @@
+"""``nn.check_gradients``: compare gradients derived by hand with the engine's, and name the slip.
+
+A hand derivation of backpropagation goes wrong in a few usual ways, and each leaves a trace in
+the ratio mine / autograd or in the neuron's own numbers:
+
+- a clean factor: ×2 or ×½ (a factor 2 of a square, or a ½, dropped), ×−1 (a sign flipped), ×n (a
+  sum over n samples where the loss takes their mean, or the reverse);
+- the weight's input missing: ∂C/∂w written as δ, the bias's gradient, instead of δ·a_prev;
+- a missing activation derivative: δ written without σ'(z), or without one factor of it (σ'(z)
+  of a sigmoid is a(1 − a)). Finding it needs each neuron's z, so pass ``loss=``.
+
+>>> import nn
+>>> model = nn.MLP(1, [1], activation="tanh", output_activation="linear", seed=0)
+>>> loss = nn.sse_loss(model(2.0), 1.0)
+>>> loss.backward()
+>>> b = model.layers[0].neurons[0].b
+>>> nn.check_gradients(model, {"layers.0.neurons.0.b": 2 * b.grad}).ok
+False
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import NamedTuple
+
+import autograd
+from autograd import Value
+
+from .layers import Neuron
+from .module import Module
+from .probe import _neurons, _Recording
+
+
+class GradientRow(NamedTuple):
+    """One parameter: the name, the gradient derived by hand, the engine's, and mine / autograd."""
+
+    name: str
+    mine: float
+    autograd: float
+    ratio: float
+
+
+@dataclass
+class GradientReport:
+    """The result of ``check_gradients``: ``ok``, the ``rows``, and a diagnosis for each wrong one.
+
+    ``str(report)`` (and its display in a notebook) is a table with one line per parameter.
+    """
+
+    rows: list[GradientRow]
+    wrong: dict[str, str] = field(default_factory=dict)
+    """Each wrong parameter's name, with the diagnosis of its slip."""
+
+    @property
+    def ok(self) -> bool:
+        """True when every hand-derived gradient matches the engine's."""
+        return not self.wrong
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        width = max([len("parameter"), *(len(row.name) for row in self.rows)])
+        lines = [f"{'parameter':<{width}} {'mine':>13} {'autograd':>13} {'ratio':>9}"]
+        for row in self.rows:
+            verdict = f"✗ {self.wrong[row.name]}" if row.name in self.wrong else "✓"
+            lines.append(
+                f"{row.name:<{width}} {row.mine:>+13.6g} {row.autograd:>+13.6g} {row.ratio:>9.4g}  {verdict}"
+            )
+        right = len(self.rows) - len(self.wrong)
+        lines.append(f"{len(self.rows)} gradients checked: {right} right, {len(self.wrong)} wrong")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def check_gradients(
+    model: Module,
+    mine: Mapping[str, float],
+    rtol: float = 1e-6,
+    *,
+    atol: float = 1e-12,
+    loss: Value | None = None,
+) -> GradientReport:
+    """Compare hand-derived gradients with the engine's, after ``loss.backward()``.
+
+    ``mine`` maps dotted parameter names (``"layers.0.neurons.1.b"``, as ``model.named_parameters()``
+    gives them) to the gradients you derived. A gradient is right when it is within ``rtol`` of the
+    parameter's ``.grad`` (or within ``atol`` of it, near 0). The report names each wrong one with
+    the usual slip it looks like; pass the ``loss`` you called ``backward()`` on to look for a
+    missing activation derivative too. A mismatch never raises; an unknown name raises ``KeyError``.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"check_gradients: model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(mine, Mapping):
+        raise TypeError(
+            f"check_gradients: mine must map parameter names to numbers, got {type(mine).__name__}"
+        )
+    parameters = dict(model.named_parameters())
+    for name in mine:
+        if name not in parameters:
+            names = list(parameters)
+            shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+            raise KeyError(
+                f"check_gradients: {type(model).__name__} has no parameter {name!r}; its names are {shown}"
+            )
+    owners = _owners(model)
+    zs = _pre_activations(loss, owners) if loss is not None else None
+    rows, wrong = [], {}
+    for name, parameter in parameters.items():
+        if name not in mine:
+            continue
+        ours, theirs = _number(mine[name], name), float(parameter.grad)
+        ratio = ours / theirs if theirs != 0 else math.nan if ours == 0 else math.copysign(math.inf, ours)
+        rows.append(GradientRow(name, ours, theirs, ratio))
+        if not math.isclose(ours, theirs, rel_tol=rtol, abs_tol=atol):
+            owner = owners.get(id(parameter))
+            wrong[name] = _diagnose(ours, theirs, ratio, owner, zs, rtol, atol)
+    return GradientReport(rows, wrong)
+
+
+def _number(x: object, name: str) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"check_gradients: the gradient given for {name!r} is not a number: {x!r}")
+    return float(x)  # type: ignore[arg-type]
+
+
+class _Owner(NamedTuple):
+    """The neuron a parameter belongs to, and which input it weighs (None for the bias)."""
+
+    neuron: Neuron
+    input: int | None
+
+
+def _owners(model: Module) -> dict[int, _Owner]:
+    owners = {}
+    for _, neuron in _neurons(model):
+        for j, w in enumerate(neuron.w):
+            owners[id(w)] = _Owner(neuron, j)
+        if neuron.b is not None:
+            owners[id(neuron.b)] = _Owner(neuron, None)
+    return owners
+
+
+def _pre_activations(loss: Value, owners: dict[int, _Owner]) -> dict[int, list[Value]]:
+    """Each neuron's z nodes in the graph of ``loss`` (one per sample), by ``id`` of the neuron.
+
+    A neuron's z is the ``linear`` node (``dot`` without a bias) whose weights are the neuron's own:
+    z = linear(a_prev, w, b) holds a_prev, then w, then b, as its inputs.
+    """
+    found: dict[int, list[Value]] = {}
+    for node in autograd.topological_order(loss):
+        if node.op not in ("linear", "dot") or not node.inputs:
+            continue
+        nin = len(node.inputs) // 2
+        owner = owners.get(id(node.inputs[nin]))
+        if owner is not None and owner.input == 0 and node.inputs[nin : 2 * nin] == tuple(owner.neuron.w):
+            found.setdefault(id(owner.neuron), []).append(node)
+    return found
+
+
+def _clean_factor(ratio: float, rtol: float) -> Fraction | None:
+    """``ratio`` as ±n or ±1/n for a whole n up to 1000, if it is one within ``rtol``."""
+    if not math.isfinite(ratio) or ratio == 0:
+        return None
+    whole = Fraction(round(ratio)) if abs(ratio) >= 1 else 1 / Fraction(round(1 / ratio))
+    if abs(whole) <= 1000 and 1 / abs(whole) <= 1000 and math.isclose(ratio, whole, rel_tol=max(rtol, 1e-9)):
+        return whole
+    return None
+
+
+def _factor_text(factor: Fraction) -> str:
+    """±n as "×n", ±1/n as "×1/n" (and ½ as ½)."""
+    size = abs(factor)
+    sign = "−" if factor < 0 else ""
+    if size.denominator == 1:
+        return f"×{sign}{size.numerator}"
+    return f"×{sign}" + ("½" if size.denominator == 2 else f"1/{size.denominator}")
+
+
+def _diagnose(
+    ours: float,
+    theirs: float,
+    ratio: float,
+    owner: _Owner | None,
+    zs: dict[int, list[Value]] | None,
+    rtol: float,
+    atol: float,
+) -> str:
+    """The usual slip that turns the right gradient ``theirs`` into ``ours``, if one fits."""
+
+    def close(a: float, b: float) -> bool:
+        return math.isclose(a, b, rel_tol=max(rtol, 1e-9), abs_tol=atol)
+
+    if not math.isfinite(ours):
+        return "not a finite number"
+    if theirs == 0:
+        return "autograd gives 0: does this parameter reach the loss?"
+    factor = _clean_factor(ratio, rtol)
+    if factor is not None and factor != 1:
+        size = abs(factor)
+        if size == 1:
+            return "×−1: sign flipped?"
+        if size in (2, Fraction(1, 2)):
+            cause = "a factor 2 of a square, or a ½, dropped?"
+        else:
+            n = size.numerator if size.denominator == 1 else size.denominator
+            cause = f"a sum over {n} samples where the loss takes their mean, or the reverse?"
+        return f"{_factor_text(factor)}: {cause}{' And sign flipped?' if factor < 0 else ''}"
+    if owner is not None:
+        samples = _samples(owner.neuron, zs)
+        if owner.input is not None:
+            delta_sum = math.fsum(s.delta for s in samples) if samples else _bias_gradient(owner.neuron)
+            if delta_sum is not None and close(ours, delta_sum):
+                return "the weight's input missing? This is Σ δ (the bias's gradient), not Σ δ·a_prev"
+        for text, without in _without_activation_factors(owner, samples):
+            if close(ours, without):
+                return text
+    if zs is None:
+        return "no usual slip recognised (pass loss= to look for a missing activation derivative)"
+    return "no usual slip recognised"
+
+
+def _bias_gradient(neuron: Neuron) -> float | None:
+    return None if neuron.b is None else float(neuron.b.grad)
+
+
+class _Sample(NamedTuple):
+    delta: float  # δ = ∂C/∂z
+    a: float  # the neuron's activation
+    slope: float  # σ'(z)
+    inputs: tuple[float, ...]  # a_prev
+
+
+def _samples(neuron: Neuron, zs: dict[int, list[Value]] | None) -> list[_Sample]:
+    """δ, a, σ'(z) and a_prev for each sample, from the neuron's z nodes (none without ``loss=``)."""
+    if zs is None:
+        return []
+    samples = []
+    for z in zs.get(id(neuron), []):
+        point = Value(z.data)
+        with autograd.enable_grad():
+            a = _activation(neuron)(point)
+            slope = autograd.grad(a, [point])[0] if a.requires_grad else 0.0
+        samples.append(
+            _Sample(float(z.grad), a.data, float(slope), tuple(x.data for x in z.inputs[: neuron.nin]))
+        )
+    return samples
+
+
+def _activation(neuron: Neuron) -> Callable[[Value], Value]:
+    """The neuron's activation function itself, unwrapped if ``nn.inspect`` is recording it."""
+    activation = neuron._activation
+    return activation.activation if isinstance(activation, _Recording) else activation
+
+
+def _without_activation_factors(owner: _Owner, samples: list[_Sample]) -> Iterator[tuple[str, float]]:
+    """The gradient as it would be with σ'(z) missing, or one factor of a sigmoid's a(1 − a)."""
+    if not samples:
+        return
+    j = owner.input
+
+    def total(divide_by: list[float]) -> float | None:
+        if any(d == 0 for d in divide_by):
+            return None
+        return math.fsum(
+            s.delta * (1.0 if j is None else s.inputs[j]) / d for s, d in zip(samples, divide_by)
+        )
+
+    candidates = [("a missing activation derivative: σ'(z)?", [s.slope for s in samples])]
+    if owner.neuron.config().get("activation") == "sigmoid":
+        candidates += [
+            ("a missing activation derivative: the factor a of σ'(z) = a(1 − a)?", [s.a for s in samples]),
+            (
+                "a missing activation derivative: the factor 1 − a of σ'(z) = a(1 − a)?",
+                [1 - s.a for s in samples],
+            ),
+        ]
+    for text, divide_by in candidates:
+        value = total(divide_by)
+        if value is not None:
+            yield text, value
