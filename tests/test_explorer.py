@@ -371,3 +371,15 @@ def test_zoom_keeps_the_current_node_in_view(page):
         assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"] + 1
     assert not math.isnan(page.evaluate("chainrule.view.scale"))
     page.problems.check()
+
+
+def test_the_benchmark_exports_both_graphs_and_times_every_step(page):
+    from benchmarks import explorer as benchmark
+
+    seconds, size, document, values = benchmark.export(benchmark.lecture_neuron, repeats=1)
+    assert values == 10 and seconds > 0 and size == len(document.encode("utf-8"))
+    seconds, size, document, values = benchmark.export(benchmark.mlp_loss, repeats=1)
+    assert 380 <= values <= 420  # "about 400 values"
+    times = benchmark.step_times(document, page)
+    assert len(times) == read_data(document)["frames"] and all(t >= 0 for t in times)
+    page.problems.check()

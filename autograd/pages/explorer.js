@@ -83,12 +83,21 @@
     var e = positions[nth || 0];
     return e ? edgeElement[output + ":" + e.position] : undefined;
   }
+  // The point half way along a Graphviz edge "M x,y C x,y x,y x,y ...": its middle Bézier segment
+  // at t = ½, (p0 + 3·p1 + 3·p2 + p3) / 8. (Cheaper than measuring the path's length.)
+  function halfway(d) {
+    var n = (d.match(/-?[\d.]+(e-?\d+)?/g) || []).map(Number), points = [];
+    for (var i = 0; i + 1 < n.length; i += 2) points.push([n[i], n[i + 1]]);
+    var segment = Math.floor((points.length - 1) / 3 / 2) * 3, p = points.slice(segment, segment + 4);
+    if (p.length < 4) return { x: points[0][0], y: points[0][1] };
+    return { x: (p[0][0] + 3 * p[1][0] + 3 * p[2][0] + p[3][0]) / 8, y: (p[0][1] + 3 * p[1][1] + 3 * p[2][1] + p[3][1]) / 8 };
+  }
   function label(g, text) {
     var t = g.querySelector("text.cr-amount");
     if (!t) {
       var path = g.querySelector("path");
       if (!path) return;
-      var middle = path.getPointAtLength(path.getTotalLength() / 2);
+      var middle = halfway(path.getAttribute("d"));
       t = document.createElementNS(SVG, "text");
       t.setAttribute("class", "cr-amount");
       t.setAttribute("x", middle.x);
@@ -348,7 +357,7 @@
   function fit() {
     var w = canvas.clientWidth, h = canvas.clientHeight, margin = 24;
     view.scale = Math.min(1.5, (w - 2 * margin) / width, (h - 2 * margin) / height);
-    if (view.scale < 0.35) view.scale = 0.35;  // readable: pan to see the rest
+    if (view.scale < 0.6) view.scale = 0.6;  // still readable: pan (or zoom out) to see the rest
     view.x = Math.max(0, (w - width * view.scale) / 2);
     view.y = Math.max(0, (h - height * view.scale) / 2);
     place();
@@ -398,5 +407,10 @@
   cr.view = view;
 
   fit();
+  if (height * view.scale + 48 < canvas.clientHeight) {  // a small graph: no empty band below it
+    canvas.style.height = Math.max(160, Math.ceil(height * view.scale + 48)) + "px";
+    fit();
+  }
+  keepInView(element[root]);
   cr.render(render);
 })();

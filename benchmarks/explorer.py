@@ -1,0 +1,176 @@
+"""Benchmark: the backward-pass explorer's export (time, size) and a step in Chromium (median, worst).
+
+``python -m benchmarks.explorer`` prints the lines; ``--screenshot docs/explorer.png`` also photographs
+the lecture neuron's page in Chromium for the README. Budgets: the lecture neuron exports in under
+0.2 s and 100 KB; ``MLP(2, [16, 16, 1])`` on one input plus a loss (about 400 values) in under 3 s
+and 3 MB, and a step in Chromium takes under 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import autograd
+import nn
+from autograd import Value
+
+BUDGETS = {"neuron": (0.2, 100_000), "mlp": (3.0, 3_000_000)}
+"""Export budgets: seconds and bytes."""
+STEP_BUDGET_MS = 50.0
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+def lecture_neuron() -> Value:
+    """micrograd's lecture neuron: o = tanh(x1·w1 + x2·w2 + b) = 0.7071."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1w1", "x2w2"
+    n = x1w1 + x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def mlp_loss() -> Value:
+    """micrograd's demo network, ``MLP(2, [16, 16, 1])``, on one input, with a squared error."""
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    prediction = model([0.5, -1.0])
+    assert isinstance(prediction, Value)
+    loss = (prediction - 1.0) ** 2
+    loss.label = "loss"
+    return loss
+
+
+def export(make: Callable[[], Value], repeats: int = 3) -> tuple[float, int, str, int]:
+    """Best time (s) over ``repeats`` to build the explorer and write its HTML; the size, page, values."""
+    best, document, values = float("inf"), "", 0
+    for _ in range(repeats):
+        root = make()
+        started = time.perf_counter()
+        explorer = autograd.explore(root)
+        document = explorer.to_html()
+        best = min(best, time.perf_counter() - started)
+        values = explorer.values
+    return best, len(document.encode("utf-8")), document, values
+
+
+def find_chromium() -> str | None:
+    """The system Chromium, as the tests find it."""
+    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        found = candidate and shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+@contextmanager
+def chromium_page(width: int = 1200, height: int = 900) -> Iterator[Any]:
+    """A headless Chromium page that fetches nothing; raises ``RuntimeError`` saying what is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RuntimeError("Playwright is not installed (pip install playwright)") from None
+    chromium = find_chromium()
+    if chromium is None:
+        raise RuntimeError("no system Chromium (Debian: apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.route("**/*", lambda route: route.abort())
+            yield page
+        finally:
+            browser.close()
+
+
+STEP_TIMES = """() => {
+  const times = [];
+  for (let k = 1; k <= chainrule.frames; k++) {
+    const started = performance.now();
+    chainrule.go(k);
+    document.body.offsetHeight;  // the style and layout the step causes, not just its script
+    times.push(performance.now() - started);
+  }
+  return times;
+}"""
+
+
+def step_times(document: str, page: Any = None) -> list[float]:
+    """Milliseconds each step takes in Chromium, stepping from the first frame to the last.
+
+    ``page``: a Playwright page to use; without one, a headless system Chromium is started.
+    """
+    if page is None:
+        with chromium_page() as opened:
+            return step_times(document, opened)
+    page.set_content(document)
+    times: list[float] = page.evaluate(STEP_TIMES)
+    return times
+
+
+def screenshot(path: Path) -> None:
+    """The lecture neuron's page three steps in, with a value clicked, as a PNG."""
+    with chromium_page(width=1200, height=720) as page:
+        page.set_content(autograd.explore(lecture_neuron()).to_html())
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.click('[data-node="4"]')  # w2: its data, grad and lines of code
+        page.screenshot(path=str(path))
+
+
+def run(quick: bool = False) -> list[str]:
+    """The benchmark's lines: export of both graphs, then a step in Chromium for the larger one."""
+    lines = []
+    repeats = 1 if quick else 3
+    document = ""
+    for key, name, make in (
+        ("neuron", "lecture neuron", lecture_neuron),
+        ("mlp", "MLP(2, [16, 16, 1]) + loss", mlp_loss),
+    ):
+        seconds, size, document, values = export(make, repeats)
+        budget_seconds, budget_bytes = BUDGETS[key]
+        lines.append(
+            f"explorer export, {name} ({values} values): {seconds:.3f} s, {size / 1000:.0f} KB "
+            f"(budget {budget_seconds:g} s, {budget_bytes / 1000:.0f} KB)"
+        )
+    try:
+        times = step_times(document)
+    except RuntimeError as missing:
+        lines.append(f"explorer step in Chromium: skipped, {missing}")
+        return lines
+    lines.append(
+        f"explorer step in Chromium, MLP(2, [16, 16, 1]) + loss ({len(times)} steps): median "
+        f"{statistics.median(times):.2f} ms, worst {max(times):.2f} ms (budget {STEP_BUDGET_MS:g} ms)"
+    )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.explorer", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="time each export once")
+    parser.add_argument("--screenshot", type=Path, help="also write a PNG of the lecture neuron's page here")
+    arguments = parser.parse_args(argv)
+    for line in run(arguments.quick):
+        print(line, flush=True)
+    if arguments.screenshot is not None:
+        screenshot(arguments.screenshot)
+        print(f"screenshot: {arguments.screenshot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
