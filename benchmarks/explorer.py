@@ -22,25 +22,12 @@ from typing import Any
 import autograd
 import nn
 from autograd import Value
+from nn.demo import lecture_neuron
 
 BUDGETS = {"neuron": (0.2, 100_000), "mlp": (3.0, 3_000_000)}
 """Export budgets: seconds and bytes."""
 STEP_BUDGET_MS = 50.0
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-
-def lecture_neuron() -> Value:
-    """micrograd's lecture neuron: o = tanh(x1·w1 + x2·w2 + b) = 0.7071."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1, x2w2 = x1 * w1, x2 * w2
-    x1w1.label, x2w2.label = "x1w1", "x2w2"
-    n = x1w1 + x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def mlp_loss() -> Value:

@@ -7,7 +7,8 @@ Run it with ``make demo`` or ``python -m nn.demo [--out DIR] [--quick]``. It
 2. trains the same shape of network on XOR;
 3. prints a table of final losses and writes figures into ``DIR`` (``figures/`` by default):
    the loss curves (PNG), one neuron's computation graph (SVG) and the frames of its backward
-   pass, one chain-rule step each (SVG).
+   pass, one chain-rule step each (SVG), and two backward-pass explorers (HTML pages to step
+   through in a browser): micrograd's lecture neuron, and the XOR network's loss on one example.
 """
 
 from __future__ import annotations
@@ -165,6 +166,33 @@ def draw_neuron(model: MLP, x: Sequence[float], out: Path, frames: int = 3) -> l
     return [path, *written]
 
 
+def lecture_neuron() -> Value:
+    """micrograd's lecture neuron, o = tanh(x1·w1 + x2·w2 + b), with b chosen so that o ≈ 0.7071."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1w1", "x2w2"
+    n = x1w1 + x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def write_explorers(model: MLP, out: Path) -> list[Path]:
+    """The backward-pass explorers: ``explorer.html`` for the lecture neuron, ``explorer_xor.html``
+    for ``model``'s loss C = ½(o − y)² on the XOR example x = (0, 1), y = 1."""
+    neuron = out / "explorer.html"
+    autograd.explore(lecture_neuron()).save(neuron)
+    x, y = XOR[1]
+    loss = sse_loss([predict(model, x)], [y])
+    loss.label = "C"
+    xor = out / "explorer_xor.html"
+    autograd.explore(loss).save(xor)
+    return [neuron, xor]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run both experiments, print the table, write the figures; 0 on success."""
     parser = argparse.ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
@@ -190,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     written = [out / "loss_curves.png"]
     plot_losses(runs, xor_history, written[0])
     written += draw_neuron(xor_model, XOR[2][0], out)
+    written += write_explorers(xor_model, out)
     print(f"\nFigures written to {out.resolve()}:")
     for path in written:
         print(f"  {path.name}")

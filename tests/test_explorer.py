@@ -383,3 +383,15 @@ def test_the_benchmark_exports_both_graphs_and_times_every_step(page):
     times = benchmark.step_times(document, page)
     assert len(times) == read_data(document)["frames"] and all(t >= 0 for t in times)
     page.problems.check()
+
+
+def test_the_demo_writes_both_explorers(tmp_path):
+    demo = pytest.importorskip("nn.demo")
+    model = demo.sigmoid_network(seed=0)
+    neuron, xor = demo.write_explorers(model, tmp_path)
+    assert (neuron.name, xor.name) == ("explorer.html", "explorer_xor.html")
+    lecture = read_data(neuron.read_text(encoding="utf-8"))
+    assert lecture["frames"] == 5 and lecture["nodes"][lecture["root"]]["data"] == pytest.approx(0.7071, abs=1e-4)
+    loss = read_data(xor.read_text(encoding="utf-8"))
+    names = {node["name"] for node in loss["nodes"]}
+    assert "C" in names and "layers.1.neurons.0.b" in names
