@@ -24,22 +24,21 @@ from .functional import (
     is_grad_enabled,
     no_grad,
 )
-from .graph import topological_order
 from .ops import OPS, Op
 from .steps import Step, backward_steps
 from .text import show
-from .value import Parameter, Value, as_value, dot, linear, value_sum
+from .value import Parameter, Value, as_value, dot, linear, topological_order, value_sum
 
 sum = value_sum  # autograd.sum, like torch.sum
 
 _VIEWS = {
-    "Drawing": "draw",
-    "RenderError": "draw",
-    "RendererNotFoundError": "draw",
+    "Drawing": "render",
+    "RenderError": "render",
+    "RendererNotFoundError": "render",
+    "find_renderer": "render",
     "draw_dot": "draw",
-    "find_renderer": "draw",
-    "draw_step": "steps",
-    "step_through": "steps",
+    "draw_step": "frames",
+    "step_through": "frames",
     "explore": "explorer",
     "Explorer": "explorer",
 }

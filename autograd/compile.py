@@ -28,6 +28,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import itertools
+import keyword
 import linecache
 import math
 import re
@@ -36,9 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .functional import enable_grad
-from .graph import topological_order
-from .ops import OPS, Op
-from .value import Value, _is_number
+from .ops import OPS
+from .value import Value, is_number, storing, topological_order
 
 TERMS_PER_LINE = 100
 """A sum of more terms is written over several lines: Python cannot compile a 1000-term expression."""
@@ -46,8 +46,71 @@ TERMS_PER_LINE = 100
 Shape = Any
 """The nesting of an argument: ``None`` for a number, a tuple of shapes for a list or tuple."""
 
-_NAMESPACE: dict[str, Any] = {"math": math, **{op.name: op.forward for op in OPS.values()}}
-"""What the written code can call: ``math`` and every op's forward rule by the op's name."""
+# --- each op of the derivative table as code --------------------------------------------------------
+# The rules of ``ops.py`` again, as Python source to write into the code: format templates over the
+# inputs' names ``{0}``, ``{1}``, … and the output's ``{out}``. A forward template may call the op's
+# own ``forward`` by the op's name (a guard that raises outside the op's domain). A sum of any number
+# of terms (sum, dot, linear) gives functions of the names instead: one returning the terms to add,
+# one returning each input's local derivative. ``tests/test_compile.py`` checks every op has both.
+
+
+def _dot_terms(*ab: str) -> tuple[str, ...]:
+    n = len(ab) // 2
+    return tuple(f"{a} * {b}" for a, b in zip(ab[:n], ab[n:]))
+
+
+FORWARD_CODE: dict[str, str | Callable[..., tuple[str, ...]]] = {
+    "add": "{0} + {1}",
+    "mul": "{0} * {1}",
+    "div": "{0} / {1}",
+    "pow": "pow({0}, {1})",
+    "general_pow": "general_pow({0}, {1})",
+    "exp": "exp({0})",
+    "log": "log({0})",
+    "sqrt": "sqrt({0})",
+    "tanh": "tanh({0})",
+    "sigmoid": "sigmoid({0})",
+    "relu": "0.0 if {0} <= 0 else {0}",
+    "leaky_relu": "{1} * {0} if {0} <= 0 else {0}",
+    "abs": "abs({0})",
+    "sin": "sin({0})",
+    "cos": "cos({0})",
+    "sum": lambda *xs: xs,
+    "dot": _dot_terms,
+    "linear": lambda *xwb: (*_dot_terms(*xwb[:-1]), xwb[-1]),
+}
+"""How each op computes its output, as code. (As code, x = 0 with p < 1 in ``pow``, and a slope
+too steep for a float, raise instead of giving ±inf.)"""
+
+DERIVATIVE_CODE: dict[str, tuple[str, ...] | Callable[..., tuple[str, ...]]] = {
+    "add": ("1.0", "1.0"),
+    "mul": ("{1}", "{0}"),
+    "div": ("1.0 / {1}", "-{out} / {1}"),
+    "pow": ("{1} * {0} ** ({1} - 1)", "0.0"),
+    "general_pow": ("{1} * {0} ** ({1} - 1)", "{out} * math.log({0})"),
+    "exp": ("{out}",),
+    "log": ("1.0 / {0}",),
+    "sqrt": ("0.5 / {out} if {out} else math.inf",),
+    "tanh": ("1.0 - {out} * {out}",),
+    "sigmoid": ("{out} * (1.0 - {out})",),
+    "relu": ("1.0 if {0} > 0 else 0.0",),
+    "leaky_relu": ("1.0 if {0} > 0 else {1}", "0.0 if {0} > 0 else {0}"),
+    "abs": ("1.0 if {0} > 0 else -1.0 if {0} < 0 else {0} * 0.0",),
+    "sin": ("math.cos({0})",),
+    "cos": ("-math.sin({0})",),
+    "sum": lambda *xs_out: ("1.0",) * (len(xs_out) - 1),
+    "dot": lambda *ab_out: OPS["dot"].derivatives(*ab_out),
+    "linear": lambda *xwb_out: (*OPS["linear"].derivatives(*xwb_out)[:-1], "1.0"),
+}
+"""Each op's local derivatives ∂out/∂input, as code."""
+
+_NAMESPACE: dict[str, Any] = {
+    "math": math,
+    "storing": storing,
+    **{op.name: op.forward for op in OPS.values()},
+}
+"""What the written code can call: ``math``, every op's forward rule by the op's name, and the lock
+under which gradients are stored."""
 
 _count = itertools.count()
 
@@ -195,7 +258,7 @@ def _number(x: Any, where: str) -> float:
         return x
     if isinstance(x, Value):
         return x.data
-    if not _is_number(x):
+    if not is_number(x):
         raise TypeError(
             f"compile: {where} must be a number, a Value or a list of them, got {type(x).__name__}"
         )
@@ -280,14 +343,16 @@ def _write(name: str, output: Value, input_leaves: list[Value]) -> Code:
             body += written
             if any(x in on_path for x in node.inputs):
                 on_path.add(node)
-    for node, written in _backward_lines(order, names, on_path):
-        if node is not None:
-            lines[node] += range(len(body) + 2, len(body) + 2 + len(written))
+    for step_node, written in _backward_lines(order, names, on_path):
+        if step_node is not None:
+            lines[step_node] += range(len(body) + 2, len(body) + 2 + len(written))
         body += written
     if parameters:
-        body.append("# each parameter adds its gradient to .grad, as backward() does")
+        body.append("# each parameter adds its gradient to .grad, as backward() does (one thread at a time)")
+        body.append("with storing:")
         body += [
-            f"parameters[{i}].grad += {_gradient(names[p])}" + _comment(p) for i, p in enumerate(parameters)
+            f"    parameters[{i}].grad += {_gradient(names[p])}" + _comment(p)
+            for i, p in enumerate(parameters)
         ]
     body.append(f"return {names[output]}")
     source = f"def {name}(inputs, parameters):\n" + "".join(f"    {line}\n" for line in body)
@@ -295,12 +360,12 @@ def _write(name: str, output: Value, input_leaves: list[Value]) -> Code:
 
 
 def _forward_lines(node: Value, names: dict[Value, str]) -> list[str]:
-    op = _op(node)
+    template = FORWARD_CODE[_op(node)]
     arguments = [names[x] for x in node.inputs]
     out = names[node]
-    if isinstance(op.forward_code, str):
-        return [f"{out} = {op.forward_code.format(*arguments)}" + _comment(node)]
-    terms = op.forward_code(*arguments)  # a long sum: continue it line by line, in the same order
+    if isinstance(template, str):
+        return [f"{out} = {template.format(*arguments)}" + _comment(node)]
+    terms = template(*arguments)  # a long sum: continue it line by line, in the same order
     lines = [f"{out} = {' + '.join(terms[:TERMS_PER_LINE])}" + _comment(node)]
     for start in range(TERMS_PER_LINE, len(terms), TERMS_PER_LINE):
         lines.append(f"{out} = {out} + {' + '.join(terms[start : start + TERMS_PER_LINE])}")
@@ -325,13 +390,13 @@ def _backward_lines(
     for node in reversed(order):
         if node.is_leaf or node not in on_path:
             continue
-        op = _op(node)
+        templates = DERIVATIVE_CODE[_op(node)]
         arguments = [names[x] for x in node.inputs]
         out = names[node]
-        if isinstance(op.derivative_code, tuple):
-            local = [template.format(*arguments, out=out) for template in op.derivative_code]
+        if isinstance(templates, tuple):
+            local = [template.format(*arguments, out=out) for template in templates]
         else:
-            local = list(op.derivative_code(*arguments, out))
+            local = list(templates(*arguments, out))
         upstream = _gradient(out)
         lines = []
         for x, derivative in zip(node.inputs, local):
@@ -348,13 +413,13 @@ def _gradient(name: str) -> str:
     return "g" + name[1:]
 
 
-def _op(node: Value) -> Op:
-    op = OPS.get(node.op)
-    if op is None or not op.forward_code or not op.derivative_code:
+def _op(node: Value) -> str:
+    """The name of the op that made ``node``, checked to have code here."""
+    if node.op not in FORWARD_CODE or node.op not in DERIVATIVE_CODE:
         raise NotImplementedError(
-            f"compile: the operation {node.op!r} has no forward_code/derivative_code in autograd.ops"
+            f"compile: the operation {node.op!r} has no FORWARD_CODE/DERIVATIVE_CODE in autograd.compile"
         )
-    return op
+    return node.op
 
 
 def _literal(x: float) -> str:
@@ -376,7 +441,10 @@ def _comment(node: Value) -> str:
 
 
 def _identifier(name: str) -> str:
-    return name if name.isidentifier() else "fn"
+    """``name`` as the name of the written function, where it is one and calls nothing the code calls."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        return "fn"
+    return f"{name}_" if name in _NAMESPACE else name
 
 
 # --- messages --------------------------------------------------------------------------------------

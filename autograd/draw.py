@@ -1,33 +1,23 @@
-"""Drawing a computation graph with Graphviz: ``draw_dot()`` and finding a ``dot`` program to run.
+"""Drawing a computation graph as Graphviz DOT: ``draw_dot()``.
 
 Every value is a box (name | data | grad); the operation that made it is a small oval in front of
 it, with an arrow from each input. Weights, biases, inputs, constants and intermediate values are
 drawn in five styles, listed in a legend. Drawing only reads the graph; it never changes a value.
-
-Rendering runs Graphviz's ``dot``: the system one when it is on PATH, otherwise the one from the
-``graphviz-pure`` package installed next to this Python (no system install, no activated
-environment needed). This is the only module that imports ``graphviz``.
+The picture itself is made by ``render.py`` (``Drawing.pipe()``, or a notebook showing it).
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import itertools
-import os
-import shutil
-import subprocess
-import sys
-import sysconfig
+import math
 import warnings
 from collections import deque
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import graphviz
-
-from .graph import topological_order
+from .ops import OPS
+from .render import Drawing
 from .text import (
     KINDS,
     Names,
@@ -39,16 +29,13 @@ from .text import (
     number,
     op_symbol,
 )
-from .value import Value
+from .value import Value, topological_order
 
 if TYPE_CHECKING:
     from .steps import Step
 
 DEFAULT_MAX_NODES = 2000
 """Graphs with more values than this are cut down to the values nearest the output."""
-
-RENDER_TIMEOUT = 120.0
-"""Seconds a rendering may take before it is stopped with an error instead of hanging."""
 
 STYLES: dict[str, dict[str, str]] = {
     "weight": {"style": "rounded,filled", "fillcolor": "#dbe9ff", "color": "#1f5fbf", "penwidth": "1.5"},
@@ -68,146 +55,6 @@ rounded corners; a bias's border is dashed, a constant's dotted."""
 GROUP_STYLE = {"style": "rounded,filled", "fillcolor": "#ede7f6", "color": "#5e35b1", "penwidth": "2"}
 HIGHLIGHT = "#d62728"
 """Colour of the node whose chain-rule step is being shown, and of its contributions."""
-
-# Inputs that are settings of an operation rather than data flowing through it: leaky_relu's
-# slope is a constant input, but it does not make the activation a step outside its neuron.
-_SETTING_INPUTS = {"leaky_relu": 1}
-
-
-class RendererNotFoundError(RuntimeError):
-    """Neither the system Graphviz ``dot`` nor ``graphviz-pure`` could be found."""
-
-
-class RenderError(RuntimeError):
-    """The ``dot`` program failed or took too long; the message holds what it said."""
-
-
-def find_renderer() -> str:
-    """The path of a ``dot`` program to render with.
-
-    The system Graphviz ``dot`` if it is on PATH; otherwise the ``graphviz-pure`` executable in
-    this Python environment's scripts directory (found from ``sys.executable``, so it works in a
-    Jupyter kernel started by path without an activated environment); otherwise one on PATH.
-    """
-    system_dot = shutil.which("dot")
-    if system_dot:
-        return system_dot
-    executable = "graphviz-pure.exe" if os.name == "nt" else "graphviz-pure"
-    for directory in _script_directories():
-        candidate = Path(directory) / executable
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    on_path = shutil.which("graphviz-pure")
-    if on_path:
-        return on_path
-    raise RendererNotFoundError(
-        "draw_dot: no Graphviz renderer found (looked for `dot` on PATH and for `graphviz-pure` "
-        f"in {', '.join(map(str, _script_directories()))}). Install one: `pip install graphviz-pure` "
-        "into this Python environment, or the system Graphviz package (e.g. `apt install graphviz`, "
-        "`brew install graphviz`, `choco install graphviz`)."
-    )
-
-
-def _script_directories() -> list[str]:
-    """Where this Python environment keeps its executables, most likely first, without repeats."""
-    candidates = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
-    if os.name == "nt":
-        candidates.append(str(Path(sys.executable).parent / "Scripts"))
-    with contextlib.suppress(KeyError):  # no user scheme on this platform
-        candidates.append(sysconfig.get_path("scripts", f"{os.name}_user"))
-    return list(dict.fromkeys(c for c in candidates if c))
-
-
-class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that renders with the ``dot`` that ``find_renderer()`` finds.
-
-    It has all of ``Digraph`` (``.source``, ``.node()``, ``.edge()``, ``.save()``); ``pipe()`` and
-    ``render()`` run the DOT source through the renderer, and a notebook shows it inline as SVG
-    (JupyterLab, classic Notebook and VS Code). ``note`` says what was left out, if anything.
-    """
-
-    note: str = ""
-
-    def __repr__(self) -> str:
-        # The same text for the same graph (no memory address), so saved notebooks stay reproducible.
-        edges = sum(" -> " in line for line in self.body)
-        return f"<autograd.Drawing: {len(self.body) - edges} DOT nodes and {edges} edges>"
-
-    def pipe(  # type: ignore[override]
-        self,
-        format: str | None = None,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-        *,
-        engine: str | None = None,
-        encoding: str | None = None,
-    ) -> Any:
-        """The rendered picture as bytes, or as text when ``encoding`` is given.
-
-        ``pipe("svg", encoding="utf-8")`` is the SVG as a string; ``pipe("png")`` the PNG file's bytes.
-        """
-        output_format = ":".join(x for x in (format or self.format, renderer, formatter) if x)
-        command = [find_renderer(), f"-K{engine or self.engine}", f"-T{output_format}"]
-        if neato_no_op:
-            command.append(f"-n{int(neato_no_op)}")
-        try:
-            finished = subprocess.run(
-                command, input=self.source.encode(self.encoding), capture_output=True, timeout=RENDER_TIMEOUT
-            )
-        except subprocess.TimeoutExpired:
-            raise RenderError(
-                f"rendering to {output_format} took longer than {RENDER_TIMEOUT:.0f} s and was stopped; "
-                "draw fewer nodes with draw_dot(..., max_nodes=...) or group='neuron' / 'layer'"
-            ) from None
-        if finished.returncode != 0:
-            said = finished.stderr.decode(errors="replace").strip()
-            raise RenderError(
-                f"{command[0]} failed rendering to {output_format} (exit {finished.returncode}): {said}"
-            )
-        return finished.stdout.decode(encoding) if encoding else finished.stdout
-
-    def render(  # type: ignore[override]
-        self,
-        filename: str | os.PathLike[str] | None = None,
-        directory: str | os.PathLike[str] | None = None,
-        view: bool = False,
-        cleanup: bool = False,
-        format: str | None = None,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-        quiet_view: bool = False,
-        *,
-        outfile: str | os.PathLike[str] | None = None,
-        engine: str | None = None,
-    ) -> str:
-        """Save the DOT source to ``filename`` and the picture beside it; return the picture's path.
-
-        As in graphviz: ``render("graph", format="svg")`` writes ``graph`` (DOT) and ``graph.svg``;
-        ``render(outfile="graph.png")`` takes the format from the suffix. ``cleanup`` removes the
-        DOT file afterwards, ``view`` opens the picture.
-        """
-        if outfile is not None:
-            outfile = Path(outfile)
-            format = format or outfile.suffix.lstrip(".") or None
-            if filename is None:
-                filename = outfile.with_suffix(".gv")
-        output_format = format or self.format
-        source_path = self.save(filename, directory=directory)
-        target = Path(outfile) if outfile is not None else Path(f"{source_path}.{output_format}")
-        target.write_bytes(self.pipe(output_format, renderer, formatter, neato_no_op, engine=engine))
-        if cleanup:
-            os.remove(source_path)
-        if view:
-            graphviz.view(target, quiet=quiet_view)
-        return str(target)
-
-    def _repr_svg_(self) -> str:
-        """Inline SVG for notebook front ends that ask for ``_repr_svg_``."""
-        return self.pipe(format="svg", encoding="utf-8")
 
 
 def draw_dot(
@@ -309,7 +156,8 @@ class _Builder:
         self.names = names
         self.show_local_derivatives = show_local_derivatives
         self.step = step
-        self.largest_grad = max((abs(number(v.grad)) for v in order), default=0.0) if color_by_grad else 0.0
+        finite = [abs(self.grad(v)) for v in order if math.isfinite(self.grad(v))] if color_by_grad else []
+        self.largest_grad = max(finite, default=0.0)
         self.color_by_grad = color_by_grad
         self.kinds_drawn: set[str] = set()
 
@@ -351,14 +199,21 @@ class _Builder:
         drawing.edge(ident, f"v{self.index[value]}")
         return ident
 
+    def grad(self, value: Value) -> float:
+        """The gradient to show: the step's running one while stepping, else ``.grad``."""
+        if self.step is not None:
+            return number(self.step.grads.get(value, 0.0))
+        return number(value.grad)
+
     def numbers(self, value: Value) -> list[str]:
-        spec = self.format_spec
-        return [f"data {format(value.data, spec)}", f"grad {format(number(value.grad), spec)}"]
+        """``data …`` and, for values that receive a gradient, ``grad …`` (a constant receives none)."""
+        data = f"data {format(value.data, self.format_spec)}"
+        return [data, f"grad {format(self.grad(value), self.format_spec)}"] if value.requires_grad else [data]
 
     def style(self, value: Value, kind: str) -> dict[str, str]:
         attributes = dict(STYLES[kind])
         if self.color_by_grad:
-            attributes["fillcolor"] = _grad_colour(number(value.grad), self.largest_grad)
+            attributes["fillcolor"] = _grad_colour(self.grad(value), self.largest_grad)
         if self.step is not None and value is self.step.node:
             attributes.update(color=HIGHLIGHT, penwidth="3")
         return attributes
@@ -378,7 +233,7 @@ class _Builder:
 
     def draw_groups(self, drawing: Drawing, level: int) -> None:
         """Each neuron (``level`` 1) or layer (2) as one box; values outside any group as usual."""
-        group_of = _groups(self.order, self.names, level)
+        group_of = _groups(self.order, level)
         members: dict[str, list[Value]] = {}
         for value in self.order:
             if value in group_of:
@@ -433,22 +288,25 @@ class _Builder:
         drawing.node(ident, _html_row(cells), **attributes)
 
 
-def _groups(order: list[Value], names: Mapping[Value, str], level: int) -> dict[Value, str]:
-    """Which neuron (``level`` 1) or layer (2) each value belongs to, from the parameters' names.
+def _groups(order: list[Value], level: int) -> dict[Value, str]:
+    """Which neuron (``level`` 1) or layer (2) each value belongs to, from the parameters' owners.
 
-    A parameter named ``layers.0.neurons.1.w.0`` belongs to neuron ``layers.0.neurons.1`` of layer
-    ``layers.0``. A value made by an operation belongs to the group of its parameter inputs
-    (``linear(x, w, b)`` joins the neuron of ``w`` and ``b``); without parameter inputs it joins a
-    group only if all its inputs are in that group (the activation), so a loss stays outside.
+    A parameter whose ``owners`` are ``("layers.0", "layers.0.neurons.1")`` belongs to neuron
+    ``layers.0.neurons.1`` of layer ``layers.0`` (one without owners, to the model). A value made
+    by an operation belongs to the group of its parameter inputs (``linear(x, w, b)`` joins the
+    neuron of ``w`` and ``b``); without parameter inputs it joins a group only if all its data
+    inputs are in that group (the activation), so a loss stays outside.
     """
     group_of: dict[Value, str] = {}
     for value in order:
         kind = node_kind(value)
         if kind in ("weight", "bias"):
-            group_of[value] = _owner(node_name(value, names), level)
+            owners: tuple[str, ...] = getattr(value, "owners", ())
+            group_of[value] = owners[-level] if len(owners) >= level else ""
         elif kind == "intermediate":
             from_parameters = {group_of[x] for x in value.inputs if node_kind(x) in ("weight", "bias")}
-            data_inputs = [x for i, x in enumerate(value.inputs) if _SETTING_INPUTS.get(value.op) != i]
+            settings = OPS[value.op].settings  # e.g. leaky_relu's slope: not data flowing in
+            data_inputs = [x for i, x in enumerate(value.inputs) if i not in settings]
             from_inputs = {group_of[x] for x in data_inputs if x in group_of}
             every_input_grouped = all(x in group_of for x in data_inputs)
             if len(from_parameters) == 1:
@@ -456,17 +314,6 @@ def _groups(order: list[Value], names: Mapping[Value, str], level: int) -> dict[
             elif not from_parameters and every_input_grouped and len(from_inputs) == 1:
                 group_of[value] = from_inputs.pop()
     return group_of
-
-
-def _owner(name: str, level: int) -> str:
-    """The dotted name of the module ``level`` steps above a parameter: ``a.0.b.1.w.0`` → ``a.0.b.1``."""
-    parts = name.split(".")
-    for _ in range(level):
-        while parts and parts[-1].isdigit():
-            parts.pop()
-        if parts:
-            parts.pop()
-    return ".".join(parts)
 
 
 def _contribution(step: Step, position: int) -> float | None:
@@ -480,10 +327,11 @@ def _contribution(step: Step, position: int) -> float | None:
 
 
 def _grad_colour(grad: float, largest: float) -> str:
-    """White for 0, deepening to red for the largest positive gradient and blue for the largest negative."""
-    if largest == 0 or grad != grad:
+    """White for 0 (and NaN), deepening to red for the largest positive gradient and blue for the
+    largest negative; an infinite gradient is the deepest colour."""
+    if grad != grad or grad == 0:
         return "#ffffff"
-    strength = min(abs(grad) / largest, 1.0)
+    strength = min(abs(grad) / largest, 1.0) if largest and math.isfinite(grad) else 1.0
     red, green, blue = (214, 39, 40) if grad > 0 else (31, 119, 180)
     mix = [round(255 + (channel - 255) * strength) for channel in (red, green, blue)]
     return "#" + "".join(f"{channel:02x}" for channel in mix)
@@ -492,10 +340,28 @@ def _grad_colour(grad: float, largest: float) -> str:
 def _html_row(cells: Iterable[str]) -> str:
     """An HTML-like Graphviz label: the non-empty ``cells`` side by side, split by thin rules.
 
-    Each text is HTML-escaped, so a name such as ``a<b|{c}`` is shown exactly as written.
+    Each text is shown exactly as written (``_faithful``), so a name such as ``a<b|{c}`` is too.
     """
-    row = "<VR/>".join(f"<TD>{html.escape(text)}</TD>" for text in cells if text)
+    row = "<VR/>".join(f"<TD>{_faithful(text)}</TD>" for text in cells if text)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>{row}</TR></TABLE>>'
+
+
+def _faithful(text: str) -> str:
+    """``text`` for an HTML-like label, every character visible: markup characters escaped, a line
+    break as a line break, a tab as spaces, and characters with no picture (control characters,
+    lone surrogates) as their Python escape, ``\\x1b``."""
+    shown = []
+    for character in text:
+        code = ord(character)
+        if character == "\n":
+            shown.append("<BR/>")
+        elif character == "\t":
+            shown.append("&#160;" * 4)
+        elif code < 32 or 127 <= code < 160 or 0xD800 <= code < 0xE000:
+            shown.append(html.escape(repr(character)[1:-1]))
+        else:
+            shown.append(html.escape(character))
+    return "".join(shown)
 
 
 def _draw_legend(

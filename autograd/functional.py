@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 
-from .graph import topological_order
-from .value import Value, _data, as_value, backpropagate, checking_anomalies, recording
+from .value import Value, as_value, backpropagate, checking_anomalies, data_of, is_number, recording, seed
 
 
 def grad(
@@ -21,24 +21,14 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad(): the output must be a Value, got {type(output).__name__}: {output!r}")
-    if not output.requires_grad:
-        raise RuntimeError(f"grad() of {output!r}: the output does not require grad")
     if isinstance(inputs, Value):
         inputs = [inputs]
-    order = topological_order(output)
-    saved = [(node, node.grad) for node in order]
-    saved += [(x, x.grad) for x in inputs]
-    try:
-        for node, _ in saved:
-            node.grad = 0.0
-        output.grad = 1.0
-        backpropagate(order, create_graph=create_graph)
-        if create_graph:  # a slope that came out as a plain number is a constant Value
-            return [as_value(x.grad, "grad") for x in inputs]
-        return [x.grad for x in inputs]
-    finally:
-        for node, old in saved:
-            node.grad = old
+    if not isinstance(inputs, (list, tuple)) or not all(isinstance(x, Value) for x in inputs):
+        raise TypeError(f"grad(): inputs must be a Value or a list of Values, got {inputs!r}")
+    grads = backpropagate(output, seed(output, 1.0, "grad()"), create_graph=create_graph)
+    if create_graph:  # a slope that came out as a plain number is a constant Value
+        return [as_value(grads.get(x, 0.0), "grad") for x in inputs]
+    return [grads.get(x, 0.0) for x in inputs]
 
 
 class GradcheckError(RuntimeError):
@@ -57,28 +47,42 @@ def gradcheck(
 
     For each input x the numeric slope is (f(x + ε) − f(x − ε)) / 2ε, which is accurate to
     O(ε²). It must match the gradient from the backward pass within ``atol + rtol·|numeric|``.
+    A NaN or infinite gradient, analytic or numeric, fails the check: it cannot be confirmed.
     Returns True, or raises ``GradcheckError`` with a per-input table of both values.
     """
-    values = [Value(float(_data(x)), label=f"x{i}") for i, x in enumerate(inputs)]
-    analytic = [float(_data(g)) for g in grad(fn(*values), values)]
+    if not (is_number(eps) and 0 < eps < math.inf):
+        raise ValueError(f"gradcheck: eps must be a positive finite step, got {eps!r}")
+    for i, x in enumerate(inputs):
+        if not (isinstance(x, Value) or is_number(x)):
+            raise TypeError(
+                f"gradcheck: input {i} must be a number or a Value, got {type(x).__name__}: {x!r}"
+            )
+    values = [Value(float(data_of(x)), label=f"x{i}") for i, x in enumerate(inputs)]
+    analytic = [float(data_of(g)) for g in grad(fn(*values), values)]
     numeric = []
     for i in range(len(values)):
         numeric.append((_evaluate(fn, values, i, eps) - _evaluate(fn, values, i, -eps)) / (2 * eps))
-    bad = [abs(a - n) > atol + rtol * abs(n) for a, n in zip(analytic, numeric)]
-    if any(bad):
+    marks = [_verdict(a, n, atol, rtol) for a, n in zip(analytic, numeric)]
+    if any(marks):
         rows = [f"{'input':>7} {'value':>14} {'analytic':>16} {'numeric':>16} {'difference':>12}"]
-        for i, (v, a, n, wrong) in enumerate(zip(values, analytic, numeric, bad)):
-            mark = "  <- mismatch" if wrong else ""
+        for i, (v, a, n, mark) in enumerate(zip(values, analytic, numeric, marks)):
             rows.append(f"{i:>7} {v.data:>14.6g} {a:>16.8g} {n:>16.8g} {a - n:>12.3g}{mark}")
         heading = "gradcheck failed: backward() disagrees with finite differences"
         raise GradcheckError(heading + "\n" + "\n".join(rows))
     return True
 
 
+def _verdict(analytic: float, numeric: float, atol: float, rtol: float) -> str:
+    """ "" when the two slopes agree within ``atol + rtol·|numeric|``, else what is wrong."""
+    if not (math.isfinite(analytic) and math.isfinite(numeric)):
+        return "  <- not finite"
+    return "  <- mismatch" if abs(analytic - numeric) > atol + rtol * abs(numeric) else ""
+
+
 def _evaluate(fn: Callable[..., Value], values: list[Value], index: int, shift: float) -> float:
     shifted = [Value(v.data + shift if i == index else v.data) for i, v in enumerate(values)]
     with no_grad():
-        return float(_data(fn(*shifted)))
+        return float(data_of(fn(*shifted)))
 
 
 @contextlib.contextmanager

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .graph import topological_order
 from .ops import OPS
-from .value import Value
+from .value import Value, data_of, topological_order
 
 Names = Mapping[Value, str] | Mapping[str, Value] | Iterable[tuple[str, Value]]
 """Extra names for values: ``{value: name}``, ``{name: value}`` or ``(name, value)`` pairs,
@@ -59,7 +58,7 @@ def node_name(value: Value, names: Mapping[Value, str]) -> str:
 
 def number(x: float | Value) -> float:
     """The float inside a data or grad field (a grad is a Value after ``create_graph=True``)."""
-    return x.data if isinstance(x, Value) else float(x)
+    return float(data_of(x))
 
 
 def check_value(root: object, caller: str) -> None:
@@ -78,7 +77,7 @@ def check_format_spec(format_spec: str) -> None:
 
 def op_symbol(value: Value) -> str:
     """The symbol of the operation that made ``value`` ("+", "tanh", "Σ", …); "" for a leaf."""
-    return OPS[value.op].symbol if value.op else ""
+    return (OPS[value.op].symbol or value.op) if value.op else ""
 
 
 def show(root: Value, *, format_spec: str = ".4f", names: Names | None = None) -> str:

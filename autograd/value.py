@@ -1,33 +1,27 @@
 """``Value``: one number in a computation graph, and reverse-mode differentiation over it.
 
-Read top to bottom: the ``Value`` class, whose operators each hand an op from ``ops.py`` to
-``_apply`` (``_apply2`` for two inputs), and ``Parameter``, a Value with a role; then how nodes
-are made (``as_value``, ``_node``, ``value_sum``, ``dot``, ``linear``); then the backward pass in
-the order it runs: ``start_pass``, ``backpropagate`` (the chain rule) and ``finish_pass``.
+Read top to bottom, in the order of the lesson: a ``Value`` and its operators (each hands an
+operation of the derivative table, ``ops.py``, to ``_apply``); the walk that orders a graph
+(``topological_order``); the chain rule at one node (``chain_rule``) and the backward pass that
+applies it to every node (``backpropagate``, then ``store``); last, the helpers that make nodes.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import sys
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable
 from contextvars import ContextVar
 from itertools import repeat
 from typing import TypeAlias, cast
 
 from . import ops
-from .graph import topological_order
 from .ops import Op
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
-
-
-def _is_number(x: object) -> bool:
-    """Whether ``x`` is a real number a Value can hold (int, float, NumPy scalar, Fraction); bools are not."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
+Grad: TypeAlias = "float | Value"
 
 recording: ContextVar[bool] = ContextVar("recording", default=True)
 """Whether operations record the graph; ``no_grad()`` switches it off. A context variable, so each
@@ -43,7 +37,7 @@ class Value:
     ``data`` is the number; ``grad`` is ∂(output)/∂(this value), filled in by ``backward()``.
     A value made by an operation keeps the operation (``op``) and its ``inputs``: everything the
     chain rule needs, since the operation's derivative rule gives the local derivatives
-    ∂self/∂input (``local_derivatives``) from the inputs' data.
+    ∂self/∂input from the inputs' data.
 
     ``label`` is a free name shown in drawings. A value with ``requires_grad=False`` is a
     constant: it receives no gradient, and results that depend only on constants are not
@@ -51,40 +45,23 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_inputs")
+    __array_ufunc__ = None  # NumPy arrays do not broadcast over a Value: both orders raise, as for torch
     data: float
-    grad: float | Value
+    grad: Grad
     label: str
     requires_grad: bool
     _op: Op | None
     _inputs: tuple[Value, ...]
 
-    def __init__(
-        self,
-        data: Number,
-        label: str = "",
-        *,
-        requires_grad: bool = True,
-    ) -> None:
-        if not _is_number(data):
-            raise TypeError(f"Value needs a real number, got {type(data).__name__}: {data!r}")
-        try:
-            self.data = float(data)
-        except OverflowError:
-            raise OverflowError(
-                f"Value: this {type(data).__name__} is too large for a float (> 1.8e308)"
-            ) from None
+    def __init__(self, data: Number, label: str = "", *, requires_grad: bool = True) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a string, got {type(label).__name__}: {label!r}")
+        self.data = to_float(data, "Value")
         self.grad = 0.0
         self.label = label
         self.requires_grad = requires_grad
         self._op = None
         self._inputs = ()
-
-    @property
-    def role(self) -> str | None:
-        """What a parameter is for: ``"weight"`` or ``"bias"`` on a ``Parameter``, ``None`` here."""
-        return None
-
-    # --- what a node is made of (read-only) ------------------------------------------------------
 
     @property
     def op(self) -> str:
@@ -97,48 +74,49 @@ class Value:
         return self._inputs
 
     @property
-    def local_derivatives(self) -> tuple[float, ...]:
-        """∂self/∂input for each input: the op's derivative rule at the inputs' current data."""
-        if self._op is None:
-            return ()
-        return self._op.derivatives(*[x.data for x in self._inputs], self.data)
-
-    @property
     def is_leaf(self) -> bool:
         """True for values made directly (inputs, parameters, constants), not by an operation."""
         return self._op is None
 
-    # --- making new values -----------------------------------------------------------------------
+    @property
+    def role(self) -> str | None:
+        """What a parameter is for: ``"weight"`` or ``"bias"`` on a ``Parameter``, ``None`` here."""
+        return None
+
+    @property
+    def local_derivatives(self) -> tuple[float, ...]:
+        """∂self/∂input for each input: the op's derivative rule at the inputs' current data."""
+        return cast("tuple[float, ...]", local_derivatives(self)) if self._op is not None else ()
+
+    # --- operations make new values ----------------------------------------------------------------
 
     @staticmethod
     def _apply(op: Op, inputs: tuple[Value, ...]) -> Value:
         """Run ``op`` forward on ``inputs`` and, while recording, remember how to go back."""
-        data = [x.data for x in inputs]
         try:
-            result = op.forward(*data)
+            result = op.forward(*[x.data for x in inputs])
         except (ArithmeticError, ValueError) as error:
-            raise _naming(error, op, inputs) from None
-        if recording.get() and any(x.requires_grad for x in inputs):
-            out = _node(result, op, inputs)
-        else:
-            out = _node(result, None, ())
+            raise type(error)(f"{_call(op.name, inputs)}: {error}") from None
+        recorded = recording.get() and any(x.requires_grad for x in inputs)
+        out = _node(result, op, inputs) if recorded else _node(result, None, ())
         if checking_anomalies.get():
-            _check_finite_forward(op, inputs, out)
+            _check_forward(op, inputs, out)
         return out
 
     @staticmethod
     def _apply2(op: Op, a: Value, b: Value) -> Value:
-        """``_apply`` for the two-input operators, which make most nodes: the same steps, no lists."""
+        """``_apply`` for two inputs, which make most nodes: the same steps without building lists
+        (kept for speed: a quarter of the time of a small graph's forward pass)."""
         try:
             result = op.forward(a.data, b.data)
         except (ArithmeticError, ValueError) as error:
-            raise _naming(error, op, (a, b)) from None
+            raise type(error)(f"{_call(op.name, (a, b))}: {error}") from None
         if (a.requires_grad or b.requires_grad) and recording.get():
             out = _node(result, op, (a, b))
         else:
             out = _node(result, None, ())
         if checking_anomalies.get():
-            _check_finite_forward(op, (a, b), out)
+            _check_forward(op, (a, b), out)
         return out
 
     def __add__(self, other: Operand) -> Value:
@@ -152,11 +130,7 @@ class Value:
 
     def __pow__(self, exponent: Operand) -> Value:
         exponent = as_value(exponent, "pow")
-        op = ops.GENERAL_POW if exponent.requires_grad else ops.POW
-        return Value._apply2(op, self, exponent)
-
-    def __rpow__(self, base: Number) -> Value:
-        return as_value(base, "pow") ** self
+        return Value._apply2(ops.GENERAL_POW if exponent.requires_grad else ops.POW, self, exponent)
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -176,6 +150,9 @@ class Value:
     def __rtruediv__(self, other: Number) -> Value:
         return as_value(other, "div") / self
 
+    def __rpow__(self, base: Number) -> Value:
+        return as_value(base, "pow") ** self
+
     def exp(self) -> Value:
         return Value._apply(ops.EXP, (self,))
 
@@ -194,7 +171,7 @@ class Value:
     def relu(self) -> Value:
         return Value._apply(ops.RELU, (self,))
 
-    def leaky_relu(self, slope: float = 0.01) -> Value:
+    def leaky_relu(self, slope: Operand = 0.01) -> Value:
         return Value._apply2(ops.LEAKY_RELU, self, as_value(slope, "leaky_relu"))
 
     def abs(self) -> Value:
@@ -209,19 +186,19 @@ class Value:
     def cos(self) -> Value:
         return Value._apply(ops.COS, (self,))
 
-    # --- comparisons look at the data (equality stays identity, so values can key dicts) ---------
+    # --- comparisons look at the data (equality stays identity, so values can key dicts) -----------
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        return self.data < data_of(other)
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        return self.data <= data_of(other)
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        return self.data > data_of(other)
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        return self.data >= data_of(other)
 
     __hash__ = object.__hash__
 
@@ -236,65 +213,161 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # --- the backward pass ----------------------------------------------------------------------
-
     def backward(self, gradient: Operand = 1.0, *, create_graph: bool = False) -> None:
         """Fill in ``.grad`` of every value this one depends on, by the chain rule.
 
         Leaves (inputs and parameters) accumulate: a second call adds the same amount again, as
         in PyTorch; call ``zero_grad()`` (or set ``.grad = 0``) between steps. Values made by
-        operations show the gradient of this pass. Local derivatives are evaluated from the data
-        as it is now, so change ``.data`` after ``backward()`` (as an optimizer step does), not
-        between the forward pass and it. With ``create_graph=True`` the gradients are Values with
-        graphs of their own, so they can be differentiated again.
+        operations show the gradient of this pass. With ``create_graph=True`` the gradients are
+        Values with graphs of their own, so they can be differentiated again.
+
+        Local derivatives are evaluated from the data as it is now: change ``.data`` after
+        ``backward()`` (as an optimizer step does), not between the forward pass and it.
+        A pass that fails part-way changes no ``.grad``. Passes may run in several threads at
+        once over shared leaves (data-parallel training): each leaf receives exactly the sum of
+        every pass's contribution.
         """
-        check_backward(self, gradient, "backward()")
-        order, earlier = start_pass(self, gradient)
-        backpropagate(order, create_graph=create_graph)
-        finish_pass(earlier)
+        store(backpropagate(self, seed(self, gradient, "backward()"), create_graph=create_graph))
 
 
-class Parameter(Value):
-    """A Value a model learns, as ``torch.nn.Parameter``, marked with its ``role``.
+# --- the walk: every value before the values made from it ----------------------------------------
 
-    ``role`` is ``"weight"`` or ``"bias"``: ``Module.weights()`` and ``Module.biases()`` select
-    by it, and drawings style the two apart. Only parameters carry the extra slot.
+
+def topological_order(root: Value) -> list[Value]:
+    """Every value ``root`` depends on, itself included, inputs before the values made from them.
+
+    Depth-first, with an explicit stack instead of recursion, so a chain of a million nodes is
+    fine. Nodes are visited in the order of each node's ``inputs``, so the order is the same on
+    every run, and a value used twice (``a * a``) appears once. Nodes are told apart by identity.
     """
+    order: list[Value] = []
+    seen = {root}
+    # The path from root being explored, and for each node on it an iterator over its inputs (two
+    # lists, not one of pairs: on a deep graph every pair would be one more object for the garbage
+    # collector to walk).
+    path, inputs_left = [root], [iter(root._inputs)]
+    while path:
+        for x in inputs_left[-1]:
+            if x not in seen:
+                seen.add(x)
+                if x._inputs:  # go deeper: x's inputs come first
+                    path.append(x)
+                    inputs_left.append(iter(x._inputs))
+                    break
+                order.append(x)  # a leaf has nothing before it
+        else:  # every input of the last node on the path is in order already
+            inputs_left.pop()
+            order.append(path.pop())
+    return order
 
-    __slots__ = ("_role",)
 
-    def __init__(
-        self, data: Number, label: str = "", *, role: str | None = None, requires_grad: bool = True
-    ) -> None:
-        super().__init__(data, label, requires_grad=requires_grad)
-        self._role = role
-
-    @property
-    def role(self) -> str | None:
-        """What this parameter is for: ``"weight"``, ``"bias"`` or ``None``."""
-        return self._role
+# --- the chain rule, and the backward pass ---------------------------------------------------------
 
 
-# --- making nodes: operands as Values, the node itself, one node for a sum or a dot product -----
+def local_derivatives(node: Value, create_graph: bool = False) -> tuple[Grad, ...]:
+    """∂node/∂input for each input of ``node``: its op's rule from the derivative table.
+
+    The rule runs on the inputs' data, or with ``create_graph`` on the inputs themselves, so
+    that the derivatives are Values with graphs of their own.
+    """
+    op, inputs = cast(Op, node._op), node._inputs
+    try:
+        if create_graph:
+            return op.derivatives(*inputs, node)
+        return op.derivatives(*[x.data for x in inputs], node.data)
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(
+            f"backward through {_call(op.name, inputs)}: {error} "
+            "(was an input's .data changed between the forward pass and backward()?)"
+        ) from None
+
+
+def chain_rule(node: Value, grads: dict[Value, Grad], create_graph: bool = False) -> tuple[Grad, ...]:
+    """One step of the backward pass: ``node`` hands its gradient on to each of its inputs.
+
+    ∂root/∂x += ∂node/∂x · ∂root/∂node for every input x. For scalars every vector–Jacobian
+    product is this one multiplication. ``grads`` holds the gradients found so far; returns the
+    local derivatives ∂node/∂x.
+    """
+    upstream = grads[node]
+    local = local_derivatives(node, create_graph)
+    for x, derivative in zip(node._inputs, local):
+        if x.requires_grad:
+            grads[x] = grads.get(x, 0.0) + derivative * upstream  # the chain rule
+    if checking_anomalies.get():
+        _check_backward(node, grads)
+    return local
+
+
+def backpropagate(root: Value, gradient: Grad = 1.0, *, create_graph: bool = False) -> dict[Value, Grad]:
+    """∂root/∂v for every value v that ``root`` depends on (``root``'s own seeded with ``gradient``).
+
+    The chain rule at every node made by an operation, last node first: in reverse topological
+    order, every path from the output has added its share to a node's gradient before the node
+    hands it on. The gradients are kept in a dict of this pass, not in ``.grad``.
+    """
+    grads: dict[Value, Grad] = {root: gradient}
+    for node in reversed(topological_order(root)):
+        if node._op is not None:
+            chain_rule(node, grads, create_graph)
+    return grads
+
+
+storing = threading.Lock()
+"""Held while a pass stores its gradients, so passes in several threads add up exactly."""
+
+
+def store(grads: dict[Value, Grad]) -> None:
+    """End a backward pass: each leaf adds its gradient to ``.grad`` (gradients accumulate, as in
+    PyTorch); each value made by an operation shows this pass's gradient. Under a lock, so that
+    passes finishing in several threads at once all add up."""
+    with storing:
+        for node, gradient in grads.items():
+            before = node.grad
+            if node._op is None and (type(before) is not float or before != 0.0):
+                node.grad = before + gradient
+            else:
+                node.grad = gradient
+
+
+def seed(root: Value, gradient: Operand, caller: str) -> Grad:
+    """``gradient`` as the seed of a backward pass from ``root`` (a float, or a Value); refuses a
+    pass that cannot run: from a constant, or with a seed that is no number."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"{caller} on {root!r}: this value does not require grad "
+            "(it was made from constants only, or inside no_grad())"
+        )
+    return gradient if isinstance(gradient, Value) else to_float(gradient, f"{caller}: gradient")
+
+
+# --- making values: numbers as constants, one node for a sum, a dot product or a neuron's z -------
+
+
+def is_number(x: object) -> bool:
+    """Whether ``x`` is a real number a Value can hold (int, float, NumPy scalar, Fraction); bools are not."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def to_float(x: object, what: str) -> float:
+    """``x`` as a float, or a ``TypeError``/``OverflowError`` that says ``what`` it was for."""
+    if not is_number(x):
+        raise TypeError(f"{what}: expected a real number, got {type(x).__name__}: {_short(x)}")
+    try:
+        return float(cast(float, x))
+    except OverflowError:
+        raise OverflowError(f"{what}: {_short(x)} is too large for a float (> 1.8e308)") from None
 
 
 def as_value(x: Operand, op: str = "Value") -> Value:
-    """``x`` itself if it is a Value, otherwise a constant Value holding it.
-
-    ``op`` names the operation that asked, so that a bad operand gets a useful message.
-    """
+    """``x`` itself if it is a Value, otherwise a constant Value holding it (``op`` names the caller)."""
     if isinstance(x, Value):
         return x
-    if type(x) is float or (type(x) is int and abs(x) <= sys.float_info.max):  # the common cases, quickly
-        return _node(float(x), None, ())
-    if not _is_number(x):
-        raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {x!r}")
-    return Value(x, requires_grad=False)
-
-
-def _data(x: Operand) -> float:
-    """The number in an operand: ``x.data`` for a Value, ``x`` itself for a plain number."""
-    return x.data if isinstance(x, Value) else x
+    if type(x) is float:  # the common case, quickly
+        return _node(x, None, ())
+    if not is_number(x):
+        raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {_short(x)}")
+    return _node(to_float(x, op), None, ())
 
 
 def _node(data: float, op: Op | None, inputs: tuple[Value, ...]) -> Value:
@@ -312,39 +385,25 @@ def _node(data: float, op: Op | None, inputs: tuple[Value, ...]) -> Value:
     return out
 
 
-def _naming(error: Exception, op: Op, inputs: tuple[Value, ...]) -> Exception:
-    """The same kind of error, its message prefixed with the operation and its operands."""
-    return type(error)(f"{_call(op.name, inputs)}: {error}")
-
-
-def _call(name: str, inputs: tuple[Value, ...]) -> str:
-    """An operation applied to its operands, as messages write it: ``log(Value(data=-1.0, grad=0.0))``."""
-    return f"{name}({', '.join(map(repr, inputs))})"
-
-
 def _operands(values: Iterable[Operand], op: str) -> tuple[Value, ...]:
     """``values`` as a tuple of Values, plain numbers made constants; ``op`` names the caller."""
     given = tuple(values)
     if all(map(isinstance, given, repeat(Value))):  # the common case: Values already
         return cast("tuple[Value, ...]", given)
-    return tuple([x if isinstance(x, Value) else as_value(x, op) for x in given])
+    return tuple([as_value(x, op) for x in given])
 
 
 def value_sum(values: Iterable[Operand]) -> Value:
     """x₁ + … + xₙ as one node (faster and flatter than a chain of ``+``)."""
     inputs = _operands(values, "sum")
-    if not inputs:
-        return Value(0.0, requires_grad=False)
-    return Value._apply(ops.SUM, inputs)
+    return Value._apply(ops.SUM, inputs) if inputs else Value(0.0, requires_grad=False)
 
 
 def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
     """a₁b₁ + … + aₙbₙ as one node: a weighted sum w·x."""
     left, right = _operands(a, "dot"), _operands(b, "dot")
     _check_same_length(left, right, "dot")
-    if not left:
-        return Value(0.0, requires_grad=False)
-    return Value._apply(ops.DOT, left + right)
+    return Value._apply(ops.DOT, left + right) if left else Value(0.0, requires_grad=False)
 
 
 def linear(x: Iterable[Operand], w: Iterable[Operand], b: Operand | None = None) -> Value:
@@ -365,88 +424,63 @@ def _check_same_length(a: tuple[Value, ...], b: tuple[Value, ...], op: str) -> N
         raise ValueError(f"{op}: the two sequences differ in length ({len(a)} and {len(b)})")
 
 
-# --- the backward pass: start, the chain rule over every node, finish ----------------------------
+class Parameter(Value):
+    """A Value a model learns, as ``torch.nn.Parameter``, marked with its ``role``.
 
-
-Earlier: TypeAlias = "list[tuple[Value, float | Value]]"
-
-
-def check_backward(root: Value, gradient: Operand, caller: str) -> None:
-    """Refuse a backward pass that cannot run: from a constant, or with a seed that is no number."""
-    if not root.requires_grad:
-        raise RuntimeError(
-            f"{caller} on {root!r}: this value does not require grad "
-            "(it was made from constants only, or inside no_grad())"
-        )
-    if not (isinstance(gradient, Value) or _is_number(gradient)):
-        raise TypeError(
-            f"{caller}: gradient must be a number or a Value, got {type(gradient).__name__}: {gradient!r}"
-        )
-
-
-def start_pass(root: Value, gradient: Operand) -> tuple[list[Value], Earlier]:
-    """Begin a backward pass from ``root``: its topological order, every gradient in it set to zero
-    and ``root``'s to ``gradient``. Also returns each leaf's grad from before, for ``finish_pass``.
-
-    The pass sums its gradients from zero; only at the end does each leaf add its total to what
-    it had. So a second pass adds exactly the same amount again, as in PyTorch.
+    ``role`` is ``"weight"`` or ``"bias"``: ``Module.weights()`` and ``Module.biases()`` select
+    by it, and drawings style the two apart. ``owners`` names the modules that hold it, outermost
+    first (``nn`` sets it: ``("layers.0", "layers.0.neurons.1")``); drawings group by it.
     """
-    order = topological_order(root)
-    earlier = [(node, node.grad) for node in order if node._op is None and node.requires_grad]
-    for node in order:
-        if node.requires_grad:  # constants are left alone: they receive nothing
-            node.grad = 0.0
-    root.grad = gradient
-    return order, earlier
+
+    __slots__ = ("_role", "owners")
+
+    def __init__(
+        self, data: Number, label: str = "", *, role: str | None = None, requires_grad: bool = True
+    ) -> None:
+        super().__init__(data, label, requires_grad=requires_grad)
+        self._role = role
+        self.owners: tuple[str, ...] = ()
+
+    @property
+    def role(self) -> str | None:
+        """What this parameter is for: ``"weight"``, ``"bias"`` or ``None``."""
+        return self._role
 
 
-def backpropagate(order: Sequence[Value], *, create_graph: bool = False) -> None:
-    """Apply the chain rule to each node of ``order``, last node first.
-
-    ``order`` is topological (inputs before the values made from them), so when a node is reached
-    every path from the output has already added its share to ``node.grad``. For scalars every
-    vector–Jacobian product is one multiplication: upstream gradient times local derivative.
-    """
-    check = checking_anomalies.get()
-    for node in reversed(order):
-        if node._op is None:
-            continue
-        upstream, op, inputs = node.grad, node._op, node._inputs
-        if create_graph:  # the rule applied to Values: local derivatives with graphs of their own
-            local = op.derivatives(*inputs, node)
-        else:
-            local = op.derivatives(*[x.data for x in inputs], node.data)
-        for x, derivative in zip(inputs, local):
-            if x.requires_grad:
-                x.grad += derivative * upstream  # the chain rule
-        if check:
-            _check_finite_backward(node)
+# --- messages and detect_anomaly() -----------------------------------------------------------------
 
 
-def finish_pass(earlier: Earlier) -> None:
-    """End a backward pass: each leaf adds this pass's gradient to the grad it had before."""
-    for leaf, before in earlier:
-        if isinstance(before, Value) or before != 0.0:
-            leaf.grad = before + leaf.grad
+def data_of(x: Operand) -> float:
+    """The number in an operand or a gradient: ``x.data`` for a Value, ``x`` itself for a number."""
+    return x.data if isinstance(x, Value) else x
 
 
-# --- detect_anomaly() ----------------------------------------------------------------------------
+def _short(x: object, limit: int = 80) -> str:
+    """``repr(x)``, cut to ``limit`` characters: a message must stay readable whatever it quotes."""
+    if isinstance(x, int) and x.bit_length() > 256:  # repr of a huge integer is slow, or refused
+        return f"an integer of about {int(x.bit_length() * math.log10(2)) + 1} digits"
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _check_finite_forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None:
-    local = out.local_derivatives
-    values = (out.data, *local)
-    if not all(math.isfinite(_data(v)) for v in values):
+def _call(name: str, inputs: tuple[Value, ...]) -> str:
+    """An operation applied to its operands, as messages write it: ``log(Value(data=-1.0, grad=0.0))``."""
+    return f"{name}({', '.join(_short(x) for x in inputs)})"
+
+
+def _check_forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None:
+    local = op.derivatives(*[x.data for x in inputs], out.data)
+    if not all(math.isfinite(data_of(x)) for x in (out.data, *local)):
         raise FloatingPointError(
             f"detect_anomaly: {_call(op.name, inputs)} produced a non-finite value "
             f"(output {out.data!r}, local derivatives {local!r})"
         )
 
 
-def _check_finite_backward(node: Value) -> None:
+def _check_backward(node: Value, grads: dict[Value, Grad]) -> None:
     for x in node._inputs:
-        if x.requires_grad and not math.isfinite(_data(x.grad)):
+        if x.requires_grad and not math.isfinite(data_of(grads[x])):
             raise FloatingPointError(
                 f"detect_anomaly: backward through {_call(node.op, node._inputs)} gave a non-finite "
-                f"gradient {x.grad!r} (upstream gradient {node.grad!r})"
+                f"gradient {grads[x]!r} (upstream gradient {grads[node]!r})"
             )

@@ -14,9 +14,12 @@ import inspect
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from autograd import Value
+from autograd import Parameter, Value
 
 from . import persistence
+
+Found = tuple[str, Value, tuple[str, ...]]
+"""What the parameter walk yields: a dotted name, the parameter, and the modules that hold it."""
 
 
 class Module:
@@ -43,17 +46,20 @@ class Module:
         object.__setattr__(self, name, value)
         if not name.startswith("_"):
             # ``self`` counts as seen: a reference back to it must not relabel its own parameters
-            assigned = {id(parameter) for _, parameter in _named_parameters(value, name, {id(self)})}
-            # each takes its name in named_parameters(): a tied parameter keeps its first name
-            for dotted, parameter in self.named_parameters():
+            assigned = {id(parameter) for _, parameter, _ in _walk(value, name, {id(self)}, ())}
+            # each takes its name in named_parameters(): a tied parameter keeps its first name;
+            # a Parameter also learns which modules hold it, so drawings can box it with them
+            for dotted, parameter, owners in _walk(self, "", set(), ()):
                 if id(parameter) in assigned:
                     parameter.label = dotted
+                    if isinstance(parameter, Parameter):
+                        parameter.owners = owners
 
     # --- finding parameters ----------------------------------------------------------------------
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """Yield ``(dotted name, parameter)`` for every parameter, in definition order, each once."""
-        return _named_parameters(self, "", set())
+        return ((name, parameter) for name, parameter, _ in _walk(self, "", set(), ()))
 
     def parameters(self) -> list[Value]:
         """Every parameter (weights and biases, frozen ones included), in definition order."""
@@ -156,8 +162,10 @@ def _public_attributes(module: Module) -> Iterator[tuple[str, Any]]:
             yield name, value
 
 
-def _named_parameters(obj: Any, prefix: str, seen: set[int]) -> Iterator[tuple[str, Value]]:
-    """Yield ``(dotted name, Value)`` for the Values in ``obj``: a Value, a Module, or a list/tuple of them.
+def _walk(obj: Any, prefix: str, seen: set[int], owners: tuple[str, ...]) -> Iterator[Found]:
+    """Yield ``(dotted name, Value, owners)`` for the Values in ``obj``: a Value, a Module, or a
+    list/tuple of them. ``owners`` are the dotted names of the modules holding the Value below the
+    one walked from, outermost first: ``("layers.0", "layers.0.neurons.1")``.
 
     ``seen`` holds the ids of the Values and Modules already reached. A Value found again (a
     tied weight) keeps its first name, as in PyTorch; a Module found again has given all its
@@ -166,14 +174,15 @@ def _named_parameters(obj: Any, prefix: str, seen: set[int]) -> Iterator[tuple[s
     """
     if isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
-            yield from _named_parameters(item, f"{prefix}.{i}", seen)
+            yield from _walk(item, f"{prefix}.{i}", seen, owners)
     elif isinstance(obj, (Value, Module)) and id(obj) not in seen:
         seen.add(id(obj))
         if isinstance(obj, Value):
-            yield prefix, obj
+            yield prefix, obj, owners
         else:
+            inside = (*owners, prefix) if prefix else owners
             for name, value in _public_attributes(obj):
-                yield from _named_parameters(value, f"{prefix}.{name}" if prefix else name, seen)
+                yield from _walk(value, f"{prefix}.{name}" if prefix else name, seen, inside)
 
 
 def _constructor_defaults(cls: type) -> dict[str, Any]:

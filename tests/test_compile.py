@@ -22,6 +22,7 @@ from test_properties import BOUND, EngineMath, Program, programs
 import autograd
 import nn
 from autograd import TraceMismatchError, Value
+from autograd.compile import DERIVATIVE_CODE, FORWARD_CODE
 
 
 def _engine(program: Program, inputs: list[float], parameters: list[Value]) -> float:
@@ -110,6 +111,10 @@ def test_training_with_the_compiled_step_gives_the_same_parameters() -> None:
     assert [p.grad for p in compiled.parameters()] == [p.grad for p in plain.parameters()]
 
 
+def test_every_op_of_the_table_has_code_to_compute_it_and_its_local_derivatives() -> None:
+    assert set(FORWARD_CODE) == set(autograd.OPS) == set(DERIVATIVE_CODE)
+
+
 def test_source_is_the_chain_rule_written_out() -> None:
     w, b = Value(0.5, label="w"), Value(-1.0, label="b")
 
@@ -133,9 +138,10 @@ def neuron(inputs, parameters):
     g2 = g4
     g3 = g4
     g0 = v1 * g2
-    # each parameter adds its gradient to .grad, as backward() does
-    parameters[0].grad += g0  # w
-    parameters[1].grad += g3  # b
+    # each parameter adds its gradient to .grad, as backward() does (one thread at a time)
+    with storing:
+        parameters[0].grad += g0  # w
+        parameters[1].grad += g3  # b
     return v5
 '''
     assert step.source == expected

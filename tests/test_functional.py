@@ -161,7 +161,12 @@ def test_gradcheck_raises_with_a_table_when_a_derivative_rule_is_wrong(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A deliberately broken table entry: d sin(x)/dx written as sin x instead of cos x.
-    broken = Op("sin", "sin", math.sin, lambda x, out: (math.sin(x) if isinstance(x, float) else x.sin(),))
+    broken = Op(
+        "sin",
+        "∂sin x/∂x = cos x",
+        math.sin,
+        lambda x, out: (math.sin(x) if isinstance(x, float) else x.sin(),),
+    )
     monkeypatch.setattr(ops_module, "SIN", broken)
     with pytest.raises(GradcheckError) as caught:
         gradcheck(lambda x, y: x.sin() + y * y, [0.5, 2.0])

@@ -204,10 +204,13 @@ def test_every_primitive_in_the_table_is_tested() -> None:
     assert {case.op for case in CASES} == set(OPS)
 
 
-def test_every_op_has_a_name_and_a_symbol() -> None:
+def test_every_op_has_a_name_and_a_rule_and_is_drawn_with_a_symbol() -> None:
     for name, op in OPS.items():
         assert op.name == name
-        assert op.symbol
+        assert op.rule.startswith("∂") and "=" in op.rule
+        assert all(0 < position < 2 for position in op.settings)
+    assert [OPS[name].symbol for name in ("mul", "sigmoid", "sum")] == ["*", "σ", "Σ"]
+    assert OPS["tanh"].symbol == ""  # drawn by its name
 
 
 # --- what the derivative table holds on a node ---------------------------------------------------

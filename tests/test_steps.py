@@ -70,7 +70,7 @@ def bits(values):
 def test_a_seed_that_is_no_number_is_refused_before_any_step():
     x = Value(2.0)
     y = x * x
-    with pytest.raises(TypeError, match=r"backward_steps\(\): gradient must be a number"):
+    with pytest.raises(TypeError, match=r"backward_steps\(\): gradient: expected a real number"):
         backward_steps(y, gradient="one")
     assert x.grad == 0.0
 
@@ -112,11 +112,23 @@ def test_steps_run_lazily_one_node_at_a_time():
     x = Value(0.5, label="x")
     y = (x * 3).tanh()
     steps = backward_steps(y)
-    assert x.grad == 0.0 and y.grad == 0.0  # nothing runs before the first step is asked for
-    first = next(steps)
-    assert first.node is y and y.grad == 1.0 and x.grad == 0.0
+    first = next(steps)  # nothing runs before the first step is asked for
+    assert first.node is y and first.grads[y] == 1.0 and x not in first.grads
     second = next(steps)
-    assert x.grad == second.contributions[0][1] == 3 * (1 - y.data**2)
+    assert second.grads[x] == second.contributions[0][1] == 3 * (1 - y.data**2)
+    assert x.grad == 0.0 and y.grad == 0.0  # the pass keeps its gradients to itself until it ends
+    assert list(steps) == []
+    assert x.grad == 3 * (1 - y.data**2) and y.grad == 1.0
+
+
+def test_a_pass_stopped_part_way_changes_no_grad():
+    x, w = Value(0.5, label="x"), Value(2.0, label="w")
+    x.grad, w.grad = 5.0, 7.0
+    y = (x * w).tanh()
+    for step in backward_steps(y):
+        if step.index == 1:
+            break
+    assert (x.grad, w.grad, y.grad) == (5.0, 7.0, 0.0)
 
 
 def test_errors_are_named():
@@ -181,8 +193,11 @@ def test_step_through_is_a_slider_with_ipywidgets():
 
 def test_step_through_gives_frames_without_ipywidgets(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # `import ipywidgets` now fails
+    display = pytest.importorskip("IPython.display")
+    frames: list = []
+    monkeypatch.setattr(display, "display", frames.append)
     d, _, b, _ = small_graph()
-    frames = step_through(d, rankdir="TB")
+    assert step_through(d, rankdir="TB") is None  # it displays the frames one after another
     assert len(frames) == 3
     order = autograd.topological_order(d)
     highlighted = [i for i in reversed(range(len(order))) if not order[i].is_leaf]  # d, c + a, c
