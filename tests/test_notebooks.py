@@ -16,6 +16,8 @@ EXPECTED = {
     "02_stepping_through_backprop": [
         "step 4: x1w1 → x1 += 0.5 × -3 = -1.5; w1 += 0.5 × 2 = 1",
         "w.2 += 1 × 2 = 2; b += 1 × 1 = 1",  # the nn neuron: its bias receives δ itself
+        "<Explorer: 10 values, 5 steps>",
+        "grads after the last step: {'x1': -1.5, 'w1': 1.0, 'x2': 0.5, 'w2': 0.0, 'b': 0.5}",
     ],
     "03_bias_gradient": [
         "largest deviation from ∂C/∂b = δ and ∂C/∂w = δ·a_prev over all neurons: 0.0e+00",
