@@ -11,8 +11,8 @@
   ``nn.check_gradients(model, mine)`` checks hand-derived gradients and names the slip (``nn.check``).
 - ``nn.optim``: SGD, Adam, AdamW, RMSprop, Adagrad, schedules and gradient clipping, as ``torch.optim``.
 - ``nn.data``: XOR, moons, circles, blobs and ``batches``; ``nn.fit`` trains with a progress bar.
-- Watching it learn: ``nn.Recorder`` records a model as ``fit`` trains it, ``nn.plot`` draws with
-  matplotlib (loaded when a picture is drawn).
+- Watching it learn: ``nn.Recorder`` records a model as ``fit`` trains it, ``nn.training_view``
+  shows recordings as a page, ``nn.plot`` draws with matplotlib (loaded when a picture is drawn).
 - Files: ``model.save(path)`` writes JSON; ``model.load(path)`` reads it back into ``model``;
   ``nn.load(path)`` rebuilds a new model of the saved class and architecture.
 
@@ -47,6 +47,7 @@ from .persistence import ModelFileError
 from .probe import inspect
 from .recorder import Recorder
 from .train import fit
+from .training_view import TrainingView, training_view
 
 _ON_FIRST_USE: dict[str, str] = {}
 """Public names whose modules need more than the standard library, by module (loaded on first use)."""
@@ -70,6 +71,7 @@ __all__ = [
     "Neuron",
     "Parameter",
     "Recorder",
+    "TrainingView",
     "accuracy",
     "argmax",
     "binary_cross_entropy",
@@ -89,5 +91,6 @@ __all__ = [
     "plot",
     "softmax",
     "sse_loss",
+    "training_view",
     *_ON_FIRST_USE,
 ]

@@ -19,8 +19,8 @@ from .module import Module
 from .recorder import Recorder, network, plane_maps
 from .recorder import gradient_flow as _layer_gradients
 
-CLASS_COLOURS = ("#2c7bb6", "#e66101")
-"""The two classes: blue below the threshold, orange above (as the training view)."""
+CLASS_COLOURS = ("#f59322", "#0877bd")
+"""The two classes: orange below the threshold, blue above (as the training view, and TF Playground)."""
 
 
 def _axes(ax: Any, size: tuple[float, float] = (5.0, 4.0)) -> Any:

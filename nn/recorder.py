@@ -24,6 +24,7 @@ about as much as the training itself for micrograd's moons demo, not more.
 from __future__ import annotations
 
 import math
+import time
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,9 @@ class Recorder:
         self.X, self.y, self.X_test, self.y_test = X, y, X_test, y_test
         self.every, self.grid, self.loss_fn = every, grid, loss_fn
         self.frames: list[Frame] = []
+        self._display: Any = None  # the notebook output that show() made, refreshed by record()
+        self._shown_at = 0.0
+        self._refresh_cost = 0.0
         self._parameters = list(model.named_parameters())
         self._by_name = dict(self._parameters)
         self.network = network(model)
@@ -195,6 +199,7 @@ class Recorder:
 
         ``gradients`` default to each parameter's ``.grad`` (those of the epoch's last step). The
         test loss is computed with ``loss_fn`` when a test set is given and ``test_loss`` is not.
+        A view on screen (``show()``) is refreshed, a few times a second at most, and at the last.
         """
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
             raise ValueError(f"Recorder.record: epoch must be a whole number ≥ 0, got {epoch!r}")
@@ -224,7 +229,36 @@ class Recorder:
             frame.maps = {name: array("d", values) for name, values in maps.items()}
             frame.output = None if output is None else array("d", output)
         self.frames.append(frame)
+        self._refresh(final=last)
         return True
+
+    # --- the view --------------------------------------------------------------------------------
+
+    def view(self, title: str | None = None) -> Any:
+        """The training view of what has been recorded so far (``nn.training_view(self)``)."""
+        from .training_view import training_view
+
+        return training_view(self, titles=None if title is None else [title])
+
+    def show(self) -> Any:
+        """Show the view in a notebook, refreshed as ``fit`` records (IPython's ``display``/``update``)."""
+        from IPython.display import HTML, display
+
+        waiting = HTML("<p>The training view appears at the first recorded epoch.</p>")
+        self._display = display(self.view() if self.frames else waiting, display_id=True)
+        self._shown_at = time.perf_counter()
+        return self._display
+
+    def _refresh(self, final: bool) -> None:
+        """Update the view on screen: at most every 0.25 s (or twice what an update takes), and at the end."""
+        if self._display is None:
+            return
+        now = time.perf_counter()
+        if not final and now - self._shown_at < max(0.25, 2 * self._refresh_cost):
+            return
+        self._display.update(self.view())
+        self._shown_at = time.perf_counter()
+        self._refresh_cost = self._shown_at - now
 
 
 # --- the maps and the gradient flow ---------------------------------------------------------------

@@ -50,7 +50,7 @@ def fit(
     The progress bar is tqdm's, on stderr (the notebook widget inside Jupyter when ipywidgets is
     installed, text otherwise); ``progress=False`` hides it.
     ``recorder`` (an ``nn.Recorder``) records the untrained model, then the epochs it chooses and the
-    last one: their loss, parameters, gradients and maps of the input plane.
+    last one: their loss, parameters, gradients and maps, for ``nn.training_view``.
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be ≥ 0, got {epochs!r}")

@@ -206,6 +206,22 @@ def test_gradient_flow_is_the_mean_absolute_gradient_per_layer():
     )
 
 
+def test_the_live_view_is_refreshed_and_ends_on_the_last_epoch():
+    X, y = nn.data.xor(labels=(-1, 1))
+    model = nn.MLP(2, [2, 1], activation="tanh", seed=0)
+    recorder = nn.Recorder(model, X, y, grid=3)
+    shown = []
+
+    class Handle:  # what IPython's display(..., display_id=True) returns
+        def update(self, view):
+            shown.append(view.recorders[0].epochs[-1])
+
+    recorder._display = Handle()
+    train(model, X, y, 200, recorder)
+    assert shown[-1] == 200
+    assert len(shown) < 100  # a few a second, not one per epoch
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -246,10 +262,10 @@ def test_progress_goes_to_stderr_as_text_outside_a_notebook(capsys):
     assert captured.out == "" and "3/3" in captured.err and "IProgress" not in captured.err
 
 
-def test_importing_nn_loads_neither_matplotlib_nor_the_page():
+def test_importing_nn_loads_neither_matplotlib_nor_ipython():
     code = (
-        "import sys, nn; nn.plot; nn.Recorder; "
-        "print(sorted(m for m in ('matplotlib', 'autograd.page', 'IPython', 'tqdm') if m in sys.modules))"
+        "import sys, nn; nn.plot; nn.Recorder; nn.training_view; "
+        "print(sorted(m for m in ('matplotlib', 'numpy', 'IPython', 'tqdm') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -1,0 +1,314 @@
+"""The training view: one page to watch every neuron, weight, bias and gradient while a network learns.
+
+``nn.training_view(*recorders, titles=None)`` turns what ``nn.Recorder`` recorded into one
+self-contained HTML page (``to_html()``, ``save(path)``, shown inline in a notebook), built on the
+shared page shell ``autograd.page``:
+
+- the network, neurons as tiles by layer; for 2-D inputs each tile is a map of that neuron's
+  activation over the input plane (blue positive, orange negative, as TensorFlow Playground's);
+  links coloured by the sign of their weight and as thick as |w|; each neuron's bias on its tile.
+  Hovering or clicking a neuron shows its w and b and their gradients, and for the first layer
+  draws its boundary w·x + b = 0 on the main plot: the line a bias moves away from the origin;
+- the decision regions of the output with the training points (test points as squares);
+- the loss curves with the current epoch marked, and the gradient flow: per layer, the mean
+  |∂C/∂w| and |∂C/∂b| on a log scale;
+- one timeline for all the runs side by side (the shell's: slider, play, speed, keys → ← Home End).
+
+The data is one JSON block (``autograd.page.read_data`` reads it back): ``epochs`` (the timeline),
+and for each run its parameter ``names``, ``layers`` and ``frames``, each frame with its
+``epoch``, ``losses``, ``parameters`` and ``gradients`` (in the order of ``names``), ``flow`` and
+``maps``. A map is ``[scale, base64]``: bytes q (signed) with value = offset + scale·q/127, the
+offset being the run's ``threshold`` for the output map and 0 for a neuron's; tiles are sampled
+every ``stride``-th grid point. ``window.chainrule.state()`` gives the frame as shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+from autograd.page import Page
+
+from .recorder import Frame, Recorder, gradient_flow
+
+TILE_POINTS = 20
+"""Tiles show at most this many points a side (every other point of a 40×40 grid): a page stays small."""
+
+ORANGE, BLUE, WHITE = (245, 147, 34), (8, 119, 189), (232, 234, 235)
+"""Negative, positive and zero, as TensorFlow Playground colours them."""
+
+
+class TrainingView(Page):
+    """The training view of one or more recordings, sharing one timeline."""
+
+    title = "chainrule · training"
+    height = 760
+
+    def __init__(self, recorders: Sequence[Recorder], titles: Sequence[str] | None = None) -> None:
+        self.recorders = list(recorders)
+        self.titles = list(titles) if titles is not None else [_default_title(r) for r in self.recorders]
+
+    def __repr__(self) -> str:
+        epochs = self.epochs()
+        runs = f"{len(self.recorders)} run{'s' if len(self.recorders) != 1 else ''}"
+        return f"<TrainingView: {runs}, epochs {epochs[0]}–{epochs[-1]}>"
+
+    # --- the data ---------------------------------------------------------------------------------
+
+    def epochs(self) -> list[int]:
+        """The timeline: every epoch recorded by any of the runs, in order."""
+        return sorted({epoch for recorder in self.recorders for epoch in recorder.epochs})
+
+    def data(self) -> dict[str, Any]:
+        epochs = self.epochs()
+        return {
+            "frames": max(len(epochs) - 1, 0),
+            "epochs": epochs,
+            "runs": [_run(recorder, title) for recorder, title in zip(self.recorders, self.titles)],
+        }
+
+    # --- the page ---------------------------------------------------------------------------------
+
+    def body(self) -> str:
+        static = self.fallback()
+        return f'<main id="training" class="cr-live"></main>\n<div class="cr-static">{static}</div>'
+
+    def fallback(self) -> str:
+        """The last frame of each run as static SVG: decision regions and points, and the loss curve."""
+        parts = []
+        for recorder, title in zip(self.recorders, self.titles):
+            parts.append(_static_run(recorder, title))
+        return (
+            '<div style="display:flex;flex-wrap:wrap;gap:16px;font-family:sans-serif">'
+            + "".join(parts)
+            + "</div>"
+        )
+
+    def to_html(self) -> str:
+        """The shell's page with this view's own style and script added (they live in ``nn/pages``)."""
+        document = super().to_html()
+        style, script = _asset("training.css"), _asset("training.js")
+        head, rest = document.split("</head>", 1)
+        body, tail = rest.rsplit("</body>", 1)
+        return f"{head}<style>\n{style}\n</style>\n</head>{body}<script>\n{script}\n</script>\n</body>{tail}"
+
+
+def training_view(*recorders: Recorder, titles: Sequence[str] | None = None) -> TrainingView:
+    """A page showing the recordings side by side on one timeline (one title per recorder, optional)."""
+    if not recorders:
+        raise ValueError("training_view: give at least one Recorder")
+    for k, recorder in enumerate(recorders):
+        if not isinstance(recorder, Recorder):
+            raise TypeError(
+                f"training_view: argument {k} must be an nn.Recorder, got {type(recorder).__name__}"
+            )
+        if not recorder.frames:
+            raise ValueError(
+                f"training_view: recorder {k} has recorded nothing yet (train with fit(recorder=...))"
+            )
+    if titles is not None and (isinstance(titles, str) or len(titles) != len(recorders)):
+        raise ValueError(f"training_view: titles must list one title per recorder ({len(recorders)})")
+    return TrainingView(recorders, titles)
+
+
+# --- one run as JSON -------------------------------------------------------------------------------
+
+
+def _default_title(recorder: Recorder) -> str:
+    return repr(recorder.model).splitlines()[0].rstrip(" (")
+
+
+def _run(recorder: Recorder, title: str) -> dict[str, Any]:
+    names = recorder.names
+    index = {name: k for k, name in enumerate(names)}
+    layers = [
+        [
+            {
+                "name": n.name,
+                "weights": [index[w] for w in n.weights],
+                "bias": None if n.bias is None else index[n.bias],
+                "activation": n.activation,
+            }
+            for n in layer
+        ]
+        for layer in recorder.network
+    ]
+    run: dict[str, Any] = {
+        "title": title,
+        "names": names,
+        "layers": layers,
+        "inputs": recorder.inputs,
+        "threshold": recorder.threshold,
+        "grid": None,
+        "points": None,
+        "note": None,
+    }
+    stride = 1
+    if recorder.extent is not None:
+        stride = math.ceil(recorder.grid / TILE_POINTS)
+        run["grid"] = {
+            "size": recorder.grid,
+            "extent": list(recorder.extent),
+            "stride": stride,
+            "tile": len(range(0, recorder.grid, stride)),
+        }
+        run["points"] = {
+            "train": [[*_xy(x), _label(t)] for x, t in zip(recorder.X, recorder.y)],
+            "test": [[*_xy(x), _label(t)] for x, t in zip(recorder.X_test or [], recorder.y_test or [])],
+        }
+    else:
+        run["note"] = (
+            f"The inputs have {recorder.inputs} feature{'s' if recorder.inputs != 1 else ''}: "
+            "the maps of the input plane and the boundary lines need exactly 2."
+        )
+    if not recorder.network:
+        run["note"] = (run["note"] or "") + " Neurons are drawn for a Neuron, Layer or MLP only."
+    tile = [(i, j) for j in range(0, recorder.grid, stride) for i in range(0, recorder.grid, stride)]
+    tile_indices = [j * recorder.grid + i for i, j in tile]
+    run["frames"] = [_frame(frame, recorder, tile_indices) for frame in recorder.frames]
+    return run
+
+
+def _frame(frame: Frame, recorder: Recorder, tile_indices: list[int]) -> dict[str, Any]:
+    maps: dict[str, Any] = {}
+    if frame.output is not None:
+        maps["output"] = _encode(frame.output, recorder.threshold)
+    if frame.maps:
+        maps["neurons"] = {name: _encode([m[i] for i in tile_indices]) for name, m in frame.maps.items()}
+    return {
+        "epoch": frame.epoch,
+        "losses": {"train": frame.loss, "test": frame.test_loss},
+        "parameters": list(frame.parameters.values()),
+        "gradients": list(frame.gradients.values()),
+        "flow": [list(pair) for pair in gradient_flow(recorder.network, frame.gradients)],
+        "maps": maps,
+    }
+
+
+def _encode(values: Sequence[float], offset: float = 0.0) -> list[Any]:
+    """``[scale, base64 of bytes q]``, value ≈ offset + scale·q/127; q keeps the sign of value − offset."""
+    shifted = [v - offset for v in values]
+    scale = max((abs(v) for v in shifted if math.isfinite(v)), default=0.0) or 1.0
+    codes = []
+    for v in shifted:
+        q = max(-127, min(127, round(127 * v / scale))) if math.isfinite(v) else 0
+        if q == 0 and v != 0 and math.isfinite(v):
+            q = 1 if v > 0 else -1  # the sign is the class: never round it away
+        codes.append(q & 0xFF)
+    return [scale, base64.b64encode(bytes(codes)).decode("ascii")]
+
+
+def decode(encoded: Sequence[Any], offset: float = 0.0) -> list[float]:
+    """The values of a map as the page reads them: offset + scale·q/127 (the inverse of the encoding)."""
+    scale, text = encoded
+    return [offset + scale * (b - 256 if b > 127 else b) / 127 for b in base64.b64decode(text)]
+
+
+def _xy(x: Any) -> list[float]:
+    return [float(getattr(v, "data", v)) for v in x][:2]
+
+
+def _label(t: Any) -> float:
+    """A label as one number: itself, or the index of the largest entry of a one-hot list."""
+    if isinstance(t, (list, tuple)):
+        return float(max(range(len(t)), key=lambda k: t[k]))
+    return float(getattr(t, "data", t))
+
+
+def _asset(name: str) -> str:
+    return resources.files("nn").joinpath("pages").joinpath(name).read_text(encoding="utf-8")
+
+
+# --- the static fallback ----------------------------------------------------------------------------
+
+
+def _colour(fraction: float) -> str:
+    """A colour between orange (−1), grey-white (0) and blue (+1)."""
+    f = max(-1.0, min(1.0, fraction))
+    end = BLUE if f > 0 else ORANGE
+    rgb = [round(w + abs(f) * (e - w)) for w, e in zip(WHITE, end)]
+    return f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
+
+
+def _static_run(recorder: Recorder, title: str) -> str:
+    frame = recorder.frames[-1]
+    losses = [f"train loss {frame.loss:.4g}" if frame.loss is not None else ""]
+    if frame.test_loss is not None:
+        losses.append(f"test loss {frame.test_loss:.4g}")
+    caption = f"{html.escape(title)}: epoch {frame.epoch}" + "".join(f", {x}" for x in losses if x)
+    parts = [f'<figure style="margin:0"><figcaption style="font-size:13px">{caption}</figcaption>']
+    if frame.output is not None and recorder.extent is not None:
+        parts.append(_static_regions(recorder, frame))
+    parts.append(_static_losses(recorder))
+    parts.append("</figure>")
+    return "".join(parts)
+
+
+def _static_regions(recorder: Recorder, frame: Frame, size: int = 240) -> str:
+    assert frame.output is not None and recorder.extent is not None
+    n, (x0, x1, y0, y1) = recorder.grid, recorder.extent
+    cell = size / n
+    rects = []
+    for row in range(n):  # one rectangle per run of cells of one class, drawn from the bottom up
+        values = frame.output[row * n : (row + 1) * n]
+        start = 0
+        for i in range(1, n + 1):
+            if i == n or (values[i] > recorder.threshold) != (values[start] > recorder.threshold):
+                colour = _colour(0.45 if values[start] > recorder.threshold else -0.45)
+                top = size - (row + 1) * cell
+                rects.append(
+                    f'<rect x="{start * cell:.1f}" y="{top:.1f}" width="{(i - start) * cell + 0.3:.1f}" '
+                    f'height="{cell + 0.3:.1f}" fill="{colour}"/>'
+                )
+                start = i
+    dots = []
+    for marker, points, labels in (
+        ("circle", recorder.X, recorder.y),
+        ("square", recorder.X_test or [], recorder.y_test or []),
+    ):
+        for x, t in zip(points, labels):
+            u, v = _xy(x)
+            px, py = (u - x0) / (x1 - x0) * size, size - (v - y0) / (y1 - y0) * size
+            fill = _colour(1 if _label(t) > recorder.threshold else -1)
+            if marker == "circle":
+                dots.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{fill}" stroke="#fff"/>')
+            else:
+                dots.append(
+                    f'<rect x="{px - 3:.1f}" y="{py - 3:.1f}" width="6" height="6" '
+                    f'fill="{fill}" stroke="#222"/>'
+                )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
+        f'role="img" aria-label="decision regions at epoch {frame.epoch}">'
+        f"{''.join(rects)}{''.join(dots)}</svg>"
+    )
+
+
+def _static_losses(recorder: Recorder, width: int = 240, height: int = 120) -> str:
+    series = [
+        ([(f.epoch, f.loss) for f in recorder.frames if f.loss is not None], "#333"),
+        ([(f.epoch, f.test_loss) for f in recorder.frames if f.test_loss is not None], "#d62728"),
+    ]
+    series = [([(e, v) for e, v in points if math.isfinite(v)], colour) for points, colour in series]
+    values = [v for points, _ in series for _, v in points]
+    if not values:
+        return ""
+    last = max(recorder.epochs[-1], 1)
+    low, high = min(values), max(values)
+    high = high if high > low else low + 1
+    lines = []
+    for points, colour in series:
+        if points:
+            x = [8 + e / last * (width - 16) for e, _ in points]
+            y = [height - 8 - (v - low) / (high - low) * (height - 16) for _, v in points]
+            path = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y))
+            lines.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="loss curve"><rect width="{width}" height="{height}" fill="#fafafa"/>{"".join(lines)}'
+        f'<text x="{width - 6}" y="14" text-anchor="end" font-size="11">loss by epoch</text></svg>'
+    )
