@@ -10,7 +10,8 @@ notebooks. A subclass gives:
 - ``body()``: the page's own HTML. Parts with ``class="cr-live"`` are shown only where scripts run,
   parts with ``class="cr-static"`` only where they do not (the static fallback).
 - ``fallback()``: static HTML (an SVG, say) shown in a notebook output where scripts do not run.
-- ``assets``: file names in ``autograd/pages/`` to inline after the shell's (``.css`` and ``.js``).
+- ``assets``: file names (``.css`` and ``.js``) in the ``pages/`` folder of the package
+  ``asset_package`` (``"autograd"`` unless set; ``"nn"`` reads ``nn/pages/``), inlined after the shell's.
 - ``title`` and ``height`` (of the notebook iframe, in pixels).
 
 The page's script finds ``window.chainrule`` (``frames``, ``frame``, ``data``, ``go(k)``,
@@ -69,6 +70,7 @@ class Page:
 
     title = "chainrule"
     assets: tuple[str, ...] = ()
+    asset_package = "autograd"
     height = 600
 
     def data(self) -> dict[str, Any]:
@@ -91,8 +93,9 @@ class Page:
             raise ValueError(
                 f"{type(self).__name__}.data(): 'frames' must be a whole number ≥ 0, got {frames!r}"
             )
-        styles = [asset("shell.css")] + [asset(name) for name in self.assets if name.endswith(".css")]
-        scripts = [asset("shell.js")] + [asset(name) for name in self.assets if name.endswith(".js")]
+        own = self.asset_package
+        styles = [asset("shell.css")] + [asset(name, own) for name in self.assets if name.endswith(".css")]
+        scripts = [asset("shell.js")] + [asset(name, own) for name in self.assets if name.endswith(".js")]
         title = html.escape(self.title)
         return "\n".join(
             [
@@ -165,11 +168,11 @@ EMBED_SCRIPT = (
 """Shows the iframe and hides the fallback; takes the height the page reports (see shell.js)."""
 
 
-def asset(name: str) -> str:
-    """The text of one file of ``autograd/pages/`` (a page's script or style)."""
+def asset(name: str, package: str = "autograd") -> str:
+    """The text of one file of ``<package>/pages/`` (a page's script or style)."""
     if not re.fullmatch(r"[\w.-]+\.(js|css)", name):
         raise ValueError(f"asset: name must be a .js or .css file name, got {name!r}")
-    return resources.files("autograd").joinpath("pages").joinpath(name).read_text(encoding="utf-8")
+    return resources.files(package).joinpath("pages").joinpath(name).read_text(encoding="utf-8")
 
 
 def encode_json(data: Any) -> str:

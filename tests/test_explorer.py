@@ -355,6 +355,34 @@ def test_the_inline_iframe_of_an_executed_notebook_works_in_chromium(page, tmp_p
     page.problems.check()
 
 
+def test_a_hostile_label_and_non_finite_numbers_stay_text(page):
+    x = Value(math.inf, label="</script><img src=x onerror=alert(1)>")
+    y = x * Value(0.0, label="zero")  # inf · 0 = nan
+    y.label = "<b>y</b>"
+    page.set_content(explore(y).to_html())
+    assert page.evaluate("chainrule.data.nodes[0].data") == math.inf
+    assert math.isnan(page.evaluate("chainrule.data.nodes[2].data"))
+    page.evaluate("chainrule.go(1)")
+    assert "</script><img src=x onerror=alert(1)>" in page.locator("#cr-step").text_content()
+    assert page.locator("#cr-step img, #cr-step b").count() == 0
+    page.click('[data-node="2"]')
+    assert "data nan" in page.locator("#cr-node").text_content()
+    page.problems.check()
+
+
+def test_a_collapsed_graph_still_steps_to_the_grads_of_backward(page):
+    loss, _ = network_loss()
+    page.set_content(explore(loss, max_nodes=10).to_html())
+    assert "one box" in page.locator(".cr-note").text_content()
+    frames = page.evaluate("chainrule.frames")
+    for _ in range(frames):
+        page.keyboard.press("ArrowRight")
+    final = shown(page)
+    expected = by_backward(loss)
+    assert all(final[i] == expected[i] for i, v in enumerate(topological_order(loss)) if v.requires_grad)
+    page.problems.check()
+
+
 def test_zoom_keeps_the_current_node_in_view(page):
     loss, _ = network_loss()
     page.set_content(explore(loss).to_html())
@@ -391,7 +419,9 @@ def test_the_demo_writes_both_explorers(tmp_path):
     neuron, xor = demo.write_explorers(model, tmp_path)
     assert (neuron.name, xor.name) == ("explorer.html", "explorer_xor.html")
     lecture = read_data(neuron.read_text(encoding="utf-8"))
-    assert lecture["frames"] == 5 and lecture["nodes"][lecture["root"]]["data"] == pytest.approx(0.7071, abs=1e-4)
+    assert lecture["frames"] == 5 and lecture["nodes"][lecture["root"]]["data"] == pytest.approx(
+        0.7071, abs=1e-4
+    )
     loss = read_data(xor.read_text(encoding="utf-8"))
     names = {node["name"] for node in loss["nodes"]}
     assert "C" in names and "layers.1.neurons.0.b" in names

@@ -93,6 +93,16 @@ def test_frames_must_be_a_whole_number():
         page_module.asset("../page.py")
 
 
+def test_a_page_takes_its_own_assets_from_its_package():
+    class Styled(Counter):
+        assets = ("extra.css",)
+        asset_package = "nn"
+
+    with pytest.raises(FileNotFoundError, match=r"extra\.css"):
+        Styled().to_html()  # looked for in nn/pages/, not autograd/pages/
+    assert page_module.asset("shell.css", "autograd") == page_module.asset("shell.css")
+
+
 def test_read_data_names_the_missing_block():
     with pytest.raises(ValueError, match="read_data: no <script"):
         read_data("<html></html>")
