@@ -11,6 +11,8 @@ The pages fetch nothing but the site's own files, so any static server works, of
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -19,7 +21,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +214,7 @@ def write_pages(site: Path) -> None:
     page(site / "index.html", "chainrule playground", body, playground)
     for stem, title in NOTEBOOKS.items():
         notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
-        body = NOTEBOOK.format(title=html.escape(title), stem=stem, cells="\n".join(notebook_cells(notebook)))
+        body = NOTEBOOK.format(stem=stem, cells="\n".join(notebook_cells(notebook)))
         data = {"mode": "notebook", "root": "../"}
         page(site / "notebooks" / f"{stem}.html", f"chainrule · {title}", body, data)
 
@@ -239,9 +244,8 @@ can still be read and copied.</p></noscript>
 """The playground's body; its script fills in the examples and runs the editor's code."""
 
 NOTEBOOK = """<header class="site">
-<h1>{title}</h1>
-<p>The notebook <code>notebooks/{stem}.ipynb</code>, running in this page: run the cells in order, edit
-any of them, run again. <a href="../index.html">The playground</a></p>
+<p><a href="../index.html">chainrule playground</a> · the notebook <code>notebooks/{stem}.ipynb</code>,
+running in this page: run the cells in order, edit any of them, run again.</p>
 <div class="toolbar">
 <button type="button" id="run-all" data-needs-python disabled>Run all</button>
 <button type="button" id="restart" data-needs-python disabled>Restart</button>
@@ -309,7 +313,7 @@ def markdown(text: str) -> str:
             level = len(heading.group(1))
             blocks.append(f"<h{level + 1}>{inline(heading.group(2))}</h{level + 1}>")
         elif block.startswith("$$"):
-            blocks.append(f'<div class="maths">{html.escape(block.strip("$ "))}</div>')
+            blocks.append(f'<div class="maths">{html.escape(maths(block.strip("$ ")))}</div>')
         elif all(re.match(r"(\d+\.|[-*]) |\s", line) for line in lines):
             tag = "ol" if re.match(r"\d+\.", lines[0]) else "ul"
             items = [re.sub(r"^(\d+\.|[-*]) ", "", item) for item in re.split(r"\n(?=\d+\. |[-*] )", block)]
@@ -318,6 +322,28 @@ def markdown(text: str) -> str:
         else:
             blocks.append(f"<p>{inline(block)}</p>")
     return "\n".join(blocks)
+
+
+TEX_SYMBOLS = {r"\partial ": "∂", r"\partial": "∂", r"\cdot": "·", r"\times": "×", r"\,": "", r"\;": " "}
+"""The LaTeX symbols of the notebooks' maths, as the characters they stand for."""
+
+
+def maths(tex: str) -> str:
+    """The notebooks' LaTeX as plain text: ``\\frac{a}{b}`` as a/b, ``\\text{x}`` as x, ``\\partial`` as ∂."""
+    rules = [
+        (r"\\(?:text|mathrel|mathrm)\{([^{}]*)\}", r"\1"),
+        (r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2"),
+        (r"\\underbrace\{([^{}]*)\}_\{([^{}]*)\}", r"\1 (\2)"),
+    ]
+    for before, after in TEX_SYMBOLS.items():
+        tex = tex.replace(before, after)
+    changed = True
+    while changed:  # innermost braces first, until none is left to rewrite
+        changed = False
+        for pattern, replacement in rules:
+            tex, count = re.subn(pattern, replacement, tex)
+            changed = changed or count > 0
+    return re.sub(r" {2,}", " ", tex.replace("∂ ", "∂")).strip()
 
 
 def inline(text: str) -> str:
@@ -329,11 +355,29 @@ def inline(text: str) -> str:
             out.append(f"<code>{html.escape(part[1:-1])}</code>")
             continue
         part = html.escape(part, quote=False)
-        part = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", part)
-        part = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", part)
+        part = re.sub(r"\*\*([^*]+?)\*\*", r"<strong>\1</strong>", part)
+        part = re.sub(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", part)
         part = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', part)
         out.append(part)
     return "".join(out)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """Serve ``site`` over HTTP from a thread on 127.0.0.1, as any static host would; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def run(command: list[str], cwd: Path | None = None) -> None:

@@ -101,6 +101,14 @@ session.then(
   },
 );
 
+// Tab in an editor indents by four spaces (as Python is written) instead of leaving the editor.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Tab" && !event.shiftKey && event.target instanceof HTMLTextAreaElement) {
+    event.preventDefault();
+    document.execCommand("insertText", false, "    "); // keeps the editor's undo history
+  }
+});
+
 // --- the playground -----------------------------------------------------------------------------
 
 function playground() {
