@@ -10,7 +10,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from . import demo_step, explorer, expression, scaling, timing
+from . import demo_step, explorer, expression, scaling, timing, training_view
 from .libraries import CHAINRULE, MICROGRAD, torch_library
 from .report import ratio_line, table
 
@@ -67,13 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     explorer_lines = explorer.run(quick)
     for line in explorer_lines:
         print(line, flush=True)
+    training_lines = training_view.run(quick)
+    for line in training_lines:
+        print(line, flush=True)
 
     print()
     print(table(results))
     print()
     for result in results:
         print(ratio_line(result))
-    for line in scaling_lines + explorer_lines:
+    for line in scaling_lines + explorer_lines + training_lines:
         print(line)
     if not arguments.no_plot:
         print(f"\nscaling plot: {PLOT}")

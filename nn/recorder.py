@@ -289,10 +289,11 @@ def plane_maps(
         for layer in neurons:
             outputs = []
             for neuron in layer:  # z = w·a + b over every point at once, one weight at a time
-                z = [0.0 if neuron.bias is None else by_name[neuron.bias].data] * len(points)
-                for weight, column in zip(neuron.weights, columns):
-                    w = by_name[weight].data
-                    z = [s + w * a for s, a in zip(z, column)]
+                b = 0.0 if neuron.bias is None else by_name[neuron.bias].data
+                w = [by_name[weight].data for weight in neuron.weights]
+                z = [w[0] * a + b for a in columns[0]]
+                for wk, column in zip(w[1:], columns[1:]):
+                    z = [s + wk * a for s, a in zip(z, column)]
                 outputs.append(_ON_FLOATS[neuron.activation](z))
                 maps[neuron.name] = outputs[-1]
             columns = outputs

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from autograd import Value
 
 from .data import batches
+from .module import Module
 from .optim import LRScheduler, Optimizer
 from .seeding import make_rng
 
@@ -43,9 +44,10 @@ def fit(
 ) -> list[float]:
     """Train ``model`` for ``epochs`` passes over ``(X, y)``; return the mean loss of each epoch.
 
-    Each step computes ``loss_fn([model(x) for x in batch_X], batch_y)``, then zero_grad,
-    backward, step. ``batch_size=None`` uses all samples at once (full-batch gradient descent);
-    otherwise batches are shuffled from ``seed`` (``None``: from Python's global ``random``).
+    Each step computes ``loss_fn([model(x) for x in batch_X], batch_y)``, then zero_grad (the
+    optimizer's parameters, and every parameter of a ``Module``), backward, step.
+    ``batch_size=None`` uses all samples at once (full-batch gradient descent); otherwise
+    batches are shuffled from ``seed`` (``None``: from Python's global ``random``).
     ``scheduler.step()`` runs after each epoch.
     The progress bar is tqdm's, on stderr (the notebook widget inside Jupyter when ipywidgets is
     installed, text otherwise); ``progress=False`` hides it.
@@ -66,6 +68,8 @@ def fit(
         for batch_X, batch_y in batches(X, y, size, shuffle=batch_size is not None, rng=rng):
             loss = loss_fn([model(x) for x in batch_X], batch_y)
             optimizer.zero_grad()
+            if isinstance(model, Module):  # parameters left out of the optimizer: this step's grads too
+                model.zero_grad()
             loss.backward()
             optimizer.step()
             total += loss.data * len(batch_X)

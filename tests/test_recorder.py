@@ -74,6 +74,20 @@ def test_the_first_frame_is_the_untrained_model_with_its_loss_and_gradient():
     assert first.gradients == {name: p.grad for name, p in expected.named_parameters()}
 
 
+def test_parameters_left_out_of_the_optimizer_record_this_steps_gradient():
+    X, y = moons()
+    model = nn.MLP(2, [3, 1], seed=0)
+    recorder = nn.Recorder(model, X, y, grid=3)
+    nn.fit(
+        model, X, y, nn.hinge_loss, optim.SGD(model.weights(), lr=0.1), 3, progress=False, recorder=recorder
+    )
+    before = nn.MLP(2, [3, 1])
+    before.load_state_dict(recorder.frames[-2].parameters)
+    nn.hinge_loss([before(x) for x in X], y).backward()  # the last step's gradient, not a sum of three
+    assert recorder.frames[-1].gradients == {name: p.grad for name, p in before.named_parameters()}
+    assert all(value == 0.0 for name, value in recorder.frames[-1].parameters.items() if name.endswith(".b"))
+
+
 def test_test_loss_is_the_loss_on_the_test_set_at_that_frame():
     X, y = moons(30)
     X_train, y_train, X_test, y_test = X[:20], y[:20], X[20:], y[20:]

@@ -337,3 +337,13 @@ def test_the_live_view_in_an_executed_notebook_ends_on_the_last_epoch(page):
     frame.wait_for_function("window.chainrule !== undefined")
     assert frame.evaluate("chainrule.state()")["epoch"] == 150
     page.problems.check()
+
+
+def test_the_benchmark_trains_the_demo_and_times_every_frame(page):
+    from benchmarks.training_view import frame_times, moons_demo
+
+    seconds, recorder = moons_demo(epochs=3, recorder=True, grid=8)
+    assert seconds > 0 and recorder.epochs == [0, 1, 2, 3]
+    times = frame_times(nn.training_view(recorder).to_html(), page)
+    assert len(times) == 3 and all(t >= 0 for t in times)
+    page.problems.check()

@@ -1,0 +1,127 @@
+"""Benchmark: the training view on micrograd's moons demo: recording cost, page size, a frame change.
+
+micrograd's demo: ``MLP(2, [16, 16, 1])`` on 100 moons, hinge loss + 1e-4·Σw², 100 full-batch
+steps with the learning rate falling from 1.0 to 0.1. Recording every epoch with a 40×40 grid must
+add at most the training time itself (at most 2× in total), the page must stay under 5 MB, and a
+change of frame in Chromium must take under 50 ms (median and worst over every frame).
+
+``python -m benchmarks.training_view`` prints the lines; ``--screenshot docs/training.png`` also
+photographs the page in Chromium for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import nn
+from nn import optim
+
+from .explorer import STEP_TIMES, chromium_page
+
+RATIO_BUDGET = 2.0
+"""Training with recording ÷ training without, at most."""
+SIZE_BUDGET = 5_000_000
+FRAME_BUDGET_MS = 50.0
+
+
+def moons_demo(epochs: int = 100, recorder: bool = False, grid: int = 40) -> tuple[float, nn.Recorder | None]:
+    """Train micrograd's moons demo; the seconds ``fit`` took and the recorder (if one was asked for)."""
+    X, y = nn.data.make_moons(n_samples=100, noise=0.1, seed=0, labels=(-1, 1))
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    scheduler = optim.LambdaLR(optimizer, lambda epoch: 1.0 - 0.9 * epoch / epochs)
+
+    def loss_fn(scores: list[Any], targets: list[Any]) -> Any:
+        return nn.hinge_loss(scores, targets) + nn.l2_penalty(model.parameters(), 1e-4)
+
+    watching = nn.Recorder(model, X, y, grid=grid) if recorder else None
+    started = time.perf_counter()
+    nn.fit(model, X, y, loss_fn, optimizer, epochs, progress=False, scheduler=scheduler, recorder=watching)
+    return time.perf_counter() - started, watching
+
+
+def recording_ratio(epochs: int, repeats: int) -> tuple[float, float, nn.Recorder]:
+    """Best seconds without and with recording, taking turns; and the last recorder."""
+    plain, recorded, last = float("inf"), float("inf"), None
+    for _ in range(repeats):
+        plain = min(plain, moons_demo(epochs)[0])
+        seconds, last = moons_demo(epochs, recorder=True)
+        recorded = min(recorded, seconds)
+    assert last is not None
+    return plain, recorded, last
+
+
+def frame_times(document: str, page: Any = None) -> list[float]:
+    """Milliseconds each change of frame takes in Chromium, from the first frame to the last."""
+    if page is None:
+        with chromium_page() as opened:
+            return frame_times(document, opened)
+    page.set_content(document)
+    page.evaluate("chainrule.go(0)")
+    times: list[float] = page.evaluate(STEP_TIMES)
+    return times
+
+
+def run(quick: bool = False) -> list[str]:
+    """The benchmark's lines: recording overhead, export time and page size, frame change in Chromium."""
+    epochs = 20 if quick else 100
+    plain, recorded, recorder = recording_ratio(epochs, repeats=1 if quick else 2)
+    lines = [
+        f"training view, moons demo ({epochs} epochs, 40×40 grid): fit {plain:.2f} s, recording every epoch "
+        f"{recorded:.2f} s, {recorded / plain:.2f}× (budget {RATIO_BUDGET:g}×)"
+    ]
+    started = time.perf_counter()
+    document = nn.training_view(recorder).to_html()
+    seconds = time.perf_counter() - started
+    size = len(document.encode("utf-8"))
+    lines.append(
+        f"training view page, moons demo ({len(recorder.frames)} frames): export {seconds:.2f} s, "
+        f"{size / 1e6:.2f} MB (budget {SIZE_BUDGET / 1e6:g} MB)"
+    )
+    try:
+        times = frame_times(document)
+    except RuntimeError as missing:
+        lines.append(f"training view frame change in Chromium: skipped, {missing}")
+        return lines
+    lines.append(
+        f"training view frame change in Chromium, moons demo ({len(times)} changes): median "
+        f"{statistics.median(times):.2f} ms, worst {max(times):.2f} ms (budget {FRAME_BUDGET_MS:g} ms)"
+    )
+    return lines
+
+
+def screenshot(path: Path) -> None:
+    """The moons demo's page at its last epoch with a first-layer neuron selected, as a PNG."""
+    _, recorder = moons_demo(recorder=True)
+    assert recorder is not None
+    with chromium_page(width=1000, height=1000) as page:
+        page.set_content(
+            nn.training_view(recorder, titles=["moons: MLP(2, [16, 16, 1]), 100 epochs"]).to_html()
+        )
+        page.click('[data-neuron="layers.0.neurons.6"]')
+        page.mouse.move(0, 0)
+        page.locator("#training").screenshot(path=str(path))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.training_view", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="20 epochs, timed once")
+    parser.add_argument("--screenshot", type=Path, help="also write a PNG of the moons demo's page here")
+    arguments = parser.parse_args(argv)
+    for line in run(arguments.quick):
+        print(line, flush=True)
+    if arguments.screenshot is not None:
+        screenshot(arguments.screenshot)
+        print(f"screenshot: {arguments.screenshot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
