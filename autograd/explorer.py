@@ -26,7 +26,7 @@ import html
 import re
 from typing import Any
 
-from . import Value, backward_steps, draw_dot, topological_order
+from . import OPS, Value, backward_steps, draw_dot, topological_order
 from .compile import Code, code_for
 from .page import Page
 from .text import name_table, node_kind, node_name, op_symbol
@@ -35,26 +35,32 @@ MAX_VALUES = 2000
 """Graphs with more values than this are drawn one box per neuron (or layer) unless asked otherwise."""
 
 RULES: dict[str, str] = {
-    "add": "∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1: a sum passes its gradient on unchanged",
-    "mul": "∂(a·b)/∂a = b, ∂(a·b)/∂b = a: a product hands each input the other factor",
-    "div": "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²",
-    "pow": "∂xᵖ/∂x = p·xᵖ⁻¹ (p is a constant)",
-    "general_pow": "∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a",
-    "exp": "∂eˣ/∂x = eˣ: the output itself",
-    "log": "∂ln x/∂x = 1/x",
-    "sqrt": "∂√x/∂x = 1/(2√x)",
-    "tanh": "∂tanh(x)/∂x = 1 − tanh²(x): one minus the output squared",
-    "sigmoid": "∂σ(x)/∂x = σ(x)·(1 − σ(x)): the output times one minus the output",
-    "relu": "∂relu(x)/∂x = 1 if x > 0, else 0: the gradient passes where the input was positive",
-    "leaky_relu": "∂leaky_relu(x, s)/∂x = 1 if x > 0, else s",
-    "abs": "∂|x|/∂x = sign(x) (0 at x = 0)",
-    "sin": "∂sin x/∂x = cos x",
-    "cos": "∂cos x/∂x = −sin x",
-    "sum": "∂(x₁ + … + xₙ)/∂xᵢ = 1: every term receives the gradient unchanged",
-    "dot": "∂(a₁b₁ + … + aₙbₙ)/∂aᵢ = bᵢ, ∂/∂bᵢ = aᵢ: each factor receives its partner",
-    "linear": "∂(x·w + b)/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1: the bias receives δ itself, each weight δ·xᵢ",
+    "add": "a sum passes its gradient on unchanged",
+    "mul": "a product hands each input the other factor",
+    "div": "one over the denominator for the numerator, −a/b² for the denominator",
+    "pow": "bring the power down and take one off it",
+    "general_pow": "the base as for a constant power; for the exponent, the output times ln a",
+    "exp": "the local derivative is the output itself",
+    "log": "one over the input",
+    "sqrt": "one over twice the output",
+    "tanh": "one minus the output squared",
+    "sigmoid": "the output times one minus the output",
+    "relu": "the gradient passes where the input was positive, and stops where it was not",
+    "leaky_relu": "the gradient passes where the input was positive, scaled by the slope where not",
+    "abs": "the sign of the input",
+    "sin": "the cosine of the input",
+    "cos": "minus the sine of the input",
+    "sum": "every term receives the gradient unchanged",
+    "dot": "each factor's local derivative is its partner",
+    "linear": "1 for the bias (it receives δ = ∂L/∂z itself), each weight's input, each input's weight",
 }
-"""Each operation's local derivative in maths and words, as the page's step panel states it."""
+"""Each operation's local derivative in words; the step panel shows it after the maths of ``OPS[op].rule``."""
+
+
+def rule(op: str) -> str:
+    """The rule of operation ``op`` as the page states it: ``∂tanh(x)/∂x = 1 − tanh²(x): one minus …``."""
+    return f"{OPS[op].rule}: {RULES[op]}" if op in RULES else OPS[op].rule
+
 
 _FORMAT = re.compile(r"(?P<sign>[+ -]?)(?:\.(?P<digits>\d+))?(?P<type>[eEfFgG%]?)")
 
@@ -166,7 +172,7 @@ class Explorer(Page):
                 }
                 for step in steps
             ],
-            "rules": {op: RULES.get(op, "") for op in sorted({v.op for v in order if v.op})},
+            "rules": {op: rule(op) for op in sorted({v.op for v in order if v.op})},
             "code": code.source,
             "note": note,
             "grouped": group is not None,

@@ -213,7 +213,7 @@
   }
 
   // --- your turn: type each amount of the next step before it is applied ------------------------------
-  var attempts = {};
+  var attempts = {}, answered = {};
   function question(k) {
     var step = steps[k], node = nodes[step.node], positions = positionsOf(step);
     var rows = step.contributions.map(function (c, i) {
@@ -229,7 +229,12 @@
         "<span class='cr-verdict' data-verdict='" + i + "'>" + (tries ? "not quite" : "") + "</span>" +
         hints.map(function (h) { return "<div class='cr-hint'>" + escape(h) + "</div>"; }).join("") + "</li>";
     });
-    return "<h3>Your turn, step " + k + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
+    var done = k > 0 ? steps[k - 1].contributions.map(function (c) {
+      return escape(name(c[0]) + " += " + format(c[1]));
+    }) : [];
+    return (k > 0 && answered[k - 1] ? "<p class='cr-done'>Step " + (k - 1) + " applied: " + done.join(", ") +
+      "</p>" : "") +
+      "<h3>Your turn, step " + k + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
       (rows.length ? "<p>What does each input receive? Type the amount, then Enter.</p><ul class='cr-maths'>" +
         rows.join("") + "</ul>" : "<p>Nothing to pass on here. <button type='button' data-skip>next</button></p>");
   }
@@ -269,6 +274,7 @@
   function settled(k) {  // every amount of step k answered: apply it
     var open = stepPanel.querySelectorAll("input:not([disabled])");
     if (open.length) { open[0].focus(); return; }
+    answered[k] = true;
     cr.next();
     var next = stepPanel.querySelector("input");
     if (next) next.focus();
