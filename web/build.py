@@ -42,6 +42,9 @@ PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 SOURCES = ("pyproject.toml", "README.md", "autograd", "nn")
 """What a wheel of chainrule is built from (copied out of the working tree first)."""
 
+STYLES = (ROOT / "autograd" / "pages" / "shell.css", WEB / "page.css")
+"""The pages' styles: the shell every chainrule page shares (palette, fonts), then the site's own."""
+
 NOTEBOOKS = {
     "01_value_and_chain_rule": "01 · A Value and the chain rule",
     "02_stepping_through_backprop": "02 · Stepping through backpropagation",
@@ -264,7 +267,7 @@ def page(path: Path, title: str, body: str, data: dict[str, Any]) -> None:
     fills = {
         "title": html.escape(title),
         "body": body,
-        "style": (WEB / "page.css").read_text(encoding="utf-8"),
+        "style": "\n".join(path.read_text(encoding="utf-8") for path in STYLES),
         "script": (WEB / "page.js").read_text(encoding="utf-8"),
         "data": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"),
     }
