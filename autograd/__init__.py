@@ -25,9 +25,11 @@ from .functional import (
     no_grad,
 )
 from .ops import OPS, Op
+from .parameter import Parameter
 from .steps import Step, backward_steps
+from .sums import dot, linear, value_sum
 from .text import show
-from .value import Parameter, Value, as_value, dot, linear, topological_order, value_sum
+from .value import Value, as_value, topological_order
 
 sum = value_sum  # autograd.sum, like torch.sum
 

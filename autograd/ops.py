@@ -7,8 +7,7 @@ maths (``rule``). A forward rule that has a domain checks it right above its ent
 The derivative rules use plain arithmetic on their arguments, so one rule serves twice: called
 with floats it gives the numbers ``backward()`` multiplies by; called with ``Value`` nodes it
 builds a graph of its own, which is how higher-order derivatives (``create_graph=True``) work.
-
-Adding an operation is one entry here, one one-line method on ``Value`` and one test.
+Adding an operation is one entry here, its code in ``compile.py``, a method on ``Value``, a test.
 """
 
 from __future__ import annotations
@@ -220,12 +219,7 @@ def _sign(x: Any) -> float:
     return 1.0 if value > 0 else -1.0 if value < 0 else value * 0.0  # 0 at 0, NaN at NaN, as PyTorch
 
 
-ABS = Op(
-    "abs",
-    rule="∂|x|/∂x = sign(x)  (0 at x = 0)",
-    forward=abs,
-    derivatives=lambda x, out: (_sign(x),),
-)
+ABS = Op("abs", rule="∂|x|/∂x = sign(x)  (0 at x = 0)", forward=abs, derivatives=lambda x, out: (_sign(x),))
 
 
 def _sin(x: float) -> float:
@@ -260,8 +254,7 @@ COS = Op(
 
 
 def _sum(*xs: float) -> float:
-    # ((0 + x₁) + x₂) + …: left to right, as compiled code adds (the built-in sum compensates
-    # rounding from Python 3.12 on, so it would differ in the last bit).
+    # ((0 + x₁) + x₂) + …, as compiled code adds (Python 3.12's sum() rounds differently)
     return reduce(add, xs, 0.0)
 
 

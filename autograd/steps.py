@@ -20,8 +20,8 @@ class Step:
     ``index`` counts steps from 0 (``draw_step(root, index)`` draws it). ``upstream`` is
     ∂root/∂node; ``local_derivatives`` are ∂node/∂input for each input; ``contributions`` pairs
     each input that receives a gradient with the amount added to it: upstream × local derivative.
-    ``grads`` are the pass's gradients so far (∂root/∂v for each value v reached), as they stand
-    right after this step.
+    ``grads`` are the pass's gradients so far (∂root/∂v for every value v, 0 where nothing has
+    reached it yet), as they stand right after this step.
     """
 
     index: int
@@ -61,9 +61,11 @@ def backward_steps(root: Value, gradient: Operand = 1.0, *, create_graph: bool =
 
 
 def _steps(root: Value, gradient: Grad, create_graph: bool) -> Iterator[Step]:
-    grads: dict[Value, Grad] = {root: gradient}
+    order = topological_order(root)
+    grads: dict[Value, Grad] = dict.fromkeys(order, 0.0)  # as in backpropagate(): from 0
+    grads[root] = gradient
     index = 0
-    for node in reversed(topological_order(root)):
+    for node in reversed(order):
         if node.is_leaf:
             continue
         upstream = grads[node]

@@ -1,9 +1,10 @@
 """``Value``: one number in a computation graph, and reverse-mode differentiation over it.
 
-Read top to bottom, in the order of the lesson: a ``Value`` and its operators (each hands an
-operation of the derivative table, ``ops.py``, to ``_apply``); the walk that orders a graph
-(``topological_order``); the chain rule at one node (``chain_rule``) and the backward pass that
-applies it to every node (``backpropagate``, then ``store``); last, the helpers that make nodes.
+Read top to bottom, in the order of the lesson: a ``Value`` and its operators, each handing an
+operation of the derivative table (``ops.py``) to ``apply``, which makes the new value; the walk
+that orders a graph (``topological_order``); the chain rule at one node (``chain_rule``) and the
+backward pass that applies it to every node (``backpropagate``, then ``store``). Last come the
+checks on numbers and the messages.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Iterable
 from contextvars import ContextVar
-from itertools import repeat
 from typing import TypeAlias, cast
 
 from . import ops
@@ -34,14 +33,10 @@ checking_anomalies: ContextVar[bool] = ContextVar("checking_anomalies", default=
 class Value:
     """A scalar that remembers how it was computed.
 
-    ``data`` is the number; ``grad`` is ∂(output)/∂(this value), filled in by ``backward()``.
-    A value made by an operation keeps the operation (``op``) and its ``inputs``: everything the
-    chain rule needs, since the operation's derivative rule gives the local derivatives
-    ∂self/∂input from the inputs' data.
-
-    ``label`` is a free name shown in drawings. A value with ``requires_grad=False`` is a
-    constant: it receives no gradient, and results that depend only on constants are not
-    recorded. ``role`` is ``None`` here; a ``Parameter`` says whether it is a weight or a bias.
+    ``data`` is the number; ``grad`` is ∂(output)/∂(this value), filled in by ``backward()``. A
+    value made by an operation keeps the operation and its ``inputs``: all the chain rule needs.
+    ``label`` is a free name shown in drawings. A value with ``requires_grad=False`` is a constant:
+    it receives no gradient, and results made only from constants are not recorded.
     """
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_inputs")
@@ -88,49 +83,18 @@ class Value:
         """∂self/∂input for each input: the op's derivative rule at the inputs' current data."""
         return cast("tuple[float, ...]", local_derivatives(self)) if self._op is not None else ()
 
-    # --- operations make new values ----------------------------------------------------------------
-
-    @staticmethod
-    def _apply(op: Op, inputs: tuple[Value, ...]) -> Value:
-        """Run ``op`` forward on ``inputs`` and, while recording, remember how to go back."""
-        try:
-            result = op.forward(*[x.data for x in inputs])
-        except (ArithmeticError, ValueError) as error:
-            raise type(error)(f"{_call(op.name, inputs)}: {error}") from None
-        recorded = recording.get() and any(x.requires_grad for x in inputs)
-        out = _node(result, op, inputs) if recorded else _node(result, None, ())
-        if checking_anomalies.get():
-            _check_forward(op, inputs, out)
-        return out
-
-    @staticmethod
-    def _apply2(op: Op, a: Value, b: Value) -> Value:
-        """``_apply`` for two inputs, which make most nodes: the same steps without building lists
-        (kept for speed: a quarter of the time of a small graph's forward pass)."""
-        try:
-            result = op.forward(a.data, b.data)
-        except (ArithmeticError, ValueError) as error:
-            raise type(error)(f"{_call(op.name, (a, b))}: {error}") from None
-        if (a.requires_grad or b.requires_grad) and recording.get():
-            out = _node(result, op, (a, b))
-        else:
-            out = _node(result, None, ())
-        if checking_anomalies.get():
-            _check_forward(op, (a, b), out)
-        return out
-
     def __add__(self, other: Operand) -> Value:
-        return Value._apply2(ops.ADD, self, as_value(other, "add"))
+        return apply2(ops.ADD, self, as_value(other, "add"))
 
     def __mul__(self, other: Operand) -> Value:
-        return Value._apply2(ops.MUL, self, as_value(other, "mul"))
+        return apply2(ops.MUL, self, as_value(other, "mul"))
 
     def __truediv__(self, other: Operand) -> Value:
-        return Value._apply2(ops.DIV, self, as_value(other, "div"))
+        return apply2(ops.DIV, self, as_value(other, "div"))
 
     def __pow__(self, exponent: Operand) -> Value:
         exponent = as_value(exponent, "pow")
-        return Value._apply2(ops.GENERAL_POW if exponent.requires_grad else ops.POW, self, exponent)
+        return apply2(ops.GENERAL_POW if exponent.requires_grad else ops.POW, self, exponent)
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -154,37 +118,36 @@ class Value:
         return as_value(base, "pow") ** self
 
     def exp(self) -> Value:
-        return Value._apply(ops.EXP, (self,))
+        return apply(ops.EXP, (self,))
 
     def log(self) -> Value:
-        return Value._apply(ops.LOG, (self,))
+        return apply(ops.LOG, (self,))
 
     def sqrt(self) -> Value:
-        return Value._apply(ops.SQRT, (self,))
+        return apply(ops.SQRT, (self,))
 
     def tanh(self) -> Value:
-        return Value._apply(ops.TANH, (self,))
+        return apply(ops.TANH, (self,))
 
     def sigmoid(self) -> Value:
-        return Value._apply(ops.SIGMOID, (self,))
+        return apply(ops.SIGMOID, (self,))
 
     def relu(self) -> Value:
-        return Value._apply(ops.RELU, (self,))
+        return apply(ops.RELU, (self,))
 
     def leaky_relu(self, slope: Operand = 0.01) -> Value:
-        return Value._apply2(ops.LEAKY_RELU, self, as_value(slope, "leaky_relu"))
+        return apply2(ops.LEAKY_RELU, self, as_value(slope, "leaky_relu"))
 
     def abs(self) -> Value:
-        return Value._apply(ops.ABS, (self,))
+        return apply(ops.ABS, (self,))
 
-    def __abs__(self) -> Value:
-        return self.abs()
+    __abs__ = abs
 
     def sin(self) -> Value:
-        return Value._apply(ops.SIN, (self,))
+        return apply(ops.SIN, (self,))
 
     def cos(self) -> Value:
-        return Value._apply(ops.COS, (self,))
+        return apply(ops.COS, (self,))
 
     # --- comparisons look at the data (equality stays identity, so values can key dicts) -----------
 
@@ -202,12 +165,11 @@ class Value:
 
     __hash__ = object.__hash__
 
-    def __float__(self) -> float:
-        return self.data
-
     def item(self) -> float:
         """The number inside, as in ``torch.Tensor.item()``."""
         return self.data
+
+    __float__ = item
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -228,6 +190,59 @@ class Value:
         every pass's contribution.
         """
         store(backpropagate(self, seed(self, gradient, "backward()"), create_graph=create_graph))
+
+
+# --- operations make values --------------------------------------------------------------------
+
+
+def apply(op: Op, inputs: tuple[Value, ...]) -> Value:
+    """A new value: ``op`` run forward on ``inputs`` and, while recording, how to go back."""
+    try:
+        result = op.forward(*[x.data for x in inputs])
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(f"{_call(op.name, inputs)}: {error}") from None
+    recorded = recording.get() and any(x.requires_grad for x in inputs)
+    out = _node(result, op, inputs) if recorded else _node(result, None, ())
+    if checking_anomalies.get():
+        _check_forward(op, inputs, out)
+    return out
+
+
+def apply2(op: Op, a: Value, b: Value) -> Value:
+    """``apply`` for two inputs, which make most nodes: the same steps without building lists
+    (kept for speed: a quarter of the time of a small graph's forward pass)."""
+    try:
+        result = op.forward(a.data, b.data)
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(f"{_call(op.name, (a, b))}: {error}") from None
+    recorded = (a.requires_grad or b.requires_grad) and recording.get()
+    out = _node(result, op, (a, b)) if recorded else _node(result, None, ())
+    if checking_anomalies.get():
+        _check_forward(op, (a, b), out)
+    return out
+
+
+def as_value(x: Operand, op: str = "Value") -> Value:
+    """``x`` itself if it is a Value, otherwise a constant Value holding it (``op`` names the caller)."""
+    if isinstance(x, Value):
+        return x
+    if type(x) is float:  # the common case, quickly
+        return _node(x, None, ())
+    if not is_number(x):
+        raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {_short(x)}")
+    return _node(to_float(x, op), None, ())
+
+
+def _node(data: float, op: Op | None, inputs: tuple[Value, ...]) -> Value:
+    """A new Value, every slot filled in directly; recorded results (``op`` given) require grad."""
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.requires_grad = op is not None
+    out._op = op
+    out._inputs = inputs
+    return out
 
 
 # --- the walk: every value before the values made from it ----------------------------------------
@@ -264,13 +279,25 @@ def topological_order(root: Value) -> list[Value]:
 # --- the chain rule, and the backward pass ---------------------------------------------------------
 
 
-def local_derivatives(node: Value, create_graph: bool = False) -> tuple[Grad, ...]:
-    """∂node/∂input for each input of ``node``: its op's rule from the derivative table.
+def chain_rule(node: Value, grads: dict[Value, Grad], create_graph: bool = False) -> tuple[Grad, ...]:
+    """One step of the backward pass: ``node`` hands its gradient on to each of its inputs,
+    ∂root/∂x += ∂node/∂x · ∂root/∂node. For scalars every vector–Jacobian product is this one
+    multiplication. ``grads`` holds the gradients found so far; returns the local derivatives."""
+    upstream = grads[node]
+    local = local_derivatives(node, create_graph)
+    for x, derivative in zip(node._inputs, local):
+        if x.requires_grad:
+            grads[x] += derivative * upstream  # the chain rule
+    if checking_anomalies.get():
+        _check_backward(node, grads)
+    return local
 
-    The rule runs on the inputs' data, or with ``create_graph`` on the inputs themselves, so
-    that the derivatives are Values with graphs of their own.
-    """
-    op, inputs = cast(Op, node._op), node._inputs
+
+def local_derivatives(node: Value, create_graph: bool = False) -> tuple[Grad, ...]:
+    """∂node/∂input for each input of ``node``: its op's rule, run on the inputs' data (or, with
+    ``create_graph``, on the inputs themselves, giving Values with graphs of their own)."""
+    op: Op = node._op  # type: ignore[assignment]  # a node made by an operation
+    inputs = node._inputs
     try:
         if create_graph:
             return op.derivatives(*inputs, node)
@@ -282,39 +309,22 @@ def local_derivatives(node: Value, create_graph: bool = False) -> tuple[Grad, ..
         ) from None
 
 
-def chain_rule(node: Value, grads: dict[Value, Grad], create_graph: bool = False) -> tuple[Grad, ...]:
-    """One step of the backward pass: ``node`` hands its gradient on to each of its inputs.
-
-    ∂root/∂x += ∂node/∂x · ∂root/∂node for every input x. For scalars every vector–Jacobian
-    product is this one multiplication. ``grads`` holds the gradients found so far; returns the
-    local derivatives ∂node/∂x.
-    """
-    upstream = grads[node]
-    local = local_derivatives(node, create_graph)
-    for x, derivative in zip(node._inputs, local):
-        if x.requires_grad:
-            grads[x] = grads.get(x, 0.0) + derivative * upstream  # the chain rule
-    if checking_anomalies.get():
-        _check_backward(node, grads)
-    return local
-
-
 def backpropagate(root: Value, gradient: Grad = 1.0, *, create_graph: bool = False) -> dict[Value, Grad]:
-    """∂root/∂v for every value v that ``root`` depends on (``root``'s own seeded with ``gradient``).
+    """∂root/∂v for every value v that ``root`` depends on, ``root``'s own seeded with ``gradient``.
 
-    The chain rule at every node made by an operation, last node first: in reverse topological
-    order, every path from the output has added its share to a node's gradient before the node
-    hands it on. The gradients are kept in a dict of this pass, not in ``.grad``.
-    """
-    grads: dict[Value, Grad] = {root: gradient}
-    for node in reversed(topological_order(root)):
+    The chain rule at every node made by an operation, in reverse topological order: every path
+    from the output has added its share to a node's gradient before the node hands it on. The
+    gradients are kept in a dict of this pass, from 0, not in ``.grad``."""
+    order = topological_order(root)
+    grads: dict[Value, Grad] = dict.fromkeys(order, 0.0)
+    grads[root] = gradient
+    for node in reversed(order):
         if node._op is not None:
             chain_rule(node, grads, create_graph)
     return grads
 
 
-storing = threading.Lock()
-"""Held while a pass stores its gradients, so passes in several threads add up exactly."""
+storing = threading.Lock()  # held while a pass stores its gradients: passes in threads all add up
 
 
 def store(grads: dict[Value, Grad]) -> None:
@@ -324,6 +334,8 @@ def store(grads: dict[Value, Grad]) -> None:
     with storing:
         for node, gradient in grads.items():
             before = node.grad
+            if not node.requires_grad:  # a constant receives nothing
+                continue
             if node._op is None and (type(before) is not float or before != 0.0):
                 node.grad = before + gradient
             else:
@@ -341,7 +353,7 @@ def seed(root: Value, gradient: Operand, caller: str) -> Grad:
     return gradient if isinstance(gradient, Value) else to_float(gradient, f"{caller}: gradient")
 
 
-# --- making values: numbers as constants, one node for a sum, a dot product or a neuron's z -------
+# --- numbers, messages and detect_anomaly() --------------------------------------------------------
 
 
 def is_number(x: object) -> bool:
@@ -357,97 +369,6 @@ def to_float(x: object, what: str) -> float:
         return float(cast(float, x))
     except OverflowError:
         raise OverflowError(f"{what}: {_short(x)} is too large for a float (> 1.8e308)") from None
-
-
-def as_value(x: Operand, op: str = "Value") -> Value:
-    """``x`` itself if it is a Value, otherwise a constant Value holding it (``op`` names the caller)."""
-    if isinstance(x, Value):
-        return x
-    if type(x) is float:  # the common case, quickly
-        return _node(x, None, ())
-    if not is_number(x):
-        raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {_short(x)}")
-    return _node(to_float(x, op), None, ())
-
-
-def _node(data: float, op: Op | None, inputs: tuple[Value, ...]) -> Value:
-    """A new Value with every slot filled in directly (no checks: callers pass a float).
-
-    Recorded results (``op`` given) require grad; unrecorded ones and constants do not.
-    """
-    out = Value.__new__(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.requires_grad = op is not None
-    out._op = op
-    out._inputs = inputs
-    return out
-
-
-def _operands(values: Iterable[Operand], op: str) -> tuple[Value, ...]:
-    """``values`` as a tuple of Values, plain numbers made constants; ``op`` names the caller."""
-    given = tuple(values)
-    if all(map(isinstance, given, repeat(Value))):  # the common case: Values already
-        return cast("tuple[Value, ...]", given)
-    return tuple([as_value(x, op) for x in given])
-
-
-def value_sum(values: Iterable[Operand]) -> Value:
-    """x₁ + … + xₙ as one node (faster and flatter than a chain of ``+``)."""
-    inputs = _operands(values, "sum")
-    return Value._apply(ops.SUM, inputs) if inputs else Value(0.0, requires_grad=False)
-
-
-def dot(a: Iterable[Operand], b: Iterable[Operand]) -> Value:
-    """a₁b₁ + … + aₙbₙ as one node: a weighted sum w·x."""
-    left, right = _operands(a, "dot"), _operands(b, "dot")
-    _check_same_length(left, right, "dot")
-    return Value._apply(ops.DOT, left + right) if left else Value(0.0, requires_grad=False)
-
-
-def linear(x: Iterable[Operand], w: Iterable[Operand], b: Operand | None = None) -> Value:
-    """x₁w₁ + … + xₙwₙ + b as one node: a neuron's pre-activation z, as ``torch.nn.functional.linear``.
-
-    Its local derivatives are a neuron's lesson: ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ and ∂z/∂b = 1, so the
-    bias receives δ = ∂C/∂z itself. Without ``b`` it is ``dot(x, w)``.
-    """
-    if b is None:
-        return dot(x, w)
-    inputs, weights = _operands(x, "linear"), _operands(w, "linear")
-    _check_same_length(inputs, weights, "linear")
-    return Value._apply(ops.LINEAR, (*inputs, *weights, as_value(b, "linear")))
-
-
-def _check_same_length(a: tuple[Value, ...], b: tuple[Value, ...], op: str) -> None:
-    if len(a) != len(b):
-        raise ValueError(f"{op}: the two sequences differ in length ({len(a)} and {len(b)})")
-
-
-class Parameter(Value):
-    """A Value a model learns, as ``torch.nn.Parameter``, marked with its ``role``.
-
-    ``role`` is ``"weight"`` or ``"bias"``: ``Module.weights()`` and ``Module.biases()`` select
-    by it, and drawings style the two apart. ``owners`` names the modules that hold it, outermost
-    first (``nn`` sets it: ``("layers.0", "layers.0.neurons.1")``); drawings group by it.
-    """
-
-    __slots__ = ("_role", "owners")
-
-    def __init__(
-        self, data: Number, label: str = "", *, role: str | None = None, requires_grad: bool = True
-    ) -> None:
-        super().__init__(data, label, requires_grad=requires_grad)
-        self._role = role
-        self.owners: tuple[str, ...] = ()
-
-    @property
-    def role(self) -> str | None:
-        """What this parameter is for: ``"weight"``, ``"bias"`` or ``None``."""
-        return self._role
-
-
-# --- messages and detect_anomaly() -----------------------------------------------------------------
 
 
 def data_of(x: Operand) -> float:
