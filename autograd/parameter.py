@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .value import Number, Value
+from .value import Value
 
 
 class Parameter(Value):
@@ -16,7 +16,7 @@ class Parameter(Value):
     __slots__ = ("_role", "owners")
 
     def __init__(
-        self, data: Number, label: str = "", *, role: str | None = None, requires_grad: bool = True
+        self, data: float, label: str = "", *, role: str | None = None, requires_grad: bool = True
     ) -> None:
         super().__init__(data, label, requires_grad=requires_grad)
         self._role = role

@@ -18,7 +18,6 @@ from typing import TypeAlias, cast
 from . import ops
 from .ops import Op
 
-Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
 Grad: TypeAlias = "float | Value"
 
@@ -48,7 +47,7 @@ class Value:
     _op: Op | None
     _inputs: tuple[Value, ...]
 
-    def __init__(self, data: Number, label: str = "", *, requires_grad: bool = True) -> None:
+    def __init__(self, data: float, label: str = "", *, requires_grad: bool = True) -> None:
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a string, got {type(label).__name__}: {label!r}")
         self.data = to_float(data, "Value")
@@ -102,19 +101,19 @@ class Value:
     def __sub__(self, other: Operand) -> Value:
         return self + -as_value(other, "sub")
 
-    def __radd__(self, other: Number) -> Value:
+    def __radd__(self, other: float) -> Value:
         return as_value(other, "add") + self
 
-    def __rsub__(self, other: Number) -> Value:
+    def __rsub__(self, other: float) -> Value:
         return as_value(other, "sub") - self
 
-    def __rmul__(self, other: Number) -> Value:
+    def __rmul__(self, other: float) -> Value:
         return as_value(other, "mul") * self
 
-    def __rtruediv__(self, other: Number) -> Value:
+    def __rtruediv__(self, other: float) -> Value:
         return as_value(other, "div") / self
 
-    def __rpow__(self, base: Number) -> Value:
+    def __rpow__(self, base: float) -> Value:
         return as_value(base, "pow") ** self
 
     def exp(self) -> Value:
@@ -178,16 +177,12 @@ class Value:
     def backward(self, gradient: Operand = 1.0, *, create_graph: bool = False) -> None:
         """Fill in ``.grad`` of every value this one depends on, by the chain rule.
 
-        Leaves (inputs and parameters) accumulate: a second call adds the same amount again, as
-        in PyTorch; call ``zero_grad()`` (or set ``.grad = 0``) between steps. Values made by
-        operations show the gradient of this pass. With ``create_graph=True`` the gradients are
-        Values with graphs of their own, so they can be differentiated again.
-
-        Local derivatives are evaluated from the data as it is now: change ``.data`` after
-        ``backward()`` (as an optimizer step does), not between the forward pass and it.
-        A pass that fails part-way changes no ``.grad``. Passes may run in several threads at
-        once over shared leaves (data-parallel training): each leaf receives exactly the sum of
-        every pass's contribution.
+        Leaves (inputs, parameters) accumulate, as in PyTorch: call ``zero_grad()`` between steps.
+        Values made by operations show this pass's gradient. ``create_graph=True`` makes gradients
+        Values with graphs of their own, to differentiate again. Local derivatives use the data as
+        it is now: change ``.data`` after ``backward()``, not before. A pass that fails part-way
+        changes no ``.grad``; passes in several threads over shared leaves (data-parallel
+        training) add up exactly: each leaf receives the sum of every pass's contribution.
         """
         store(backpropagate(self, seed(self, gradient, "backward()"), create_graph=create_graph))
 

@@ -1,0 +1,86 @@
+"""The layout of the code: arrows between modules point one way, and the engine stays small and light."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("autograd", "nn")
+ENGINE = ("autograd/value.py", "autograd/ops.py")
+"""The modules that ``Value`` and ``backward()`` need: the engine a learner reads first."""
+
+
+def imports_of(path: Path) -> set[str]:
+    """The project modules ``path`` imports (type-only imports included), as dotted names."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def project_modules() -> dict[str, Path]:
+    modules = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            modules[name.removesuffix(".__init__")] = path
+    return modules
+
+
+def test_no_two_modules_import_each_other() -> None:
+    modules = project_modules()
+    edges = {
+        name: {other for other in imports_of(path) if other in modules and other != name}
+        for name, path in modules.items()
+    }
+    # a package's __init__ gathers its modules: arrows into it from inside the package are not cycles
+    # only where a module imports its package's public names, which the package itself re-exports
+    cycles = [
+        (a, b)
+        for a, targets in edges.items()
+        for b in targets
+        if a in edges.get(b, set()) and a < b and a not in PACKAGES and b not in PACKAGES
+    ]
+    assert cycles == []
+
+
+def test_the_engine_imports_nothing_of_the_views_or_nn() -> None:
+    for path in ENGINE:
+        imported = imports_of(ROOT / path)
+        assert {name for name in imported if name.startswith("nn")} == set()
+        assert imported & {"autograd.draw", "autograd.render", "autograd.text", "autograd.frames"} == set()
+
+
+def test_the_engine_reads_in_at_most_700_lines() -> None:
+    lines = sum(len((ROOT / path).read_text(encoding="utf-8").splitlines()) for path in ENGINE)
+    assert lines <= 700
+
+
+def test_importing_autograd_and_nn_loads_only_the_standard_library() -> None:
+    code = (
+        "import autograd, nn, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'graphviz', 'tqdm', 'ipywidgets', 'matplotlib', 'numpy', 'IPython'}))"
+    )
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert printed.stdout.strip() == "[]"
+
+
+def test_every_public_name_still_resolves() -> None:
+    import autograd
+    import nn
+
+    for package in (autograd, nn):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
