@@ -45,11 +45,11 @@ Tests read the data back with ``read_data(html)``.
 from __future__ import annotations
 
 import html
-import itertools
 import json
 import math
 import os
 import re
+import uuid
 from importlib import resources
 from typing import Any
 
@@ -61,8 +61,6 @@ DATA_ID = "chainrule-data"
 FLOAT_KEY = "$float"
 """Non-finite floats travel as ``{"$float": "NaN"}``, ``"Infinity"`` or ``"-Infinity"``: JSON has no
 such numbers, and JavaScript's ``Number()`` reads each of those strings back as the float."""
-
-_embeds = itertools.count()
 
 
 class Page:
@@ -131,7 +129,7 @@ class Page:
         scripts are stripped: the iframe hidden, the fallback shown. A one-line script swaps them
         where scripts run (a trusted notebook, VS Code, Colab); the page then sizes its iframe.
         """
-        key = f"chainrule-{os.getpid()}-{next(_embeds)}"
+        key = f"chainrule-{uuid.uuid4().hex[:12]}"  # unique among every output a notebook keeps
         document = html.escape(self.to_html(), quote=True)
         return (
             f'<div class="chainrule-embed" id="{key}">'
