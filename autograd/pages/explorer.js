@@ -1,7 +1,8 @@
 // The backward-pass explorer: restyles the graph Graphviz laid out, one chain-rule step per frame.
 //
-// Frame k shows the graph after k steps of the backward pass: grads reached so far, step k's node
-// (the last one applied) highlighted, each arrow into it labelled with what it added to its input.
+// Frame k shows the graph after k steps of the backward pass: the grads reached so far, and the node
+// of the last step applied (step k − 1) highlighted, each arrow into it labelled with what it added
+// to that input's grad.
 // Adds chainrule.grads(): node id -> the grad shown, or null where the pass has not arrived yet.
 "use strict";
 (function () {
@@ -43,9 +44,7 @@
   var rootName = nodes[root].name || "L";
   function partial(of, by) { return "∂" + of + "/∂" + by; }
   function dL(id) { return id === root ? "1" : partial(rootName, name(id)); }
-  function inputsOf(id) {
-    return edges.filter(function (e) { return e.output === id; });
-  }
+  function inputsOf(id) { return into[id] || []; }
   function formula(id) {  // "x1w1 = x1 * w1", "o = tanh(n)"
     var node = nodes[id], ins = inputsOf(id).map(function (e) { return name(e.input); });
     if (!node.op) return name(id) + " = " + format(node.data);
@@ -62,8 +61,11 @@
 
   // --- the graph's elements, found once ---------------------------------------------------------------
   var edges = data.edges;
-  var derivative = {};  // "output:position" -> local derivative
-  edges.forEach(function (e) { derivative[e.output + ":" + e.position] = e.derivative; });
+  var derivative = {}, into = {};  // "output:position" -> local derivative; output -> its input edges
+  edges.forEach(function (e) {
+    derivative[e.output + ":" + e.position] = e.derivative;
+    (into[e.output] = into[e.output] || []).push(e);
+  });
   var box = document.getElementById("cr-graph"), canvas = box.querySelector(".cr-canvas");
   var svg = canvas.querySelector("svg");
   var element = {}, gradText = {}, opElement = {}, edgeElement = {};
@@ -79,7 +81,7 @@
 
   // The arrow from input number `position` of node `output`, and a label drawn on it on demand.
   function edgeFor(output, input, nth) {
-    var positions = edges.filter(function (e) { return e.output === output && e.input === input; });
+    var positions = inputsOf(output).filter(function (e) { return e.input === input; });
     var e = positions[nth || 0];
     return e ? edgeElement[output + ":" + e.position] : undefined;
   }
@@ -90,7 +92,8 @@
     for (var i = 0; i + 1 < n.length; i += 2) points.push([n[i], n[i + 1]]);
     var segment = Math.floor((points.length - 1) / 3 / 2) * 3, p = points.slice(segment, segment + 4);
     if (p.length < 4) return { x: points[0][0], y: points[0][1] };
-    return { x: (p[0][0] + 3 * p[1][0] + 3 * p[2][0] + p[3][0]) / 8, y: (p[0][1] + 3 * p[1][1] + 3 * p[2][1] + p[3][1]) / 8 };
+    function at(axis) { return (p[0][axis] + 3 * p[1][axis] + 3 * p[2][axis] + p[3][axis]) / 8; }
+    return { x: at(0), y: at(1) };
   }
   function label(g, text) {
     var t = g.querySelector("text.cr-amount");
