@@ -34,8 +34,9 @@ MEASURE_RUN = """async code => {
 }"""
 
 
-def run(repeats: int = 3) -> list[str]:
+def run(quick: bool = False) -> list[str]:
     """Build, serve and open the site; one line per figure, each against its budget."""
+    repeats = 2 if quick else 3
     chromium = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
     if chromium is None:
         return ["site: skipped, no system Chromium (Debian: apt-get install chromium)"]

@@ -103,22 +103,4 @@ def shown(obj: Any) -> dict[str, str]:
     return {"text": repr(obj)}
 
 
-def render_in_the_page() -> None:
-    """Render drawings with the page's Graphviz (``chainruleRenderDot``) if the engine does not yet."""
-    import js  # type: ignore[import-not-found]  # Pyodide's bridge to the page's JavaScript
-
-    try:
-        autograd.Drawing().pipe(format="svg")
-    except autograd.RendererNotFoundError:
-
-        def pipe(
-            self: Any, format: str | None = None, *_: Any, encoding: str | None = None, **__: Any
-        ) -> Any:
-            text = js.chainruleRenderDot(self.source, format or self.format)
-            return text if encoding else text.encode("utf-8")
-
-        autograd.Drawing.pipe = pipe  # type: ignore[method-assign]
-
-
-render_in_the_page()
 session = Session()
