@@ -29,6 +29,8 @@ EXPECTED = {
         "weights and biases: loss 0.15923 -> 0.00224",
         "b1    -0.018381    -0.009558   <- differ",
         "gradcheck passed",
+        "weights and biases: loss 0.15923 -> 0.00224, as above",  # nn.fit with a Recorder per run
+        "31 frames per run, epochs 0 to 3000",
     ],
     "05_xor": [
         "13 gradients checked: 13 right, 0 wrong",
@@ -37,7 +39,12 @@ EXPECTED = {
         "x = (0.0, 1.0)  target 1  output 0.977",
         "x = (1.0, 1.0)  target 0  output 0.020",
     ],
-    "06_moons": ["epoch 39: loss 0.0187, accuracy 99%", "final loss 0.2320, accuracy 86%"],
+    "06_moons": [
+        "epoch 39: loss 0.0187, accuracy 99%",
+        "final loss 0.2320, accuracy 86%",
+        "21 frames, epochs 0 to 40",  # the live view's recording
+        "epoch 40: train loss 0.0187, test loss 0.0458, test accuracy 100%",
+    ],
     "07_optimizers_and_pitfalls": [
         "SGD + momentum 0.9, lr 1e-3: after 1000 steps (x, y) = (+0.992, +0.985)",
         "lr 0.003: diverged.",

@@ -49,6 +49,10 @@
 
   // --- the shared timeline: each run shows its last frame at or before the timeline's epoch -------
   var epochs = data.epochs;
+  if (data.runs.length > 1) {  // several runs: each a narrow column, so that they sit side by side
+    MAIN = 220; CHART_W = 220;
+    root.classList.add("tv-compact");
+  }
   var runs = data.runs.map(function (run, r) { return build(run, r); });
 
   function frameAt(run, k) {
@@ -139,7 +143,9 @@
 
   function buildMain(run, parent) {
     var grid = run.data.grid, box = element("div", { "class": "tv-main" }, parent);
+    box.style.width = box.style.height = MAIN + "px";
     run.canvas = element("canvas", { width: grid.size, height: grid.size }, box);
+    run.canvas.style.width = run.canvas.style.height = MAIN + "px";
     run.overlay = svg("svg", { width: MAIN, height: MAIN, "class": "tv-overlay" }, box);
     var e = grid.extent;
     run.toX = function (x) { return (x - e[0]) / (e[1] - e[0]) * MAIN; };
@@ -178,7 +184,7 @@
       if (points.length) svg("polyline", { points: points.join(" "), "class": "tv-curve tv-" + kind }, run.loss);
     });
     run.lossMarker = svg("line", { y1: 14, y2: CHART_H - 20, "class": "tv-marker" }, run.loss);
-    run.lossText = svg("text", { x: CHART_W - 8, y: 11, "text-anchor": "end", "class": "tv-axis" }, run.loss);
+    run.lossText = svg("text", { x: CHART_W - 8, y: 24, "text-anchor": "end", "class": "tv-axis" }, run.loss);
   }
 
   function buildFlow(run) {
@@ -186,10 +192,10 @@
     run.data.frames.forEach(function (f) { f.flow.forEach(function (pair) { pair.forEach(function (v) { if (v > 0 && isFinite(v)) values.push(Math.log10(v)); }); }); });
     var lo = values.length ? Math.floor(Math.min.apply(null, values)) : -3, hi = values.length ? Math.ceil(Math.max.apply(null, values)) : 0;
     if (hi === lo) hi = lo + 1;
-    run.flowX = scale(0, Math.max(layers - 1, 1), 44, CHART_W - 16);
-    run.flowY = function (v) { return scale(lo, hi, CHART_H - 20, 16)(Math.log10(Math.max(v, Math.pow(10, lo)))); };
-    svg("text", { x: 4, y: 11, "class": "tv-axis" }, run.flow).textContent = "gradient flow: mean |∂C/∂w| (—), |∂C/∂b| (- -), log scale";
-    svg("text", { x: 40, y: 20, "text-anchor": "end", "class": "tv-axis" }, run.flow).textContent = "1e" + hi;
+    run.flowX = scale(0, Math.max(layers - 1, 1), 64, CHART_W - 30);
+    run.flowY = function (v) { return scale(lo, hi, CHART_H - 20, 28)(Math.log10(Math.max(v, Math.pow(10, lo)))); };
+    svg("text", { x: 4, y: 11, "class": "tv-axis" }, run.flow).textContent = "gradient flow: mean |∂C/∂w| —, |∂C/∂b| - -";
+    svg("text", { x: 40, y: 31, "text-anchor": "end", "class": "tv-axis" }, run.flow).textContent = "1e" + hi;
     svg("text", { x: 40, y: CHART_H - 18, "text-anchor": "end", "class": "tv-axis" }, run.flow).textContent = "1e" + lo;
     for (var l = 0; l < layers; l++) {
       svg("text", { x: run.flowX(l), y: CHART_H - 4, "text-anchor": "middle", "class": "tv-axis" }, run.flow).textContent = "layers." + l;
