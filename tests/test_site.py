@@ -207,6 +207,28 @@ def test_every_readme_example_prints_in_the_browser_what_it_prints_in_cpython(
     page.problems.check()
 
 
+def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learners_code(
+    page: Any, site_url: str
+) -> None:
+    open_ready(page, site_url + "index.html")
+    shown = page.evaluate(
+        'window.chainrule.run(\'import autograd\\nv = autograd.Value(3.0, label="v")\\n'
+        'display(autograd.draw_dot(v), v * 2)\\nprint("after")\\nNone\')'
+    )
+    assert shown["output"] == "after\n" and shown["error"] == ""
+    assert len(shown["svgs"]) == 1 and "data 3.0000" in svg_texts(shown["svgs"][0])
+    assert shown["shown"][1] == {"text": "Value(data=6.0, grad=0.0)"}
+    failed = page.evaluate("window.chainrule.run('x = 1\\nprint(x)\\nx / 0')")
+    assert failed["output"] == "1\n"
+    assert 'File "<playground>", line 3' in failed["error"] and "ZeroDivisionError" in failed["error"]
+    assert "runner" not in failed["error"]  # the page's own frame is left out
+    syntax = page.evaluate("window.chainrule.run('print(1')")["error"]
+    assert "SyntaxError" in syntax and "<playground>" in syntax and "ast.py" not in syntax
+    again = page.evaluate("window.chainrule.run('print(x)')")  # each playground run starts afresh
+    assert "NameError" in again["error"]
+    page.problems.check()
+
+
 def test_the_run_button_draws_inline_and_opens_the_explorer(page: Any, site_url: str) -> None:
     open_ready(page, site_url + "index.html")
     code = (
