@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import autograd
@@ -23,15 +23,26 @@ def _is_scalar(x: object) -> bool:
     return isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool)
 
 
-def _is_batch(values: Sequence[Any], function: str) -> bool:
-    """True for a list of rows, False for one row of numbers or Values; refuses anything else."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+def _listed(values: Any, function: str) -> list[Any]:
+    """``values`` (a list, a tuple or a NumPy array) as a list; refuses a string, a lone number, nothing."""
+    if isinstance(values, (str, bytes)) or _is_scalar(values) or not isinstance(values, Iterable):
         raise ValueError(f"{function}: expected a non-empty list of scores, got {values!r}")
-    if all(_is_scalar(v) for v in values):
+    items = list(values)
+    if not items:
+        raise ValueError(f"{function}: expected a non-empty list of scores, got {values!r}")
+    return items
+
+
+def _is_batch(items: list[Any], function: str) -> bool:
+    """True for a list of rows, False for one row of numbers or Values; refuses anything else."""
+    if all(_is_scalar(v) for v in items):
         return False
-    if all(isinstance(row, Sequence) and not isinstance(row, (str, bytes)) for row in values):
+    if all(
+        isinstance(row, Iterable) and not isinstance(row, (str, bytes)) and not _is_scalar(row)
+        for row in items
+    ):
         return True
-    raise ValueError(f"{function}: expected a list of scores or a list of rows of scores, got {values!r}")
+    raise ValueError(f"{function}: expected a list of scores or a list of rows of scores, got {items!r}")
 
 
 def _row(values: Sequence[Scalar], function: str) -> list[Value]:
@@ -45,9 +56,10 @@ def softmax(values: Sequence[Scalar] | Sequence[Sequence[Scalar]]) -> Any:
     e^(...) overflows: scores of ±1000 give [1.0, 0.0]. Returns a list of Values; for a list of
     rows, a list of such lists. ∂softmaxᵢ/∂zⱼ = softmaxᵢ·([i = j] − softmaxⱼ).
     """
-    if _is_batch(values, "softmax"):
-        return [softmax(row) for row in values]  # type: ignore[arg-type]
-    row = _row(values, "softmax")  # type: ignore[arg-type]
+    items = _listed(values, "softmax")
+    if _is_batch(items, "softmax"):
+        return [softmax(row) for row in items]
+    row = _row(items, "softmax")
     m = max(v.data for v in row)
     exps = [(v - m).exp() for v in row]
     total = autograd.sum(exps)
@@ -61,9 +73,10 @@ def log_softmax(values: Sequence[Scalar] | Sequence[Sequence[Scalar]]) -> Any:
     underflows (scores 1000 and −1000 give 0 and −2000, where log(softmax) would take log 0).
     ∂/∂zⱼ of the i-th output is [i = j] − softmax(z)ⱼ.
     """
-    if _is_batch(values, "log_softmax"):
-        return [log_softmax(row) for row in values]  # type: ignore[arg-type]
-    row = _row(values, "log_softmax")  # type: ignore[arg-type]
+    items = _listed(values, "log_softmax")
+    if _is_batch(items, "log_softmax"):
+        return [log_softmax(row) for row in items]
+    row = _row(items, "log_softmax")
     m = max(v.data for v in row)  # zᵢ − m first: exact, and the largest becomes 0
     shifted = [v - m for v in row]
     log_total = autograd.sum(s.exp() for s in shifted).log()
@@ -84,9 +97,10 @@ def argmax(values: Sequence[Scalar] | Sequence[Sequence[Scalar]]) -> Any:
     Ties go to the first; a NaN counts as the largest, as in PyTorch. For a list of rows, one
     index per row.
     """
-    if _is_batch(values, "argmax"):
-        return [argmax(row) for row in values]  # type: ignore[arg-type]
-    numbers_ = [_number(v, "argmax") for v in values]
+    items = _listed(values, "argmax")
+    if _is_batch(items, "argmax"):
+        return [argmax(row) for row in items]
+    numbers_ = [_number(v, "argmax") for v in items]
     best = 0
     for i, x in enumerate(numbers_):
         if math.isnan(x):

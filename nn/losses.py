@@ -37,8 +37,14 @@ def _target(t: object, loss: str) -> Scalar:
     return float(t)
 
 
+def _item(x: Any) -> Any:
+    """A 0-dimensional NumPy array as the number it holds; anything else as it is."""
+    return x.item() if getattr(x, "ndim", None) == 0 else x
+
+
 def _pairs(predictions: Predictions, targets: Predictions, loss: str) -> list[tuple[Value, Scalar]]:
     """Match predictions with targets one to one; a lone prediction goes with a lone target."""
+    predictions, targets = _item(predictions), _item(targets)
     if _is_scalar(predictions):
         predictions = [predictions]  # type: ignore[list-item]
     if _is_scalar(targets):

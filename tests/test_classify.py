@@ -135,3 +135,16 @@ def test_accuracy_matches_a_torch_computation():
 def test_mistakes_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_numpy_arrays_are_rows_and_batches_of_scores():
+    row, batch = np.array([1.0, 2.0, 0.5]), np.array([[1.0, 2.0], [3.0, 1.0]])
+    assert [p.data for p in nn.softmax(row)] == [p.data for p in nn.softmax([1.0, 2.0, 0.5])]
+    assert [[v.data for v in r] for r in nn.log_softmax(batch)] == [
+        [v.data for v in nn.log_softmax([1.0, 2.0])],
+        [v.data for v in nn.log_softmax([3.0, 1.0])],
+    ]
+    assert nn.argmax(row) == 1 and nn.argmax(batch) == [1, 0]
+    assert nn.accuracy(batch, np.array([1, 1])) == 0.5
+    with pytest.raises(ValueError, match="argmax: expected a non-empty list of scores"):
+        nn.argmax(np.float64(1.0))

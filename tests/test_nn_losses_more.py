@@ -140,3 +140,9 @@ def test_numpy_scalars_are_numbers_as_predictions_and_targets(loss, kind):
 def test_hinge_loss_takes_numpy_labels():
     assert losses.hinge_loss([Value(0.25)], np.array([-1])).data == 1.25
     assert nn.hinge_loss(Value(0.25), np.int64(1)).data == 0.75
+
+
+def test_a_zero_dimensional_numpy_array_is_a_lone_number():
+    assert losses.mse_loss(Value(0.5), np.array(1.0)).data == 0.25
+    assert losses.mse_loss(np.array(0.5), np.array(1.0)).data == 0.25
+    assert losses.binary_cross_entropy_with_logits(Value(0.0), np.array(1)).data == pytest.approx(math.log(2))
