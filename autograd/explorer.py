@@ -91,6 +91,11 @@ class Explorer(Page):
     ) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"explore: root must be a Value, got {type(root).__name__}: {root!r}")
+        if not root.requires_grad:
+            raise ValueError(
+                f"explore: root {root!r} does not require grad: it was made from constants only, or "
+                "inside no_grad(), so there is no backward pass to step through"
+            )
         match = _FORMAT.fullmatch(format_spec) if isinstance(format_spec, str) else None
         if match is None:
             raise ValueError(

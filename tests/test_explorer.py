@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, backward_steps, topological_order
@@ -163,6 +165,101 @@ def test_bad_input_names_the_function_and_the_argument():
         explore(o, format_spec=",d")
     with pytest.raises(ValueError, match="explore: max_nodes"):
         explore(o, max_nodes=0)
+
+
+def test_a_value_that_needs_no_gradient_is_refused():
+    with autograd.no_grad():
+        y = Value(2.0) * 3
+    with pytest.raises(ValueError, match=r"explore: root .* does not require grad"):
+        explore(y)
+
+
+def test_the_lecture_neurons_grads_agree_with_pytorch():
+    torch = pytest.importorskip("torch")
+    o, leaves = lecture_neuron()
+    data = explore(o).data()
+    by_name = {node["name"]: node["grad"] for node in data["nodes"]}
+    t = {name: torch.tensor(v.data, dtype=torch.float64, requires_grad=True) for name, v in leaves.items()}
+    torch.tanh(t["x1"] * t["w1"] + t["x2"] * t["w2"] + t["b"]).backward()
+    for name, tensor in t.items():
+        assert by_name[name] == pytest.approx(tensor.grad.item(), abs=1e-12)
+
+
+# Random graphs: each node an operation on two earlier nodes (so values are shared), as a program.
+OPERATIONS = {
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "sub": lambda a, b: a - b,
+    "tanh": lambda a, b: (a * b).tanh(),
+    "sigmoid": lambda a, b: (a + b).sigmoid(),
+    "square": lambda a, b: a**2 + b,
+}
+programs = st.tuples(
+    st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=4),
+    st.lists(
+        st.tuples(st.sampled_from(sorted(OPERATIONS)), st.integers(0, 10**6), st.integers(0, 10**6)),
+        min_size=1,
+        max_size=8,
+    ),
+)
+
+
+def run_program(program) -> Value:
+    numbers, steps = program
+    nodes = [Value(x, label=f"x{i}") for i, x in enumerate(numbers)]
+    nodes.append(Value(0.5, requires_grad=False, label="c"))  # a constant: it never receives a gradient
+    for op, i, j in steps:
+        nodes.append(OPERATIONS[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    return nodes[-1]
+
+
+def replay(data) -> list[list]:
+    """The grads the page shows at every frame, summed in step order as the page's script sums them."""
+    grads = [None] * len(data["nodes"])
+    grads[data["root"]] = 1.0
+    frames = [list(grads)]
+    for step in data["steps"]:
+        for node, amount in step["contributions"]:
+            grads[node] = (0.0 if grads[node] is None else grads[node]) + amount
+        frames.append(list(grads))
+    return frames
+
+
+@given(programs)
+def test_stepping_through_any_graph_ends_on_the_grads_of_backward(program):
+    root = run_program(program)
+    if not root.requires_grad:
+        return
+    order = topological_order(root)
+    before = [v.grad for v in order]
+    data = explore(root).data()
+    assert [v.grad for v in order] == before
+    assert data["frames"] == sum(not v.is_leaf for v in order)
+    last = replay(data)[-1]
+    expected = by_backward(root)
+    for i, v in enumerate(order):
+        if v.requires_grad:
+            assert last[i] == expected[i] == data["nodes"][i]["grad"]
+        else:
+            assert last[i] is None  # a constant is never reached
+
+
+def test_the_page_shows_the_replayed_grads_at_every_frame(page):
+    import random
+
+    rng = random.Random(7)
+    for _ in range(3):
+        program = (
+            [rng.uniform(-2, 2) for _ in range(3)],
+            [(rng.choice(sorted(OPERATIONS)), rng.randrange(99), rng.randrange(99)) for _ in range(8)],
+        )
+        root = run_program(program)
+        document = explore(root).to_html()
+        page.set_content(document)
+        for k, grads in enumerate(replay(read_data(document))):
+            page.evaluate(f"chainrule.go({k})")
+            assert shown(page) == grads
+    page.problems.check()
 
 
 def test_a_leaf_has_no_steps():
