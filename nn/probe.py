@@ -16,8 +16,9 @@ neuron's dotted name. The z's are nodes of the graph, so after ``loss.backward()
 >>> delta == model.layers[1].neurons[0].b.grad  # ∂C/∂b = δ
 True
 
-The probe wraps each neuron's activation function on the instance while it is open and puts it
-back when closed, so a model that is not being inspected runs exactly as before, at no cost.
+The probe wraps each neuron's activation function on the instance while it is open and puts the
+same function back when closed: a model that is not being inspected runs exactly the code it ran
+before, with nothing checked on each call.
 """
 
 from __future__ import annotations

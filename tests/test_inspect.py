@@ -164,3 +164,11 @@ def test_deltas_match_torch_per_sample():
             z1.grad[:, k].tolist(), rel=1e-12, abs=1e-15
         )
     assert probe["layers.1.neurons.0"].delta == pytest.approx(z2.grad[:, 0].tolist(), rel=1e-12, abs=1e-15)
+
+
+def test_a_layer_is_inspected_by_its_neurons_names():
+    layer = nn.Layer(2, 3, activation="sigmoid", seed=0)
+    with nn.inspect(layer) as probe:
+        outputs = layer([0.5, -0.5])
+    assert list(probe) == ["neurons.0", "neurons.1", "neurons.2"]
+    assert [probe[name].a[0] for name in probe] == outputs
