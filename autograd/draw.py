@@ -108,19 +108,22 @@ def draw_dot(
         node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "margin": "0.05"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
     )
-    if group is not None:
-        builder.draw_groups(drawing, 1 if group == "neuron" else 2)
-    elif max_nodes is not None and len(order) > max_nodes:
+    group_of = _groups(order, 1 if group == "neuron" else 2) if group is not None else {}
+    boxes = len(set(group_of.values())) + sum(value not in group_of for value in order)
+    kept = set(order)
+    if max_nodes is not None and boxes > max_nodes:
+        kept = _nearest(root, max_nodes)
         drawing.note = (
             f"draw_dot: showing the {max_nodes} of {len(order)} values nearest the output. "
-            "draw_dot(..., max_nodes=None) draws them all; group='neuron' or group='layer' draws "
-            "each neuron or layer of a network as one box."
+            "draw_dot(..., max_nodes=None) draws them all"
+            + ("." if group else "; group='neuron' or group='layer' draws each neuron or layer as one box.")
         )
         warnings.warn(drawing.note, stacklevel=2)
-        builder.draw_values(drawing, _nearest(root, max_nodes))
         drawing.attr(label=drawing.note, labelloc="t")
+    if group is not None:
+        builder.draw_groups(drawing, group_of, kept)
     else:
-        builder.draw_values(drawing, set(order))
+        builder.draw_values(drawing, kept)
     if legend:
         _draw_legend(drawing, builder.kinds_drawn, show_local_derivatives, color_by_grad, group, step)
     return drawing
@@ -181,8 +184,7 @@ class _Builder:
                     cut = True
             if cut:
                 drawing.edge("more", operation, style="dashed")
-        if left_out:
-            drawing.node("more", f"… {left_out} more values", shape="note", color="#888888")
+        _more(drawing, left_out)
 
     def value_node(self, drawing: Drawing, value: Value) -> None:
         kind = node_kind(value)
@@ -231,12 +233,13 @@ class _Builder:
 
     # --- one box per neuron or layer ------------------------------------------------------------
 
-    def draw_groups(self, drawing: Drawing, level: int) -> None:
-        """Each neuron (``level`` 1) or layer (2) as one box; values outside any group as usual."""
-        group_of = _groups(self.order, level)
+    def draw_groups(self, drawing: Drawing, group_of: dict[Value, str], kept: set[Value]) -> None:
+        """Each group (a neuron or a layer) as one box; values outside any group as usual.
+
+        Only values in ``kept`` are drawn; inputs left out feed one '…' node."""
         members: dict[str, list[Value]] = {}
         for value in self.order:
-            if value in group_of:
+            if value in group_of and value in kept:
                 members.setdefault(group_of[value], []).append(value)
         # numbered in the order the groups finish computing, so layer 0 is g0
         finishing = sorted(members, key=lambda key: self.index[members[key][-1]])
@@ -249,10 +252,14 @@ class _Builder:
             self._group_node(drawing, box[key], key, values, outputs, highlighted=key == stepping_in)
 
         def source(x: Value) -> str:
+            if x not in kept:
+                return "more"
             return box[group_of[x]] if x in group_of else f"v{self.index[x]}"
 
         drawn_edges: set[tuple[str, str]] = set()
         for value in self.order:
+            if value not in kept:
+                continue
             if value in group_of:
                 for x in value.inputs:
                     edge = (source(x), box[group_of[value]])
@@ -265,6 +272,10 @@ class _Builder:
                 operation = self.op_node(drawing, value)
                 for position, x in enumerate(value.inputs):
                     drawing.edge(source(x), operation, **self.edge_style(value, position))
+        if len(kept) < len(self.order):
+            drawing.node(
+                "more", f"… {len(self.order) - len(kept)} more values", shape="note", color="#888888"
+            )
 
     def _group_node(
         self,
@@ -314,6 +325,12 @@ def _groups(order: list[Value], level: int) -> dict[Value, str]:
             elif not from_parameters and every_input_grouped and len(from_inputs) == 1:
                 group_of[value] = from_inputs.pop()
     return group_of
+
+
+def _more(drawing: Drawing, left_out: int) -> None:
+    """The '…' node that the inputs left out of a drawing feed, if any were."""
+    if left_out:
+        drawing.node("more", f"… {left_out} more values", shape="note", color="#888888")
 
 
 def _contribution(step: Step, position: int) -> float | None:

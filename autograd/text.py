@@ -6,6 +6,7 @@ called the same thing in a picture, in a terminal and in a log.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 
 from .ops import OPS
@@ -80,19 +81,23 @@ def op_symbol(value: Value) -> str:
     return (OPS[value.op].symbol or value.op) if value.op else ""
 
 
+INDENT_LIMIT = 24
+"""How deep ``show()`` indents before it writes the rest of a branch again from the margin, below."""
+
+
 def show(root: Value, *, format_spec: str = ".4f", names: Names | None = None) -> str:
     """A text view of the graph behind ``root``: an indented tree, output first, inputs below.
 
     Each line gives the node's number (its place in topological order), name, operation, data
-    and grad. A value used more than once is written out the first time and referred to by its
-    number afterwards (``↑ #3``), so shared subexpressions appear once. For terminals and logs:
-    ``print(autograd.show(y))``.
+    and grad (constants receive none). A value used more than once is written out the first time
+    and referred to by its number afterwards (``↑ #3``), and a branch deeper than ``INDENT_LIMIT``
+    goes on from the margin further down (``↓ #3``), so the text grows in proportion to the graph.
+    For terminals and logs: ``print(autograd.show(y))``.
     """
     check_value(root, "show")
     check_format_spec(format_spec)
     table = name_table(names)
-    order = topological_order(root)
-    number_of = {value: i for i, value in enumerate(order)}
+    number_of = {value: i for i, value in enumerate(topological_order(root))}
 
     def describe(value: Value) -> str:
         name = node_name(value, table)
@@ -100,24 +105,34 @@ def show(root: Value, *, format_spec: str = ".4f", names: Names | None = None) -
         symbol = op_symbol(value)
         made_by = kind if not value.op else value.op if symbol == value.op else f"{value.op} ({symbol})"
         words = [f"#{number_of[value]}", name, made_by] if name else [f"#{number_of[value]}", made_by]
-        data, grad = format(value.data, format_spec), format(number(value.grad), format_spec)
-        return f"{' '.join(words)}  data={data}  grad={grad}"
+        numbers = f"data={format(value.data, format_spec)}"
+        if value.requires_grad:
+            numbers += f"  grad={format(number(value.grad), format_spec)}"
+        return f"{' '.join(words)}  {numbers}"
 
     lines: list[str] = []
     written: set[Value] = set()
-    # An explicit stack of (value, prefix for this line, prefix for its inputs), so deep graphs
-    # do not hit Python's recursion limit.
-    stack: list[tuple[Value, str, str]] = [(root, "", "")]
-    while stack:
-        value, prefix, child_prefix = stack.pop()
-        if value in written:
-            lines.append(f"{prefix}↑ #{number_of[value]} {node_name(value, table)}".rstrip())
-            continue
-        written.add(value)
-        lines.append(prefix + describe(value))
-        inputs = value.inputs
-        for i in reversed(range(len(inputs))):
-            last = i == len(inputs) - 1
-            branch, extension = ("└─ ", "   ") if last else ("├─ ", "│  ")
-            stack.append((inputs[i], child_prefix + branch, child_prefix + extension))
+    later: deque[Value] = deque([root])  # branches to write from the margin
+    waiting = {root}
+    while later:
+        # An explicit stack of (value, prefix for its line, prefix for its inputs, depth): no recursion.
+        stack: list[tuple[Value, str, str, int]] = [(later.popleft(), "", "", 0)]
+        while stack:
+            value, prefix, child_prefix, depth = stack.pop()
+            if value in written or (depth and value in waiting):
+                arrow = "↑" if value in written else "↓"
+                lines.append(f"{prefix}{arrow} #{number_of[value]} {node_name(value, table)}".rstrip())
+                continue
+            if depth >= INDENT_LIMIT and value.inputs:
+                lines.append(f"{prefix}↓ #{number_of[value]} {node_name(value, table)}".rstrip())
+                later.append(value)
+                waiting.add(value)
+                continue
+            written.add(value)
+            lines.append(prefix + describe(value))
+            inputs = value.inputs
+            for i in reversed(range(len(inputs))):
+                last = i == len(inputs) - 1
+                branch, extension = ("└─ ", "   ") if last else ("├─ ", "│  ")
+                stack.append((inputs[i], child_prefix + branch, child_prefix + extension, depth + 1))
     return "\n".join(lines)

@@ -40,8 +40,23 @@ def test_a_deep_chain_does_not_recurse():
     for _ in range(3000):
         y = y.sin()
     lines = show(y).splitlines()
-    assert len(lines) == len(autograd.topological_order(y)) == 3001
+    described = [line for line in lines if "  data=" in line]
+    assert len(described) == len(autograd.topological_order(y)) == 3001
     assert lines[-1].endswith("#0 x input  data=0.1000  grad=0.0000")
+    # a branch deeper than the indent limit goes on from the margin: no line grows with the depth
+    assert max(map(len, lines)) < 3 * autograd.text.INDENT_LIMIT + 60
+    continued = [line.strip("│├└─ ") for line in lines if "↓" in line]
+    assert len(continued) == (3000 - 1) // autograd.text.INDENT_LIMIT  # one cut per 24 levels
+    assert all(f"#{line.split('#')[1]}" in "\n".join(lines) for line in continued)
+
+
+def test_show_is_linear_in_a_deep_chain_of_a_hundred_thousand():
+    y = Value(0.5, label="x")
+    for _ in range(100_000):
+        y = y * 1.0
+    text = show(y)
+    assert len(text) < 100 * 2 * 100_001  # a bounded number of characters per node, however deep
+    assert text.count("  data=") == 200_001  # every value once: the muls and their constants
 
 
 def test_bad_arguments_are_named():
