@@ -100,12 +100,12 @@ def argmax(values: Sequence[Scalar] | Sequence[Sequence[Scalar]]) -> Any:
     items = _listed(values, "argmax")
     if _is_batch(items, "argmax"):
         return [argmax(row) for row in items]
-    numbers_ = [_number(v, "argmax") for v in items]
+    scores = [_number(v, "argmax") for v in items]
     best = 0
-    for i, x in enumerate(numbers_):
+    for i, x in enumerate(scores):
         if math.isnan(x):
             return i
-        if x > numbers_[best]:
+        if x > scores[best]:
             best = i
     return best
 

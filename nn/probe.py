@@ -99,7 +99,11 @@ class Probe:
         if not isinstance(model, Module):
             raise TypeError(f"nn.inspect: model must be an nn.Module, got {type(model).__name__}")
         self.records: dict[str, NeuronRecord] = {}
-        neurons = list(_neurons(model))
+        neurons, seen = [], set()
+        for name, neuron in _neurons(model):
+            if id(neuron) not in seen:  # a neuron reached by two names is recorded under its first
+                seen.add(id(neuron))
+                neurons.append((name, neuron))
         if not neurons:
             raise ValueError(f"nn.inspect: {type(model).__name__} has no neurons to inspect")
         for name, neuron in neurons:

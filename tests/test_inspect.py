@@ -172,3 +172,19 @@ def test_a_layer_is_inspected_by_its_neurons_names():
         outputs = layer([0.5, -0.5])
     assert list(probe) == ["neurons.0", "neurons.1", "neurons.2"]
     assert [probe[name].a[0] for name in probe] == outputs
+
+
+def test_a_neuron_reached_by_two_names_is_recorded_once_under_its_first():
+    class Twice(nn.Module):
+        def __init__(self):
+            self.first = nn.Neuron(1, activation="tanh", seed=0)
+            self.again = [self.first]
+
+        def __call__(self, x):
+            return self.first(x)
+
+    model = Twice()
+    with nn.inspect(model) as probe:
+        model(0.5)
+    assert list(probe) == ["first"] and len(probe["first"].z) == 1
+    assert model.first._activation is nn.ACTIVATIONS["tanh"]
