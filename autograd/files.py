@@ -1,25 +1,182 @@
-"""Writing a file so that it is either all there or not changed at all."""
+"""Files written so that they are either all there or not changed at all, and files read with care.
+
+``write_atomically`` writes into a temporary file beside the target and renames it over the
+target, so a crash half way leaves the old file as it was. The temporary file is named
+``.chainrule-<16 hex digits of a hash of the target's name>-<16 random hex digits>.tmp``: every
+temporary file of one target shares the first part, so one left behind by a killed save is
+found (and only such files are) and removed by the next save of the same path.
+
+``read_regular_file`` reads a regular file up to a size limit and refuses anything else: a FIFO
+would make a reader wait forever for a writer, and ``/dev/zero`` never ends.
+"""
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, so stale temporary files are recognised by age
+    fcntl = None  # type: ignore[assignment]
+
+_RANDOM_PART = re.compile(r"[0-9a-f]{16}\.tmp")
+STALE_AFTER = 2.0
+"""Seconds a temporary file must have been left alone before a later save may remove it (one hour
+where there are no file locks); with locks it must also not be held by a save still running."""
+
+
+class UnreadableFileError(ValueError):
+    """A path that is not a regular file, or a file larger than its reader accepts."""
+
+
+def temporary_prefix(path: str | os.PathLike[str]) -> str:
+    """The start of the name of every temporary file written for ``path``: ``.chainrule-<hash>-``.
+
+    A hash of the file's name, so that names of any length or character give one short stem that
+    no other target shares.
+    """
+    name = os.path.basename(os.fspath(path)).encode("utf-8", "surrogateescape")
+    return f".chainrule-{hashlib.sha256(name).hexdigest()[:16]}-"
 
 
 def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically: into a temporary file beside it, then rename.
 
-    A crash half way leaves the old file (if any) untouched rather than a truncated one.
+    A crash half way leaves the old file (if any) untouched rather than a truncated one. A
+    symbolic link is written through (its target is replaced, the link stays); an existing file
+    keeps its permissions, a new one gets the usual ones (0666 less the umask). Temporary files
+    that earlier, killed, saves of ``path`` left behind are removed. Errors name ``path``.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".chainrule-", suffix=".tmp", dir=directory)
+    target = os.path.realpath(path)
+    directory, name = os.path.split(target)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        mode = _existing_mode(target)
+    except OSError as error:
+        raise _naming(error, path) from None
+    prefix = temporary_prefix(name)
+    _remove_abandoned(directory, prefix)
+    temporary = os.path.join(directory, prefix + secrets.token_hex(8) + ".tmp")
+    descriptor = -1
+    try:
+        flags = (
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        )
+        descriptor = os.open(temporary, flags, 0o600 if mode is not None else 0o666)
+        if fcntl is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # "being written": not abandoned
+        if mode is not None and hasattr(os, "fchmod"):
+            os.fchmod(descriptor, mode)
+        with os.fdopen(descriptor, "w", encoding="utf-8", closefd=False) as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
+        os.replace(temporary, target)
+    except BaseException as error:
+        if descriptor >= 0 and os.path.lexists(temporary):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise _naming(error, path) from None
         raise
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of the regular file at ``path``; ``UnreadableFileError`` for anything else.
+
+    A FIFO, a device, a directory or a socket is refused without reading (a FIFO is opened
+    without waiting for a writer), and so is a file of more than ``max_bytes`` bytes.
+    """
+    _check_regular(os.stat(path), path)
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    )
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as file:
+        information = os.fstat(descriptor)
+        _check_regular(information, path)  # what was opened, in case the path changed in between
+        if information.st_size > max_bytes:
+            raise UnreadableFileError(_too_large(path, max_bytes))
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UnreadableFileError(_too_large(path, max_bytes))
+    return data
+
+
+def _check_regular(information: os.stat_result, path: str | os.PathLike[str]) -> None:
+    if not stat.S_ISREG(information.st_mode):
+        raise UnreadableFileError(f"{os.fspath(path)}: not a regular file ({_kind(information.st_mode)})")
+
+
+def _kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO, which would wait for a writer"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "not a file")
+
+
+def _too_large(path: str | os.PathLike[str], max_bytes: int) -> str:
+    return f"{os.fspath(path)}: larger than {max_bytes:,} bytes, more than this reader accepts"
+
+
+def _existing_mode(target: str) -> int | None:
+    """The permission bits of the file at ``target``, ``None`` if there is none; refuse a non-file."""
+    try:
+        information = os.stat(target)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(information.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), target)
+    if not stat.S_ISREG(information.st_mode):
+        raise OSError(errno.EINVAL, f"not a regular file ({_kind(information.st_mode)})", target)
+    return stat.S_IMODE(information.st_mode)
+
+
+def _remove_abandoned(directory: str, prefix: str) -> None:
+    """Remove the temporary files named ``prefix<random>.tmp`` in ``directory`` that no save is writing."""
+    try:
+        entries = [entry.name for entry in os.scandir(directory) if entry.name.startswith(prefix)]
+    except OSError:
+        return
+    for name in entries:
+        if _RANDOM_PART.fullmatch(name[len(prefix) :]):
+            _remove_if_abandoned(os.path.join(directory, name))
+
+
+def _remove_if_abandoned(path: str) -> None:
+    """Remove ``path`` if it is a regular file that is old enough and not locked by a running save."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return
+    try:
+        information = os.fstat(descriptor)
+        age = time.time() - information.st_mtime
+        if not stat.S_ISREG(information.st_mode) or age < (STALE_AFTER if fcntl is not None else 3600):
+            return
+        if fcntl is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a save holds it
+        if os.path.samestat(information, os.lstat(path)):
+            os.unlink(path)
+    except OSError:
+        return
+    finally:
+        os.close(descriptor)
+
+
+def _naming(error: OSError, path: str | os.PathLike[str]) -> OSError:
+    """The same error, about ``path`` (the user's name for the file) rather than a temporary file."""
+    if error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror, os.fspath(path))

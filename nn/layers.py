@@ -8,27 +8,41 @@ the same inputs; an MLP is a chain of layers.
 from __future__ import annotations
 
 import math
+import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from autograd import Parameter, Value, as_value, linear
 
 from . import torch_bridge
 from .module import Module
+from .persistence import shorten
 from .seeding import make_rng
 
 Activation = str | Callable[[Value], Value]
 Inputs = Sequence[Value | float] | Value | float
+
+MAX_PARAMETERS = 10_000_000
+"""The most parameters one ``Neuron``, ``Layer`` or ``MLP`` may have, checked before anything is
+built. Each parameter is a Python object of about 200 bytes, so ten million take some 2 GB; raise
+``nn.layers.MAX_PARAMETERS`` if you mean more."""
+
+
+def _identity(z: Value) -> Value:
+    """z itself: no activation (the output of a regression)."""
+    return z
+
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "relu": Value.relu,  # max(0, z)
     "tanh": Value.tanh,  # (e^z − e^−z) / (e^z + e^−z)
     "sigmoid": Value.sigmoid,  # 1 / (1 + e^−z)
     "leaky_relu": Value.leaky_relu,  # z if z > 0 else 0.01·z
-    "linear": lambda z: z,  # z itself: no activation (the output of a regression)
+    "linear": _identity,  # z itself
 }
-"""The activations known by name; any callable ``Value -> Value`` works too."""
+"""The activations known by name; any callable ``Value -> Value`` works too, but only those in
+this table can be saved (``nn.load`` rebuilds activations by name): add yours here to save it."""
 
 
 # Each initialiser draws one weight from ``rng`` given the layer's fan-in (inputs per neuron)
@@ -79,27 +93,86 @@ for the Gaussian ones. Biases always start at 0."""
 def _activation_function(activation: Activation) -> Callable[[Value], Value]:
     if callable(activation):
         return activation
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(
-            f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)} or pass a function"
+            f"unknown activation {shorten(repr(activation))}; choose one of {sorted(ACTIVATIONS)} "
+            "or pass a function"
         )
     return ACTIVATIONS[activation]
 
 
 def _activation_name(activation: Activation) -> str:
-    return activation if isinstance(activation, str) else getattr(activation, "__name__", repr(activation))
+    """The table's name for ``activation`` (a function in the table has its name there too)."""
+    if isinstance(activation, str):
+        return activation
+    named = [name for name, function in ACTIVATIONS.items() if function is activation]
+    return named[0] if named else getattr(activation, "__name__", repr(activation))
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message, cut short (and safe for an integer too long to print)."""
+    try:
+        return shorten(repr(value))
+    except ValueError:  # an int of more than 4300 digits
+        return f"an integer of about {int(value.bit_length() * math.log10(2)):,} digits"
+
+
+def _whole(owner: str, name: str, value: Any) -> int:
+    """``value`` as a Python int if it is a whole number ≥ 1 (a NumPy integer too), else a clear error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive whole number, got {_shown(value)}")
+    return int(value)
+
+
+def _check_stack(
+    owner: str, nin: Any, nouts: Sequence[Any], activations: Sequence[Any], bias: Any, init: Any
+) -> tuple[int, list[int], bool]:
+    """Check a stack of layers' arguments (one neuron: ``nouts = [1]``) without building anything.
+
+    Returns ``nin``, ``nouts`` and ``bias`` as plain Python values. The parameter count,
+    Σ (n_in · n_out + n_out if bias), is checked against ``MAX_PARAMETERS`` first, so a mistyped
+    size fails at once instead of filling the memory.
+    """
+    nin = _whole(owner, "nin", nin)
+    nouts = [_whole(owner, "nout" if owner == "Layer" else "each size in nouts", n) for n in nouts]
+    if not (isinstance(bias, bool) or type(bias).__name__ in ("bool_", "bool")):  # NumPy's too
+        raise TypeError(f"{owner}: bias must be True or False, got {_shown(bias)}")
+    if not isinstance(init, str) or init not in INITIALISERS:
+        raise ValueError(f"{owner}: unknown init {_shown(init)}; choose one of {sorted(INITIALISERS)}")
+    for activation in activations:
+        _activation_function(activation)
+    count = sum(fan_in * fan_out + fan_out * bool(bias) for fan_in, fan_out in zip([nin, *nouts], nouts))
+    if count > MAX_PARAMETERS:
+        size = f"{count:,}" if count < 10**30 else f"about 10^{int(count.bit_length() * math.log10(2))}"
+        raise ValueError(
+            f"{owner}: these sizes make {size} parameters, more than nn.layers.MAX_PARAMETERS = "
+            f"{MAX_PARAMETERS:,} (each is a Python object of about 200 bytes); raise it if you mean it"
+        )
+    return nin, nouts, bool(bias)
+
+
+def _check_keys(owner: str, config: Mapping[str, Any], keys: set[str]) -> None:
+    """Refuse a config (from a file) whose arguments are not exactly ``keys``."""
+    if set(config) != keys:
+        raise ValueError(f"{owner}: expected the arguments {sorted(keys)}, got {_shown(sorted(config))}")
 
 
 def _as_inputs(x: Inputs, expected: int, owner: Module) -> tuple[Value, ...]:
-    """``x`` as ``expected`` Values (a lone number is accepted when ``expected`` is 1).
+    """``x`` as ``expected`` Values (a lone number, NumPy's too, is accepted when ``expected`` is 1).
 
     Plain numbers become constants once here, so every neuron of a layer shares the same inputs.
     """
-    if isinstance(x, (Value, int, float)):
-        x = [x]
-    if len(x) != expected:
-        raise ValueError(f"{type(owner).__name__}(nin={expected}) expects {expected} inputs, got {len(x)}")
-    return tuple([xi if isinstance(xi, Value) else as_value(xi, type(owner).__name__) for xi in x])
+    inputs: Any = [x] if isinstance(x, (Value, numbers.Real)) else x
+    try:
+        count = len(inputs)
+    except TypeError:
+        raise TypeError(
+            f"{type(owner).__name__}(nin={expected}) expects {expected} inputs (a list of numbers or "
+            f"Values), got {type(inputs).__name__}"
+        ) from None
+    if count != expected:
+        raise ValueError(f"{type(owner).__name__}(nin={expected}) expects {expected} inputs, got {count}")
+    return tuple([xi if isinstance(xi, Value) else as_value(xi, type(owner).__name__) for xi in inputs])
 
 
 class Neuron(Module):
@@ -109,6 +182,8 @@ class Neuron(Module):
     start from ``init`` (see ``INITIALISERS``; ``fan_out`` is the size of the layer, used by
     Xavier), biases at 0. ``seed`` or ``rng`` makes the starting weights reproducible.
     """
+
+    _always_shown = ("activation", "bias")
 
     def __init__(
         self,
@@ -120,12 +195,13 @@ class Neuron(Module):
         rng: random.Random | None = None,
         fan_out: int = 1,
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive whole number, got {nin!r}")
-        if init not in INITIALISERS:
-            raise ValueError(f"Neuron: unknown init {init!r}; choose one of {sorted(INITIALISERS)}")
+        nin, _, bias = _check_stack("Neuron", nin, [1], [activation], bias, init)
+        fan_out = _whole("Neuron", "fan_out", fan_out)
         self._activation = _activation_function(activation)
-        self._config = {"nin": nin, "activation": _activation_name(activation), "bias": bias, "init": init}
+        name = _activation_name(activation)
+        self._config = {"nin": nin, "activation": name, "bias": bias, "init": init}
+        # whether nn.load, which rebuilds the activation from its name, gets this very function back
+        self._rebuildable = ACTIVATIONS.get(name) is self._activation
         draw = INITIALISERS[init]
         generator = make_rng(seed, rng)
         self.w = [Parameter(draw(nin, fan_out, generator), role="weight") for _ in range(nin)]
@@ -147,6 +223,23 @@ class Neuron(Module):
         """
         return self._activation(linear(x, self.w, self.b))
 
+    @classmethod
+    def _check_config(cls, config: Mapping[str, Any]) -> int:
+        _check_keys("Neuron", config, {"nin", "activation", "bias", "init"})
+        nin, _, bias = _check_stack(
+            "Neuron", config["nin"], [1], [config["activation"]], config["bias"], config["init"]
+        )
+        return nin + bias
+
+    def _save_problem(self) -> str | None:
+        if self._rebuildable:
+            return None
+        return (
+            f"its activation {self._config['activation']!r} is a function, which a file cannot hold "
+            f"(nn.load rebuilds activations by name): use one of {sorted(ACTIVATIONS)}, "
+            "or add yours to nn.ACTIVATIONS"
+        )
+
 
 class Layer(Module):
     """``nout`` neurons side by side, each seeing all ``nin`` inputs. Calling it returns a list, always."""
@@ -161,8 +254,7 @@ class Layer(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive whole number, got {nout!r}")
+        nin, (nout,), bias = _check_stack("Layer", nin, [nout], [activation], bias, init)
         generator = make_rng(seed, rng)
         self._config = {
             "nin": nin,
@@ -173,10 +265,20 @@ class Layer(Module):
         }
         self.neurons = [Neuron(nin, activation, bias, init, rng=generator, fan_out=nout) for _ in range(nout)]
 
+    _always_shown = ("activation", "bias")
+
     def __call__(self, x: Inputs) -> list[Value]:
         """Each neuron's output for the inputs ``x``, as a list of ``nout`` Values."""
         x = _as_inputs(x, len(self.neurons[0].w), self)
         return [neuron._forward(x) for neuron in self.neurons]
+
+    @classmethod
+    def _check_config(cls, config: Mapping[str, Any]) -> int:
+        _check_keys("Layer", config, {"nin", "nout", "activation", "bias", "init"})
+        nin, (nout,), bias = _check_stack(
+            "Layer", config["nin"], [config["nout"]], [config["activation"]], config["bias"], config["init"]
+        )
+        return nout * (nin + bias)
 
 
 class MLP(Module):
@@ -198,13 +300,9 @@ class MLP(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        nouts = list(nouts)
-        if not nouts:
-            raise ValueError("MLP: nouts must list at least one layer size")
-        if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in [nin, *nouts]):
-            raise ValueError(
-                f"MLP: nin and every size in nouts must be positive whole numbers, got {nin!r}, {nouts!r}"
-            )
+        nin, nouts, bias = _check_stack(
+            "MLP", nin, _sizes(nouts), [activation, output_activation], bias, init
+        )
         generator = make_rng(seed, rng)
         self._config = {
             "nin": nin,
@@ -228,6 +326,18 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
 
+    _always_shown = ("activation", "output_activation", "bias")
+
+    @classmethod
+    def _check_config(cls, config: Mapping[str, Any]) -> int:
+        keys = {"nin", "nouts", "activation", "output_activation", "bias", "init"}
+        _check_keys("MLP", config, keys)
+        activations = [config["activation"], config["output_activation"]]
+        nin, nouts, bias = _check_stack(
+            "MLP", config["nin"], _sizes(config["nouts"]), activations, config["bias"], config["init"]
+        )
+        return sum(fan_out * (fan_in + bias) for fan_in, fan_out in zip([nin, *nouts], nouts))
+
     def __call__(self, x: Inputs) -> Value | list[Value]:
         """The network's output for ``x``: a Value if the last layer has one neuron, else a list."""
         outputs: Any = x
@@ -242,3 +352,16 @@ class MLP(Module):
         the matching activation module. Needs PyTorch installed; chainrule itself does not.
         """
         return torch_bridge.to_torch(self)
+
+
+def _sizes(nouts: Any) -> list[Any]:
+    """``MLP``'s ``nouts`` as a non-empty list, with a message that shows the form it takes."""
+    if isinstance(nouts, (numbers.Number, str, bytes)) or not hasattr(nouts, "__iter__"):
+        raise TypeError(
+            f"MLP: nouts must be a list of layer sizes, such as [3] for one layer of 3 neurons "
+            f"or [16, 16, 1] for three layers, got {_shown(nouts)}"
+        )
+    sizes = list(nouts)
+    if not sizes:
+        raise ValueError("MLP: nouts must list at least one layer size")
+    return sizes

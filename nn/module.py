@@ -11,6 +11,8 @@ Everything else here (``parameters``, ``weights``, ``biases``, ``zero_grad``, ``
 from __future__ import annotations
 
 import inspect
+import json
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -35,12 +37,19 @@ class Module:
     seen by the labelling (though ``named_parameters`` still finds it).
     """
 
-    _registry: ClassVar[dict[str, type[Module]]] = {}
-    """Every Module subclass by class name, so that ``nn.load`` can rebuild one from a file."""
+    _registry: ClassVar[dict[tuple[str, str], type[Module]]] = {}
+    """Every Module subclass by module and name, so that ``nn.load`` can rebuild one from a file.
+
+    A learner's own ``class MLP(nn.Module)`` in a notebook is ``("__main__", "MLP")``: it does not
+    take the place of the library's ``("nn.layers", "MLP")``.
+    """
+
+    _always_shown: ClassVar[tuple[str, ...]] = ()
+    """Constructor arguments ``repr`` shows even when they have their default values."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        Module._registry[cls.__name__] = cls
+        Module._registry[(cls.__module__, cls.__qualname__)] = cls
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -112,16 +121,37 @@ class Module:
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this module (its architecture), as JSON-ready data.
 
-        Subclasses record them in ``self._config`` while constructing; a module without it
-        can still save and load its parameters, but ``nn.load`` cannot rebuild it.
+        Subclasses record them in ``self._config`` while constructing. Without it, a module whose
+        constructor needs arguments cannot be rebuilt by ``nn.load``, so ``save`` refuses it
+        (``state_dict()`` still gives its parameters).
         """
         return dict(getattr(self, "_config", {}))
 
-    def save(self, path: str) -> None:
-        """Write the architecture and every parameter to a JSON file at ``path``, atomically."""
+    @classmethod
+    def _check_config(cls, config: Mapping[str, Any]) -> int | None:
+        """Check ``config`` as ``cls(**config)`` would, without building anything (``TypeError`` or
+        ``ValueError`` if it cannot build); return the number of parameters it would have, or
+        ``None`` when the class cannot tell without building (the default)."""
+        inspect.signature(cls).bind(**config)
+        return None
+
+    def _save_problem(self) -> str | None:
+        """Why this module, rebuilt from its config, would not be the same module (``None``: it would)."""
+        return None
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture and every parameter to a JSON file at ``path``, atomically.
+
+        Refused with a ``ValueError`` saying why when ``nn.load`` could not rebuild the model from
+        the file (an activation given as a function, a module that records no config): nothing
+        is written that would fail later.
+        """
+        problem = _rebuild_problem(self)
+        if problem is not None:
+            raise ValueError(f"cannot save {type(self).__name__} to {os.fspath(path)}: {problem}")
         persistence.save(self, path)
 
-    def load(self, path: str) -> None:
+    def load(self, path: str | os.PathLike[str]) -> None:
         """Read parameters saved by ``save(path)`` into this model, after checking everything.
 
         The file's format, version, architecture, parameter names, count and numbers must all
@@ -145,10 +175,14 @@ class Module:
         return "\n".join(lines)
 
     def _signature(self) -> str:
-        """``ClassName(arg=value, ...)`` listing the constructor arguments that differ from defaults."""
+        """``ClassName(arg=value, ...)``: the constructor arguments that differ from their defaults,
+        and those in ``_always_shown`` (a layer's activation and bias) whatever they are."""
         defaults = _constructor_defaults(type(self))
-        config = self.config()
-        shown = [f"{key}={value!r}" for key, value in config.items() if defaults.get(key, _MISSING) != value]
+        shown = [
+            f"{key}={value!r}"
+            for key, value in self.config().items()
+            if key in self._always_shown or defaults.get(key, _MISSING) != value
+        ]
         return f"{type(self).__name__}({', '.join(shown)})"
 
 
@@ -220,24 +254,91 @@ def _siblings(first: str, other: str) -> bool:
     return "." in first and first.rsplit(".", 1)[0] == other.rsplit(".", 1)[0]
 
 
-def load(path: str) -> Module:
+def _modules(module: Module) -> Iterator[Module]:
+    """``module`` and every module inside it, each once."""
+    seen: set[int] = set()
+    waiting = [module]
+    while waiting:
+        current = waiting.pop()
+        if id(current) not in seen:
+            seen.add(id(current))
+            yield current
+            waiting.extend(child for _, child in current.named_children())
+
+
+def _rebuild_problem(model: Module) -> str | None:
+    """Why ``nn.load`` could not rebuild ``model`` from its file, or ``None`` if it can.
+
+    Every module inside must be what its config rebuilds (an activation given as a function is
+    not), and the model's config must be JSON data that its constructor accepts and that describes
+    as many parameters as the model has.
+    """
+    for module in _modules(model):
+        problem = module._save_problem()
+        if problem is not None:
+            return problem
+    cls = type(model)
+    config = model.config()
+    try:
+        json.dumps(config, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        return f"its config() is not plain JSON data ({error}); record numbers, strings, lists and dicts"
+    try:
+        expected = cls._check_config(config)
+    except (TypeError, ValueError) as error:
+        return (
+            f"nn.load would call {persistence.describe({'class': cls.__name__, 'config': config})} "
+            f"and that fails ({error}); record the constructor's arguments in self._config"
+        )
+    if expected is not None and expected != model.num_parameters():
+        return f"its config() describes {expected:,} parameters but it has {model.num_parameters():,}"
+    return None
+
+
+def _find_class(module: str | None, name: str) -> type[Module] | None:
+    """The Module subclass ``name`` of ``module`` (for a version 1 file, ``None``: the library's)."""
+    if module is None:
+        return Module._registry.get(("nn.layers", name))
+    return Module._registry.get((module, name))
+
+
+def load(path: str | os.PathLike[str]) -> Module:
     """Rebuild a model from a file written by ``Module.save``: its class, its architecture, its parameters.
 
-    The class must be a ``Module`` subclass that has been imported (``Neuron``, ``Layer``, ``MLP``
-    or your own). Raises ``ModelFileError`` (a ``ValueError``) if anything in the file is wrong.
+    The class is found by its module and name among the ``Module`` subclasses defined so far
+    (``nn.MLP`` is ``nn.layers.MLP``; a class of your own must be defined or imported first), and
+    the architecture is checked against the file's parameters before anything is built. Raises
+    ``ModelFileError`` (a ``ValueError``) if anything in the file is wrong.
     """
     document = persistence.read(path)
     architecture = document["architecture"]
-    cls = Module._registry.get(architecture["class"])
+    module, name, config = architecture["module"], architecture["class"], architecture["config"]
+    cls = _find_class(module, name)
     if cls is None:
+        namesakes = sorted(f"{where}.{what}" for where, what in Module._registry if what == name)
+        hint = f" (defined so far: {', '.join(namesakes)})" if namesakes else ""
         raise persistence.ModelFileError(
-            f"{path}: unknown module class {architecture['class']!r}; import the module that defines it first"
+            f"{path}: unknown module class {persistence.shorten(repr(name))}"
+            f"{'' if module is None else f' of module {persistence.shorten(repr(module))}'}{hint}; "
+            "define or import the class first"
         )
     try:
-        model = cls(**architecture["config"])
+        expected = cls._check_config(config)
+    except (TypeError, ValueError) as error:
+        raise persistence.ModelFileError(
+            f"{path}: cannot build {persistence.describe(architecture)}: {error}"
+        ) from None
+    count = len(document["parameters"])
+    if expected is not None and expected != count:
+        raise persistence.ModelFileError(
+            f"{path}: {persistence.describe(architecture)} has {expected:,} parameters, "
+            f"but the file holds {count:,}"
+        )
+    try:
+        model = cls(**config)
     except Exception as error:  # the file's arguments are untrusted input: any failure means a bad file
         raise persistence.ModelFileError(
-            f"{path}: cannot build {architecture['class']} from {architecture['config']!r}: {error}"
+            f"{path}: cannot build {persistence.describe(architecture)}: {error}"
         ) from None
     persistence.apply(model, document, path)
     return model

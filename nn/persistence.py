@@ -2,12 +2,17 @@
 
 A model file is plain JSON that a person can read::
 
-    {"format": "chainrule-model", "version": 1,
-     "architecture": {"class": "MLP", "config": {"nin": 2, "nouts": [3, 1], ...}},
+    {"format": "chainrule-model", "version": 2,
+     "architecture": {"class": "MLP", "module": "nn.layers", "config": {"nin": 2, "nouts": [3, 1], ...}},
      "parameters": {"layers.0.neurons.0.w.0": 0.23, ...}}
 
 Floats are written with ``repr``, so they come back bit for bit. No pickle: loading a file
-never runs code from it.
+never runs code from it, and the class is found among those already defined by its module and
+name. Version 1 files (without ``"module"``) name one of the library's own classes.
+
+A file is read only if it is a regular file of at most ``MAX_FILE_BYTES``, and refused if it
+says anything twice, holds an integer too long to be a number, or describes an architecture
+whose size differs from its parameters: all before a model is built.
 """
 
 from __future__ import annotations
@@ -19,10 +24,15 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from autograd.files import write_atomically
+from autograd.files import UnreadableFileError, read_regular_file, write_atomically
 
 FORMAT = "chainrule-model"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
+MAX_FILE_BYTES = 1 << 30
+"""The largest model file read (1 GiB, some twenty million parameters); saving refuses a larger one."""
+MAX_DIGITS = 400
+"""The longest integer a model file may hold: beyond 309 digits no integer is a float anyway."""
 _KEYS = {"format", "version", "architecture", "parameters"}
 
 
@@ -40,52 +50,84 @@ class Savable(Protocol):
     def config(self) -> dict[str, Any]: ...
 
 
+def architecture_of(model: Savable) -> dict[str, Any]:
+    """``{"class": name, "module": module, "config": {...}}``: what ``nn.load`` rebuilds ``model`` from."""
+    cls = type(model)
+    return {"class": cls.__qualname__, "module": cls.__module__, "config": model.config()}
+
+
 def document_of(model: Savable) -> dict[str, Any]:
     """The JSON-ready description of ``model``: format, version, architecture and parameters."""
     parameters = model.state_dict()
     for name, value in parameters.items():
         if not math.isfinite(value):
             raise ValueError(f"cannot save {type(model).__name__}: parameter {name!r} is {value!r}")
-    architecture = {"class": type(model).__name__, "config": model.config()}
+    architecture = architecture_of(model)
     return {"format": FORMAT, "version": VERSION, "architecture": architecture, "parameters": parameters}
 
 
 def save(model: Savable, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` atomically (``autograd.files.write_atomically``).
 
-    A crash half way leaves the old file (if any) untouched rather than a truncated one.
+    A crash half way leaves the old file (if any) untouched rather than a truncated one; a file
+    larger than ``MAX_FILE_BYTES``, which loading would refuse, is not written.
     """
-    write_atomically(path, json.dumps(document_of(model), indent=1, allow_nan=False))
+    text = json.dumps(document_of(model), indent=1, allow_nan=False)
+    if len(text) > MAX_FILE_BYTES:  # json.dumps writes ASCII: one byte per character
+        raise ValueError(
+            f"cannot save {type(model).__name__} to {os.fspath(path)}: the file would be "
+            f"{len(text):,} bytes, more than loading reads (MAX_FILE_BYTES = {MAX_FILE_BYTES:,})"
+        )
+    write_atomically(path, text)
 
 
 def read(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check the structure of a model file (not yet against a model); return the document."""
-    with open(path, "rb") as file:
-        raw = file.read()
+    """Read and check the structure of a model file (not yet against a model); return the document.
+
+    A version 1 file's architecture gets ``"module": None`` (it names one of the library's classes).
+    """
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, _NonFiniteError, RecursionError) as error:
+        raw = read_regular_file(path, MAX_FILE_BYTES)
+    except UnreadableFileError as error:
+        raise ModelFileError(str(error)) from None
+    try:
+        document = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_refuse_constant,
+            parse_int=_parse_int,
+            object_pairs_hook=_refuse_duplicates,
+        )
+    except (_RefusedError, RecursionError) as error:
+        raise ModelFileError(f"{path}: not a chainrule model file ({shorten(str(error))})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{path}: not a chainrule model file (invalid JSON: {error})") from None
     if not isinstance(document, dict) or set(document) != _KEYS:
-        found = sorted(document) if isinstance(document, dict) else type(document).__name__
+        found = shorten(repr(sorted(document))) if isinstance(document, dict) else type(document).__name__
         raise ModelFileError(f"{path}: expected a JSON object with keys {sorted(_KEYS)}, found {found}")
     if document["format"] != FORMAT:
-        raise ModelFileError(f"{path}: format is {document['format']!r}, expected {FORMAT!r}")
-    if document["version"] != VERSION or isinstance(document["version"], bool):
+        raise ModelFileError(f"{path}: format is {shorten(repr(document['format']))}, expected {FORMAT!r}")
+    version = document["version"]
+    if isinstance(version, bool) or not any(version == v and type(version) is int for v in READABLE_VERSIONS):
         raise ModelFileError(
-            f"{path}: file version {document['version']!r} is not supported "
-            f"(this library reads version {VERSION})"
+            f"{path}: file version {shorten(repr(version))} is not supported "
+            f"(this library reads versions {', '.join(map(str, READABLE_VERSIONS))})"
         )
     architecture = document["architecture"]
+    keys = {"class", "config"} if version == 1 else {"class", "module", "config"}
     if (
         not isinstance(architecture, dict)
-        or set(architecture) != {"class", "config"}
+        or set(architecture) != keys
         or not isinstance(architecture["class"], str)
+        or not isinstance(architecture.get("module", ""), str)
         or not isinstance(architecture["config"], dict)
     ):
-        raise ModelFileError(
-            f"{path}: 'architecture' must be {{'class': name, 'config': {{...}}}}, found {architecture!r}"
+        shape = (
+            "{'class': name, 'config': {...}}"
+            if version == 1
+            else "{'class': name, 'module': name, 'config': {...}}"
         )
+        raise ModelFileError(f"{path}: 'architecture' must be {shape}, found {shorten(repr(architecture))}")
+    architecture.setdefault("module", None)
     if not isinstance(document["parameters"], dict):
         raise ModelFileError(f"{path}: 'parameters' must map names to numbers")
     return document
@@ -93,11 +135,13 @@ def read(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def apply(model: Savable, document: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Check ``document`` against ``model`` (architecture, names, numbers), then set the parameters."""
-    expected = {"class": type(model).__name__, "config": json.loads(json.dumps(model.config()))}
-    if document["architecture"] != expected:
+    expected = json.loads(json.dumps(architecture_of(model)))
+    found = dict(document["architecture"])
+    if found["module"] is None:  # a version 1 file: the class by name only
+        found["module"] = expected["module"]
+    if found != expected:
         raise ModelFileError(
-            f"{path}: the file holds {_describe(document['architecture'])}, "
-            f"but the model is {_describe(expected)}"
+            f"{path}: the file holds {describe(found)}, but the model is {describe(expected)}"
         )
     try:
         model.load_state_dict(document["parameters"])
@@ -129,30 +173,65 @@ def check_state_dict(names: Sequence[str], state_dict: Any, owner: str) -> list[
         value = state_dict[name]
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ModelFileError(
-                f"parameter {name!r} must be a real number, got {type(value).__name__}: {value!r}"
+                f"parameter {shorten(repr(name))} must be a real number, "
+                f"got {type(value).__name__}: {shorten(repr(value))}"
             )
         try:
             number = float(value)
         except OverflowError:
             number = math.inf
         if not math.isfinite(number):
-            raise ModelFileError(f"parameter {name!r} must be finite, got {value!r}")
+            raise ModelFileError(
+                f"parameter {shorten(repr(name))} must be finite, got {shorten(repr(value))}"
+            )
         values.append(number)
     return values
 
 
-class _NonFiniteError(ValueError):
-    pass
+def describe(architecture: Mapping[str, Any]) -> str:
+    """``MLP(nin=2, nouts=[3, 1], ...)`` for an architecture, cut short if it is long."""
+    config = architecture["config"]
+    arguments = (
+        ", ".join(f"{key}={value!r}" for key, value in config.items()) if isinstance(config, dict) else ""
+    )
+    return shorten(f"{architecture['class']}({arguments})")
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """``text``, or its first ``limit`` characters and a count of the rest: a file's contents in a message."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
+class _RefusedError(ValueError):
+    """Something in a JSON text that a model file must not hold."""
 
 
 def _refuse_constant(name: str) -> float:
-    raise _NonFiniteError(f"{name} is not a finite number")
+    raise _RefusedError(f"{name} is not a finite number")
+
+
+def _parse_int(digits: str) -> int:
+    """An integer of the file, refused if it is longer than ``MAX_DIGITS`` (Python would raise)."""
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise _RefusedError(
+            f"an integer of {len(digits.lstrip('-')):,} digits is too long to be a number here"
+        )
+    return int(digits)
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refused if a key appears twice (``json`` would keep the last silently)."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _RefusedError(f"the key {shorten(repr(key))} appears twice in one object")
+        seen.add(key)
+    return dict(pairs)
 
 
 def _first(names: list[str], count: int = 5) -> str:
-    return repr(names[:count])[:-1] + (", ...]" if len(names) > count else "]")
-
-
-def _describe(architecture: dict[str, Any]) -> str:
-    config = ", ".join(f"{key}={value!r}" for key, value in architecture["config"].items())
-    return f"{architecture['class']}({config})"
+    return (
+        "["
+        + ", ".join(shorten(repr(name), 60) for name in names[:count])
+        + (", ...]" if len(names) > count else "]")
+    )

@@ -13,6 +13,7 @@ The loop itself is the lesson, and it is short; write it out while learning::
 
 from __future__ import annotations
 
+import numbers
 import sys
 from collections.abc import Callable, Sequence
 from importlib.util import find_spec
@@ -54,8 +55,9 @@ def fit(
     ``recorder`` (an ``nn.Recorder``) records the untrained model, then the epochs it chooses and the
     last one: their loss, parameters, gradients and maps, for ``nn.training_view``.
     """
-    if epochs < 0:
-        raise ValueError(f"fit: epochs must be ≥ 0, got {epochs!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a whole number ≥ 0, got {epochs!r}")
+    epochs = int(epochs)
     if len(X) == 0:
         raise ValueError("fit: there are no samples to train on (X is empty)")
     rng = make_rng(seed)
@@ -67,6 +69,11 @@ def fit(
         total, count = 0.0, 0
         for batch_X, batch_y in batches(X, y, size, shuffle=batch_size is not None, rng=rng):
             loss = loss_fn([model(x) for x in batch_X], batch_y)
+            if not isinstance(loss, Value):
+                raise TypeError(
+                    f"fit: loss_fn must return a Value to backpropagate from, got {type(loss).__name__}: "
+                    f"{loss!r}; compute it from the model's outputs with Value operations (nn.mse_loss, ...)"
+                )
             optimizer.zero_grad()
             if isinstance(model, Module):  # parameters left out of the optimizer: this step's grads too
                 model.zero_grad()

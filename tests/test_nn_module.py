@@ -128,7 +128,8 @@ def test_state_dict_round_trip_and_refusals():
 
 def test_repr_is_readable_and_collapses_repeats():
     text = repr(nn.MLP(2, [16, 1], activation="tanh", seed=0))
-    assert text.splitlines()[0] == "MLP(nin=2, nouts=[16, 1], activation='tanh') ("
-    assert "(neurons.0-15): 16 × Neuron(nin=2, activation='tanh')" in text
-    assert "(layers.1): Layer(nin=16, nout=1, activation='linear')" in text
-    assert repr(nn.Neuron(3, bias=False)) == "Neuron(nin=3, bias=False)"
+    first = "MLP(nin=2, nouts=[16, 1], activation='tanh', output_activation='linear', bias=True) ("
+    assert text.splitlines()[0] == first
+    assert "(neurons.0-15): 16 × Neuron(nin=2, activation='tanh', bias=True)" in text
+    assert "(layers.1): Layer(nin=16, nout=1, activation='linear', bias=True)" in text
+    assert repr(nn.Neuron(3, bias=False)) == "Neuron(nin=3, activation='relu', bias=False)"

@@ -71,9 +71,10 @@ def test_neurons_and_layers_round_trip(tmp_path, make):
 def test_file_is_readable_json_with_format_version_architecture_and_names(tmp_path):
     _model(seed=1).save(tmp_path / "model.json")
     document = json.loads((tmp_path / "model.json").read_text())
-    assert document["format"] == "chainrule-model" and document["version"] == 1
+    assert document["format"] == "chainrule-model" and document["version"] == 2
     assert document["architecture"] == {
         "class": "MLP",
+        "module": "nn.layers",
         "config": {
             "nin": 2,
             "nouts": [3, 1],
@@ -166,11 +167,15 @@ def test_non_finite_or_non_numbers_are_refused(data, bad):
     _refused_without_change(_encode(document).replace(b'"PLACEHOLDER"', bad.encode()))
 
 
-@given(st.one_of(st.integers().filter(lambda v: v != 1), st.text(), st.none(), st.floats(allow_nan=False)))
+@given(
+    st.one_of(
+        st.integers().filter(lambda v: v not in (1, 2)), st.text(), st.none(), st.floats(allow_nan=False)
+    )
+)
 def test_wrong_versions_are_refused(version):
     document = _document()
     document["version"] = version
-    if version == 1:
+    if version in (1, 2):
         return
     _refused_without_change(_encode(document))
 
