@@ -117,6 +117,13 @@ class Explorer(Page):
                 "the network is one box, and a step inside a neuron highlights nothing in the drawing. "
                 "autograd.explore(root, max_nodes=None) draws every value."
             )
+        index = {value: i for i, value in enumerate(order)}
+        code = code_for(root)
+        code_names, code_lines = _code_links(code, index)
+        # a value with no name is drawn with its variable in the code (v6), as the step panel calls it
+        drawn_names = {
+            v: code_names[i] for i, v in enumerate(order) if not node_name(v, table) and i in code_names
+        }
         saved = [(value, value.grad) for value in order]
         try:  # the pass runs on the graph itself; every grad is put back as it was found
             for value in order:
@@ -131,16 +138,13 @@ class Explorer(Page):
                 color_by_grad=color_by_grad,
                 max_nodes=None,
                 group=group,
-                names=table,
+                names={**drawn_names, **table},
                 legend=legend,
             )
             svg = drawing.pipe(format="svg", encoding="utf-8")
         finally:
             for value, grad in saved:
                 value.grad = grad
-        index = {value: i for i, value in enumerate(order)}
-        code = code_for(root)
-        code_names, code_lines = _code_links(code, index)
         nodes = [
             {
                 "id": i,

@@ -176,11 +176,13 @@
         mark(element[c[0]], "cr-receiving");
         if (g) label(g, asking ? "+= ?" : "+= " + format(c[1]));
       });
-      keepInView(element[step.node] || opElement[step.node]);
     }
     stepPanel.innerHTML = asking ? question(k) : describe(k);
     highlightCode(step ? nodes[step.node].lines : [], "cr-hl");
     if (selected !== null) showNode(selected);
+    // Every change is written; now read the layout once: pan to the node, scroll the code to its lines.
+    if (step) keepInView(element[step.node] || opElement[step.node]);
+    scrollCode(step ? nodes[step.node].lines : []);
     if (asking) {
       var first = stepPanel.querySelector("input");
       if (first && document.activeElement && document.activeElement.id === "cr-turn") first.focus();
@@ -328,9 +330,13 @@
       (grad === null ? " (the pass has not reached it yet)" : "") + "</p>";
     highlightCode(node.lines, "cr-sel");
   }
+  function select(id) {  // a click on a value: show it, and its lines in the code
+    showNode(id);
+    scrollCode(nodes[id].lines);
+  }
   svg.addEventListener("click", function (event) {
     var g = event.target.closest("[data-node]");
-    if (g) showNode(Number(g.getAttribute("data-node")));
+    if (g) select(Number(g.getAttribute("data-node")));
   });
 
   // --- the code view -----------------------------------------------------------------------------------
@@ -347,11 +353,12 @@
     highlighted[cls].forEach(function (n) { codeLines[n - 1].classList.remove(cls); });
     highlighted[cls] = lines;
     lines.forEach(function (n) { codeLines[n - 1].classList.add(cls); });
-    if (lines.length) {  // scroll the code box only, never the page
-      var line = codeLines[lines[lines.length - 1] - 1], top = line.offsetTop - codeBox.offsetTop;
-      if (top < codeBox.scrollTop || top > codeBox.scrollTop + codeBox.clientHeight - line.offsetHeight) {
-        codeBox.scrollTop = top - codeBox.clientHeight / 2;
-      }
+  }
+  function scrollCode(lines) {  // the code box only, never the page, so that the last line shows
+    if (!lines.length) return;
+    var line = codeLines[lines[lines.length - 1] - 1], top = line.offsetTop - codeBox.offsetTop;
+    if (top < codeBox.scrollTop || top > codeBox.scrollTop + codeBox.clientHeight - line.offsetHeight) {
+      codeBox.scrollTop = top - codeBox.clientHeight / 2;
     }
   }
 
