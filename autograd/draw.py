@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 DEFAULT_MAX_NODES = 2000
 """Graphs with more values than this are cut down to the values nearest the output."""
 
+READABLE = 300
+"""A model's graph with more values than this is drawn one box per neuron unless asked otherwise."""
+
 STYLES: dict[str, dict[str, str]] = {
     "weight": {"style": "rounded,filled", "fillcolor": "#dbe9ff", "color": "#1f5fbf", "penwidth": "1.5"},
     "bias": {"style": "rounded,filled,dashed", "fillcolor": "#ffe3c2", "color": "#c76a00", "penwidth": "1.5"},
@@ -65,7 +68,7 @@ def draw_dot(
     show_local_derivatives: bool = False,
     color_by_grad: bool = False,
     max_nodes: int | None = DEFAULT_MAX_NODES,
-    group: str | None = None,
+    group: str | None = "auto",
     names: Names | None = None,
     legend: bool = True,
     step: Step | None = None,
@@ -80,7 +83,9 @@ def draw_dot(
     - ``max_nodes``: draw at most this many values, those nearest the output, and say so in the
       drawing and in a warning; ``None`` draws everything. Not applied with ``group``.
     - ``group``: "neuron" or "layer" draws each neuron (or layer) of an ``nn`` model as one box,
-      found from the parameters' dotted names.
+      found from the modules that own the parameters; ``None`` draws every value. "auto" (the
+      default) groups by neuron when a model's graph has more than ``READABLE`` values, too many
+      to read in one picture, and says so.
     - ``names``: names to show instead of labels (``model.named_parameters()`` or a dict).
     - ``step``: a step of ``backward_steps()`` to highlight, with its contributions on the arrows.
     - ``legend``: a strip with a sample of each kind of value drawn and notes on what labels and
@@ -91,8 +96,8 @@ def draw_dot(
     check_value(root, "draw_dot")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    if group not in (None, "neuron", "layer"):
-        raise ValueError(f"draw_dot: group must be None, 'neuron' or 'layer', got {group!r}")
+    if group not in (None, "auto", "neuron", "layer"):
+        raise ValueError(f"draw_dot: group must be None, 'auto', 'neuron' or 'layer', got {group!r}")
     if max_nodes is not None and (
         isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
     ):
@@ -100,6 +105,15 @@ def draw_dot(
     check_format_spec(format_spec)
 
     order = topological_order(root)
+    note = ""
+    if group == "auto":
+        owned = len(order) > READABLE and any(getattr(value, "owners", ()) for value in order)
+        group = "neuron" if owned else None
+        if owned:
+            note = (
+                f"draw_dot: {len(order)} values are too many to read in one picture, so each neuron is "
+                "one box; draw_dot(..., group=None) draws every value."
+            )
     builder = _Builder(order, format_spec, name_table(names), color_by_grad, show_local_derivatives, step)
     drawing = Drawing(
         name="chainrule",
@@ -111,6 +125,10 @@ def draw_dot(
     group_of = _groups(order, 1 if group == "neuron" else 2) if group is not None else {}
     boxes = len(set(group_of.values())) + sum(value not in group_of for value in order)
     kept = set(order)
+    if note:
+        drawing.note = note
+        warnings.warn(note, stacklevel=2)
+        drawing.attr(label=note, labelloc="t")
     if max_nodes is not None and boxes > max_nodes:
         kept = _nearest(root, max_nodes)
         drawing.note = (
@@ -121,6 +139,7 @@ def draw_dot(
         warnings.warn(drawing.note, stacklevel=2)
         drawing.attr(label=drawing.note, labelloc="t")
     if group is not None:
+        drawing.graph_attr["ordering"] = "out"  # neurons listed in the order they compute
         builder.draw_groups(drawing, group_of, kept)
     else:
         builder.draw_values(drawing, kept)
@@ -247,7 +266,8 @@ class _Builder:
         root = self.order[-1]
         used_outside = {x for v in self.order for x in v.inputs if group_of.get(v) != group_of.get(x)}
         stepping_in = group_of.get(self.step.node) if self.step is not None else None
-        for key, values in members.items():
+        for key in finishing:  # the neurons (or layers) in the order they compute
+            values = members[key]
             outputs = [v for v in values if v is root or v in used_outside]
             self._group_node(drawing, box[key], key, values, outputs, highlighted=key == stepping_in)
 

@@ -230,15 +230,29 @@ def test_parameters_of_an_nn_model_show_their_dotted_names():
         draw_dot(loss, names={1: 2})
 
 
-def test_the_big_network_is_drawn_whole_by_default_and_renders(no_system_dot):
+def test_a_network_too_big_to_read_is_drawn_one_box_per_neuron_in_order_and_renders(no_system_dot):
     nn = pytest.importorskip("nn")
     model = nn.MLP(2, [16, 16, 1], seed=0)
     loss = (model([0.5, -1.0]) - 1.0) ** 2
     loss.backward()
     order = autograd.topological_order(loss)
-    drawing = draw_dot(loss)
-    assert len(value_nodes(drawing.source)) == len(order) > 400
+    with pytest.warns(UserWarning, match=r"too many to read.*group=None"):
+        drawing = draw_dot(loss)
+    assert len(order) > autograd.draw.READABLE
+    boxes = re.findall(r"<TD>(layers\.\d+\.neurons\.\d+)</TD>", drawing.source)
+    assert boxes == [f"layers.{i}.neurons.{j}" for i, size in enumerate([16, 16, 1]) for j in range(size)]
     assert "</svg>" in drawing.pipe("svg", encoding="utf-8")
+    whole = draw_dot(loss, group=None)
+    assert len(value_nodes(whole.source)) == len(order) and whole.note == ""
+    small = draw_dot(nn.MLP(2, [3, 1], seed=0)([0.5, -1.0]))
+    assert small.note == "" and "neurons.0.w.0" in small.source  # a readable graph is drawn whole
+
+
+def test_constants_show_their_data_and_no_grad():
+    x = Value(2.0, label="x")
+    source = draw_dot(x * 3.0).source
+    assert "<TD>data 3.0000</TD></TR>" in source  # the constant: no grad cell
+    assert "<TD>x</TD><VR/><TD>data 2.0000</TD><VR/><TD>grad 0.0000</TD>" in source
 
 
 def test_large_graphs_are_cut_to_the_nodes_nearest_the_output_with_a_message():
