@@ -232,7 +232,14 @@ def explore(root: Value, **options: Any) -> Explorer:
     ``options`` are ``draw_dot``'s (``rankdir``, ``format_spec``, ``show_local_derivatives``,
     ``color_by_grad``, ``names``, ``legend``, ``group``) and ``max_nodes``: graphs with more values
     than this (2,000) are drawn one box per neuron; ``max_nodes=None`` draws every value.
+    (``color_by_grad`` fills each value by its grad after the whole pass, from the first frame.)
     ``root.backward()`` need not have been called, and no ``.grad`` is changed.
+
+    >>> from autograd import Value
+    >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    >>> page = explore((x * w).tanh())  # page.save("explorer.html"), or show it in a notebook
+    >>> page, x.grad
+    (<Explorer: 4 values, 2 steps>, 0.0)
     """
     return Explorer(root, **options)
 
