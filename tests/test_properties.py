@@ -10,6 +10,8 @@ float64 tensors, and the gradients must agree.
 from __future__ import annotations
 
 import math
+import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -314,3 +316,46 @@ def test_grad_equals_backward_and_touches_no_grad(program: Program) -> None:
     assert all(v.grad == 0.0 for v in nodes)
     nodes[-1].backward()
     assert from_grad == [x.grad for x in leaves]
+
+
+@given(programs(), st.integers(2, 4))
+def test_passes_in_threads_over_the_same_leaves_add_up_to_the_sum_of_each(
+    program: Program, threads: int
+) -> None:
+    leaves, nodes = build(program)
+    one = grad(nodes[-1], leaves)
+    rebuilt = [program.run(leaves, EngineMath)[-1] for _ in range(threads)]  # a graph per thread
+    workers = [threading.Thread(target=out.backward) for out in rebuilt]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert_all_close([x.grad for x in leaves], [threads * g for g in one], rtol=1e-12, atol=0, what="sum")
+
+
+NON_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
+
+
+@given(programs(), st.data())
+def test_a_non_finite_leaf_gives_non_finite_numbers_or_a_named_error_never_a_crash(
+    program: Program, data: st.DataObject
+) -> None:
+    """NaN and ±inf flow through any graph as PyTorch lets them: as numbers, or as an error that names
+    the operation (an op whose domain excludes them), and backward() never fails on what forward gave."""
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(program.leaves)]
+    leaves[data.draw(st.integers(0, len(leaves) - 1))].data = data.draw(NON_FINITE)
+    try:
+        nodes = program.run(leaves, EngineMath)
+    except (ValueError, ArithmeticError) as error:
+        assert re.match(r"^\w+\(", str(error)), str(error)  # the op and its operands
+        return
+    try:
+        nodes[-1].backward()
+    except (ValueError, ArithmeticError) as error:
+        assert str(error).startswith("backward through "), str(error)
+        return
+    assert all(isinstance(x.grad, float) for x in leaves)
+    with autograd.detect_anomaly():
+        if not all(math.isfinite(v.data) for v in nodes):
+            with pytest.raises(FloatingPointError, match="detect_anomaly"):
+                program.run([Value(x.data) for x in leaves], EngineMath)
