@@ -78,7 +78,15 @@ class Optimizer:
                 f"{type(self).__name__}: a parameter group is a dict with a 'params' list, got {group!r}"
             )
         params = group["params"]
-        params = [params] if isinstance(params, Value) else list(params)
+        if callable(getattr(params, "parameters", None)):
+            raise TypeError(f"{type(self).__name__}: a group's 'params' is model.parameters(), not the model")
+        try:
+            params = [params] if isinstance(params, Value) else list(params)
+        except TypeError:
+            name = type(self).__name__
+            raise TypeError(
+                f"{name}: a group's 'params' must be a list of Values, got {type(params).__name__}"
+            ) from None
         known = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, Value):

@@ -167,6 +167,10 @@ def test_passing_the_model_or_a_single_parameter_says_what_to_pass():
         optim.SGD(model.state_dict())
     with pytest.raises(TypeError, match="got int"):
         optim.SGD(3)
+    with pytest.raises(TypeError, match=r"SGD: a group's 'params' is model\.parameters\(\), not the model"):
+        optim.SGD([{"params": model}])
+    with pytest.raises(TypeError, match="SGD: a group's 'params' must be a list of Values, got float"):
+        optim.SGD([{"params": 0.5}])
 
 
 def test_amsgrad_keeps_a_nan_in_its_largest_average_as_torch_does():
