@@ -14,12 +14,12 @@ from . import ops
 from .value import Operand, Value, apply, as_value
 
 
-def _operands(values: Iterable[Operand], op: str) -> tuple[Value, ...]:
-    """``values`` as a tuple of Values, plain numbers made constants; ``op`` names the caller."""
+def _operands(values: Iterable[Operand], caller: str) -> tuple[Value, ...]:
+    """``values`` as a tuple of Values, plain numbers made constants (``caller`` for messages)."""
     given = tuple(values)
     if all(map(isinstance, given, repeat(Value))):  # the common case: Values already
         return cast("tuple[Value, ...]", given)
-    return tuple([as_value(x, op) for x in given])
+    return tuple([as_value(x, caller) for x in given])
 
 
 def value_sum(values: Iterable[Operand]) -> Value:
@@ -48,6 +48,6 @@ def linear(x: Iterable[Operand], w: Iterable[Operand], b: Operand | None = None)
     return apply(ops.LINEAR, (*inputs, *weights, as_value(b, "linear")))
 
 
-def _check_same_length(a: tuple[Value, ...], b: tuple[Value, ...], op: str) -> None:
+def _check_same_length(a: tuple[Value, ...], b: tuple[Value, ...], caller: str) -> None:
     if len(a) != len(b):
-        raise ValueError(f"{op}: the two sequences differ in length ({len(a)} and {len(b)})")
+        raise ValueError(f"{caller}: the two sequences differ in length ({len(a)} and {len(b)})")

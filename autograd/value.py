@@ -217,15 +217,15 @@ def apply2(op: Op, a: Value, b: Value) -> Value:
     return out
 
 
-def as_value(x: Operand, op: str = "Value") -> Value:
-    """``x`` itself if it is a Value, otherwise a constant Value holding it (``op`` names the caller)."""
+def as_value(x: Operand, caller: str = "Value") -> Value:
+    """``x`` itself if it is a Value, otherwise a constant Value holding it (``caller`` for messages)."""
     if isinstance(x, Value):
         return x
     if type(x) is float:  # the common case, quickly
         return _node(x, None, ())
     if not is_number(x):
-        raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}: {_short(x)}")
-    return _node(to_float(x, op), None, ())
+        raise TypeError(f"{caller}: expected a Value or a real number, got {type(x).__name__}: {_short(x)}")
+    return _node(to_float(x, caller), None, ())
 
 
 def _node(data: float, op: Op | None, inputs: tuple[Value, ...]) -> Value:
