@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import nn
-from nn import optim
+from nn.demo import moons_demo
 
 from .explorer import STEP_TIMES, chromium_page
 
@@ -29,28 +29,19 @@ SIZE_BUDGET = 5_000_000
 FRAME_BUDGET_MS = 50.0
 
 
-def moons_demo(epochs: int = 100, recorder: bool = False, grid: int = 40) -> tuple[float, nn.Recorder | None]:
-    """Train micrograd's moons demo; the seconds ``fit`` took and the recorder (if one was asked for)."""
-    X, y = nn.data.make_moons(n_samples=100, noise=0.1, seed=0, labels=(-1, 1))
-    model = nn.MLP(2, [16, 16, 1], seed=1)
-    optimizer = optim.SGD(model.parameters(), lr=1.0)
-    scheduler = optim.LambdaLR(optimizer, lambda epoch: 1.0 - 0.9 * epoch / epochs)
-
-    def loss_fn(scores: list[Any], targets: list[Any]) -> Any:
-        return nn.hinge_loss(scores, targets) + nn.l2_penalty(model.parameters(), 1e-4)
-
-    watching = nn.Recorder(model, X, y, grid=grid) if recorder else None
+def timed_moons_demo(epochs: int = 100, record: bool = False) -> tuple[float, nn.Recorder | None]:
+    """Seconds to train micrograd's moons demo (``nn.demo.moons_demo``), and its recorder if ``record``."""
     started = time.perf_counter()
-    nn.fit(model, X, y, loss_fn, optimizer, epochs, progress=False, scheduler=scheduler, recorder=watching)
-    return time.perf_counter() - started, watching
+    _, _, recorder = moons_demo(epochs, record=record)
+    return time.perf_counter() - started, recorder
 
 
 def recording_ratio(epochs: int, repeats: int) -> tuple[float, float, nn.Recorder]:
     """Best seconds without and with recording, taking turns; and the last recorder."""
     plain, recorded, last = float("inf"), float("inf"), None
     for _ in range(repeats):
-        plain = min(plain, moons_demo(epochs)[0])
-        seconds, last = moons_demo(epochs, recorder=True)
+        plain = min(plain, timed_moons_demo(epochs)[0])
+        seconds, last = timed_moons_demo(epochs, record=True)
         recorded = min(recorded, seconds)
     assert last is not None
     return plain, recorded, last
@@ -97,15 +88,15 @@ def run(quick: bool = False) -> list[str]:
 
 def screenshot(path: Path) -> None:
     """The moons demo's page at its last epoch with a first-layer neuron selected, as a PNG."""
-    _, recorder = moons_demo(recorder=True)
+    _, _, recorder = moons_demo(record=True, test=True)
     assert recorder is not None
-    with chromium_page(width=1000, height=1000) as page:
+    with chromium_page(width=700, height=1000) as page:
         page.set_content(
             nn.training_view(recorder, titles=["moons: MLP(2, [16, 16, 1]), 100 epochs"]).to_html()
         )
         page.click('[data-neuron="layers.0.neurons.6"]')
         page.mouse.move(0, 0)
-        page.locator("#training").screenshot(path=str(path))
+        page.screenshot(path=str(path), full_page=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,9 @@ Run it with ``make demo`` or ``python -m nn.demo [--out DIR] [--quick]``. It
 3. prints a table of final losses and writes figures into ``DIR`` (``figures/`` by default):
    the loss curves (PNG), one neuron's computation graph (SVG) and the frames of its backward
    pass, one chain-rule step each (SVG), and two backward-pass explorers (HTML pages to step
-   through in a browser): micrograd's lecture neuron, and the XOR network's loss on one example.
+   through in a browser): micrograd's lecture neuron, and the XOR network's loss on one example;
+4. trains micrograd's moons network with a ``Recorder`` watching and writes its training view,
+   ``training.html``: every neuron, weight, bias and gradient at every epoch.
 """
 
 from __future__ import annotations
@@ -25,8 +27,13 @@ from tqdm import tqdm
 import autograd
 from autograd import Value
 
+from .data import make_moons
 from .layers import MLP
-from .losses import sse_loss
+from .losses import hinge_loss, l2_penalty, sse_loss
+from .optim import SGD, LambdaLR
+from .recorder import Recorder
+from .train import fit
+from .training_view import training_view
 
 # --- the w / b experiment: one example, the starting values of the classic derivation ------------
 
@@ -193,6 +200,42 @@ def write_explorers(model: MLP, out: Path) -> list[Path]:
     return [neuron, xor]
 
 
+def moons_demo(
+    epochs: int = 100, record: bool = False, grid: int = 40, test: bool = False
+) -> tuple[MLP, list[float], Recorder | None]:
+    """micrograd's moons demo: the model, its loss history and, with ``record``, its Recorder.
+
+    ``MLP(2, [16, 16, 1])`` on 100 moons labelled ±1, C = hinge loss + 10⁻⁴·Σθ², full-batch SGD
+    with the learning rate falling from 1.0 to 0.1. ``record`` watches every epoch with a
+    ``grid``×``grid`` map; ``test`` adds 50 more moons as a test set.
+    """
+    X, y = make_moons(n_samples=100, noise=0.1, seed=0, labels=(-1, 1))
+    model = MLP(2, [16, 16, 1], seed=1)
+    optimizer = SGD(model.parameters(), lr=1.0)
+    scheduler = LambdaLR(optimizer, lambda epoch: 1.0 - 0.9 * epoch / epochs)
+
+    def loss_fn(scores: list[Value], targets: list[float]) -> Value:
+        return hinge_loss(scores, targets) + l2_penalty(model.parameters(), 1e-4)
+
+    recorder = None
+    if record:
+        X_test, y_test = make_moons(n_samples=50, noise=0.1, seed=1, labels=(-1, 1)) if test else (None, None)
+        recorder = Recorder(model, X, y, grid=grid, X_test=X_test, y_test=y_test)
+    history = fit(
+        model, X, y, loss_fn, optimizer, epochs, progress=False, scheduler=scheduler, recorder=recorder
+    )
+    return model, history, recorder
+
+
+def write_training_view(out: Path, epochs: int = 100) -> Path:
+    """``training.html``: the training view of micrograd's moons demo, with 50 test points."""
+    _, _, recorder = moons_demo(epochs, record=True, test=True)
+    assert recorder is not None
+    path = out / "training.html"
+    training_view(recorder, titles=[f"moons: MLP(2, [16, 16, 1]), {epochs} epochs"]).save(path)
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run both experiments, print the table, write the figures; 0 on success."""
     parser = argparse.ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
@@ -219,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     plot_losses(runs, xor_history, written[0])
     written += draw_neuron(xor_model, XOR[2][0], out)
     written += write_explorers(xor_model, out)
+    print("\nTraining micrograd's moons network with a Recorder watching every epoch…")
+    written.append(write_training_view(out, epochs=100 // scale))
     print(f"\nFigures written to {out.resolve()}:")
     for path in written:
         print(f"  {path.name}")

@@ -340,10 +340,21 @@ def test_the_live_view_in_an_executed_notebook_ends_on_the_last_epoch(page):
 
 
 def test_the_benchmark_trains_the_demo_and_times_every_frame(page):
-    from benchmarks.training_view import frame_times, moons_demo
+    from benchmarks.training_view import frame_times, timed_moons_demo
 
-    seconds, recorder = moons_demo(epochs=3, recorder=True, grid=8)
-    assert seconds > 0 and recorder.epochs == [0, 1, 2, 3]
+    seconds, recorder = timed_moons_demo(epochs=3, record=True)
+    assert seconds > 0 and recorder.epochs == [0, 1, 2, 3] and recorder.grid == 40
     times = frame_times(nn.training_view(recorder).to_html(), page)
     assert len(times) == 3 and all(t >= 0 for t in times)
     page.problems.check()
+
+
+def test_the_demo_writes_the_moons_training_view(tmp_path):
+    from nn.demo import write_training_view
+
+    path = write_training_view(tmp_path, epochs=2)
+    data = read_data(path.read_text(encoding="utf-8"))
+    assert path.name == "training.html" and data["epochs"] == [0, 1, 2]
+    (run,) = data["runs"]
+    assert len(run["points"]["train"]) == 100 and len(run["points"]["test"]) == 50
+    assert all(frame["losses"]["test"] is not None for frame in run["frames"])

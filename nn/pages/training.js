@@ -35,13 +35,25 @@
     for (var i = 0; i < text.length; i++) q[i] = text.charCodeAt(i);
     return q;
   }
-  /** Paint a size×size map (rows from the bottom up) on a canvas, each value a fraction of ±1. */
-  function paint(canvas, size, fractionAt, strength) {
-    var context = canvas.getContext("2d"), image = context.createImageData(size, size);
+  /** The colours of q = −127 … 127 at a strength, as r, g, b, 255 per entry (made once per strength). */
+  var tables = {};
+  function colours(strength) {
+    if (tables[strength]) return tables[strength];
+    var table = new Uint8ClampedArray(4 * 255);
+    for (var q = -127; q <= 127; q++) {
+      var c = rgb(strength * q / 127), p = 4 * (q + 127);
+      table[p] = c[0]; table[p + 1] = c[1]; table[p + 2] = c[2]; table[p + 3] = 255;
+    }
+    return (tables[strength] = table);
+  }
+  /** Paint a size×size map of codes q (rows from the bottom up) on a canvas: q/127 of full colour. */
+  function paint(canvas, size, q, strength) {
+    var context = canvas.getContext("2d"), image = context.createImageData(size, size), table = colours(strength);
     for (var row = 0; row < size; row++) {
       for (var column = 0; column < size; column++) {
-        var c = rgb(strength * fractionAt(row * size + column)), p = 4 * ((size - 1 - row) * size + column);
-        image.data[p] = c[0]; image.data[p + 1] = c[1]; image.data[p + 2] = c[2]; image.data[p + 3] = 255;
+        var from = 4 * (q[row * size + column] + 127), to = 4 * ((size - 1 - row) * size + column);
+        image.data[to] = table[from]; image.data[to + 1] = table[from + 1]; image.data[to + 2] = table[from + 2];
+        image.data[to + 3] = 255;
       }
     }
     context.putImageData(image, 0, 0);
@@ -108,7 +120,7 @@
       tile.style.left = at.x + "px"; tile.style.top = at.y + "px";
       if (run.data.grid && inputs === 2) {
         var canvas = element("canvas", { width: 2, height: 2 }, tile);
-        paint(canvas, 2, i === 0 ? function (k) { return k % 2 ? 1 : -1; } : function (k) { return k < 2 ? -1 : 1; }, 0.8);
+        paint(canvas, 2, i === 0 ? [-127, 127, -127, 127] : [-127, -127, 127, 127], 0.8);  // x₁ grows →, x₂ ↑
       }
       element("span", { "class": "tv-name" }, tile).textContent = "x" + "₁₂₃₄₅₆₇₈₉"[i % 9];
     }
@@ -219,13 +231,11 @@
       tile.bias.style.borderLeftColor = css(b === null ? 0 : Math.tanh(2 * b));
       var encoded = grid && frame.maps.neurons && frame.maps.neurons[tile.neuron.name];
       if (tile.canvas && encoded) {
-        var q = codes(encoded);
-        paint(tile.canvas, grid.tile, function (k) { return q[k] / 127; }, 1);
+        paint(tile.canvas, grid.tile, codes(encoded), 1);
       }
     });
     if (grid && frame.maps.output) {
-      var out = codes(frame.maps.output);
-      paint(run.canvas, grid.size, function (k) { return out[k] / 127; }, 0.75);
+      paint(run.canvas, grid.size, codes(frame.maps.output), 0.75);
     }
     var x = run.lossX(frame.epoch);
     run.lossMarker.setAttribute("x1", x); run.lossMarker.setAttribute("x2", x);
