@@ -10,7 +10,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from . import demo_step, explorer, expression, scaling, site, timing, training_view
+from . import demo_step, explorer, expression, reliability, scaling, site, timing, training_view
 from .libraries import CHAINRULE, MICROGRAD, torch_library
 from .report import ratio_line, table
 
@@ -73,13 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     site_lines = site.run(quick)
     for line in site_lines:
         print(line, flush=True)
+    reliability_lines = reliability.run(quick)
+    for line in reliability_lines:
+        print(line, flush=True)
 
     print()
     print(table(results))
     print()
     for result in results:
         print(ratio_line(result))
-    for line in scaling_lines + explorer_lines + training_lines + site_lines:
+    for line in scaling_lines + explorer_lines + training_lines + site_lines + reliability_lines:
         print(line)
     if not arguments.no_plot:
         print(f"\nscaling plot: {PLOT}")

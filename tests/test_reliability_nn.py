@@ -848,3 +848,12 @@ def test_the_tables_own_functions_and_modules_without_arguments_save_and_load(tm
     assert rebuilt.config()["activation"] == "tanh" and rebuilt([0.5, 0.2]).data == model([0.5, 0.2]).data
     NoArguments().save(tmp_path / "n.json")
     assert nn.load(tmp_path / "n.json").state_dict() == {"w": 0.25}
+
+
+def test_the_reliability_benchmark_runs_and_reports_each_refusal():
+    from benchmarks import reliability
+
+    lines = reliability.run(quick=True)
+    assert any("10,000,200,001 parameters" in line for line in lines)
+    assert any(line.startswith("MLP(2, [10**20]) is refused") for line in lines)
+    assert any(line.startswith("clip_grad_norm_ on 10,000 gradients") for line in lines)

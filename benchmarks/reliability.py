@@ -1,0 +1,151 @@
+"""Benchmark: how fast hostile input is refused, and what the safe versions cost.
+
+- ``nn.load`` of a small file that describes a 10-billion-parameter MLP, or a million-parameter
+  one with no parameters, must be refused in well under a second (budget 100 ms): the
+  architecture is checked against the file before anything is built.
+- ``MLP(2, [10**20])`` is refused before a single parameter is made (budget 1 ms).
+- A FIFO is refused without waiting for a writer (budget 100 ms).
+- ``clip_grad_norm_`` computes the norm without overflow (scaled by the largest |g|); its cost
+  against the plain ``fsum(g**2) ** 0.5`` that overflows above 1.3e154.
+- ``Module.save`` checks that ``nn.load`` could rebuild the model; its share of a save.
+
+``python -m benchmarks.reliability [--quick]`` prints the lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import nn
+from autograd import Value
+from nn import optim
+from nn.module import _rebuild_problem
+
+REFUSAL_BUDGET_MS = 100.0
+BUILD_BUDGET_MS = 1.0
+
+
+def best_ms(work: Callable[[], object], repeats: int) -> float:
+    """The fastest of ``repeats`` runs of ``work``, in milliseconds."""
+    best = math.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def refused(work: Callable[[], object], error: type[BaseException]) -> Callable[[], None]:
+    """``work`` wrapped so that raising ``error`` is the expected outcome (anything else fails)."""
+
+    def run() -> None:
+        try:
+            work()
+        except error:
+            return
+        raise AssertionError(f"{work} was not refused")
+
+    return run
+
+
+def hostile_file(directory: Path, nin: int, nouts: list[int]) -> Path:
+    """A model file whose architecture is ``MLP(nin, nouts)`` but that holds no parameters."""
+    config = {"nin": nin, "nouts": nouts, "activation": "relu", "output_activation": "linear"}
+    document = {
+        "format": "chainrule-model",
+        "version": 2,
+        "architecture": {
+            "class": "MLP",
+            "module": "nn.layers",
+            "config": {**config, "bias": True, "init": "uniform"},
+        },
+        "parameters": {},
+    }
+    path = directory / f"mlp-{nin}.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def budget(value: float, limit: float) -> str:
+    return f"within the {limit:g} ms budget" if value <= limit else f"OVER the {limit:g} ms budget"
+
+
+def run(quick: bool = False) -> list[str]:
+    """The benchmark's report lines."""
+    repeats = 3 if quick else 10
+    lines = []
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        huge = hostile_file(directory, 100_000, [100_000, 1])
+        large = hostile_file(directory, 1000, [1000, 1])
+        ms = best_ms(refused(lambda: nn.load(huge), nn.ModelFileError), repeats)
+        lines.append(
+            f"nn.load refuses a {huge.stat().st_size}-byte file describing 10,000,200,001 parameters "
+            f"in {ms:.2f} ms ({budget(ms, REFUSAL_BUDGET_MS)})"
+        )
+        ms = best_ms(refused(lambda: nn.load(large), nn.ModelFileError), repeats)
+        lines.append(
+            f"nn.load refuses a file describing 1,002,001 parameters but holding none in {ms:.2f} ms "
+            f"({budget(ms, REFUSAL_BUDGET_MS)})"
+        )
+        if hasattr(os, "mkfifo"):
+            fifo = directory / "fifo.json"
+            os.mkfifo(fifo)
+            ms = best_ms(refused(lambda: nn.load(fifo), nn.ModelFileError), repeats)
+            lines.append(f"nn.load refuses a FIFO in {ms:.3f} ms ({budget(ms, REFUSAL_BUDGET_MS)})")
+        ms = best_ms(refused(lambda: nn.MLP(2, [10**20]), ValueError), repeats)
+        lines.append(f"MLP(2, [10**20]) is refused in {ms:.3f} ms ({budget(ms, BUILD_BUDGET_MS)})")
+
+        model = nn.MLP(2, [16, 16, 1], seed=0)
+        path = directory / "model.json"
+        save_ms = best_ms(lambda: model.save(path), repeats)
+        check_ms = best_ms(lambda: _rebuild_problem(model), repeats)
+        lines.append(
+            f"saving MLP(2, [16, 16, 1]) ({model.num_parameters()} parameters) takes {save_ms:.2f} ms, "
+            f"of which {check_ms:.3f} ms check that nn.load could rebuild it ({check_ms / save_ms:.0%})"
+        )
+
+    rng = random.Random(0)
+    count = 10_000 if quick else 100_000
+    params = [Value(0.0) for _ in range(count)]
+    grads = [rng.gauss(0.0, 1.0) for _ in range(count)]
+
+    def clip() -> None:
+        for p, g in zip(params, grads):
+            p.grad = g
+        optim.clip_grad_norm_(params, 1.0)
+
+    def plain() -> None:  # the norm as it was: overflows to OverflowError above ~1.3e154
+        for p, g in zip(params, grads):
+            p.grad = g
+        total = math.fsum(abs(float(p.grad)) ** 2.0 for p in params) ** 0.5
+        coefficient = min(1.0 / (total + 1e-6), 1.0)
+        for p in params:
+            p.grad = float(p.grad) * coefficient
+
+    scaled, naive = best_ms(clip, repeats), best_ms(plain, repeats)
+    lines.append(
+        f"clip_grad_norm_ on {count:,} gradients: {scaled:.1f} ms with the overflow-free norm, "
+        f"{naive:.1f} ms with the plain one ({scaled / naive:.2f}x)"
+    )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.reliability", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, fewer gradients")
+    arguments = parser.parse_args(argv)
+    for line in run(arguments.quick):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
