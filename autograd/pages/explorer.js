@@ -85,14 +85,18 @@
     var e = positions[nth || 0];
     return e ? edgeElement[output + ":" + e.position] : undefined;
   }
-  // The point half way along a Graphviz edge "M x,y C x,y x,y x,y ...": its middle Bézier segment
-  // at t = ½, (p0 + 3·p1 + 3·p2 + p3) / 8. (Cheaper than measuring the path's length.)
-  function halfway(d) {
+  // A point a third of the way along a Graphviz edge "M x,y C x,y x,y x,y ...", a chain of cubic
+  // Bézier segments: near the input, where arrows converging on one operation are still apart.
+  function alongEdge(d, fraction) {
     var n = (d.match(/-?[\d.]+(e-?\d+)?/g) || []).map(Number), points = [];
     for (var i = 0; i + 1 < n.length; i += 2) points.push([n[i], n[i + 1]]);
-    var segment = Math.floor((points.length - 1) / 3 / 2) * 3, p = points.slice(segment, segment + 4);
-    if (p.length < 4) return { x: points[0][0], y: points[0][1] };
-    function at(axis) { return (p[0][axis] + 3 * p[1][axis] + 3 * p[2][axis] + p[3][axis]) / 8; }
+    var segments = Math.floor((points.length - 1) / 3);
+    if (segments < 1) return { x: points[0][0], y: points[0][1] };
+    var s = Math.min(fraction * segments, segments - 1e-9), first = 3 * Math.floor(s), t = s - Math.floor(s);
+    var p = points.slice(first, first + 4), u = 1 - t;
+    function at(axis) {  // B(t) = u³·p0 + 3u²t·p1 + 3ut²·p2 + t³·p3
+      return u * u * u * p[0][axis] + 3 * u * u * t * p[1][axis] + 3 * u * t * t * p[2][axis] + t * t * t * p[3][axis];
+    }
     return { x: at(0), y: at(1) };
   }
   function label(g, text) {
@@ -100,7 +104,7 @@
     if (!t) {
       var path = g.querySelector("path");
       if (!path) return;
-      var middle = halfway(path.getAttribute("d"));
+      var middle = alongEdge(path.getAttribute("d"), 0.35);
       t = document.createElementNS(SVG, "text");
       t.setAttribute("class", "cr-amount");
       t.setAttribute("x", middle.x);
