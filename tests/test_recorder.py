@@ -276,6 +276,22 @@ def test_progress_goes_to_stderr_as_text_outside_a_notebook(capsys):
     assert captured.out == "" and "3/3" in captured.err and "IProgress" not in captured.err
 
 
+def test_in_a_notebook_the_bar_is_the_widget_only_where_ipywidgets_is_installed(monkeypatch):
+    import types
+
+    from tqdm.notebook import tqdm as widget
+    from tqdm.std import tqdm as text
+
+    from nn import train
+
+    kernel = types.SimpleNamespace(config={"IPKernelApp": {}})
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: kernel))
+    monkeypatch.setattr(train, "find_spec", lambda name: object() if name == "ipywidgets" else None)
+    assert train.progress_bar() is widget
+    monkeypatch.setattr(train, "find_spec", lambda name: None)  # no ipywidgets: no "IProgress not found"
+    assert train.progress_bar() is text
+
+
 def test_importing_nn_loads_neither_matplotlib_nor_ipython():
     code = (
         "import sys, nn; nn.plot; nn.Recorder; nn.training_view; "

@@ -187,6 +187,10 @@ def test_three_runs_side_by_side_step_together(page):
     assert all(only_biases[n] == start[n] for n in start if ".w." in n)  # nor did these weights
     page.keyboard.press("Home")
     assert page.evaluate("chainrule.state()")["epoch"] == 0
+    page.locator('[data-cr="speed"]').select_option("30")
+    page.keyboard.press(" ")  # play: all three to the last epoch together
+    page.wait_for_function("chainrule.frame === chainrule.frames && !chainrule.playing()")
+    assert [run["epoch"] for run in page.evaluate("chainrule.state()")["runs"]] == [12, 12, 12]
     page.problems.check()
 
 
