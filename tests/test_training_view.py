@@ -2,6 +2,7 @@
 recorded, steps several runs together, draws boundary lines, and falls back to a static picture."""
 
 import html
+import math
 import re
 import sys
 from pathlib import Path
@@ -227,6 +228,12 @@ def test_hovering_a_first_layer_neuron_draws_its_boundary_line(page):
     page.mouse.move(0, 0)
     assert "layers.1.neurons.0" in page.locator(".tv-info").text_content()
     assert line.get_attribute("visibility") == "hidden"
+    page.focus('[data-neuron="layers.0.neurons.2"]')  # from the keyboard: Tab to a tile, Enter keeps it
+    page.keyboard.press("Enter")
+    assert "tv-selected" in page.locator('[data-neuron="layers.0.neurons.2"]').get_attribute("class")
+    assert "tv-selected" not in page.locator('[data-neuron="layers.1.neurons.0"]').get_attribute("class")
+    page.locator('[data-neuron="layers.0.neurons.2"]').blur()
+    assert line.get_attribute("visibility") == "visible"  # the kept neuron's line
     page.problems.check()
 
 
@@ -250,6 +257,21 @@ def test_without_biases_every_boundary_line_passes_through_the_origin(page):
         )
         assert distance < 1.0  # in pixels
     assert "no bias" in page.locator(".tv-info").text_content()
+    page.problems.check()
+
+
+def test_a_diverged_run_shows_without_errors(page):
+    model, recorder, _ = moons_run(epochs=1)
+    model.layers[0].neurons[0].w[0].data = float("nan")  # as after a step that overflowed
+    model.layers[0].neurons[1].b.data = float("inf")
+    recorder.record(2, float("inf"), gradients=[float("nan")] * len(recorder.names))
+    page.set_content(nn.training_view(recorder).to_html())
+    state = page.evaluate("chainrule.state()")
+    assert state["epoch"] == 2 and state["losses"]["train"] == float("inf")
+    assert math.isnan(state["parameters"]["layers.0.neurons.0.w.0"])
+    page.hover('[data-neuron="layers.0.neurons.0"]')
+    assert "NaN" in page.locator(".tv-info").text_content()
+    page.keyboard.press("Home")
     page.problems.check()
 
 

@@ -93,7 +93,9 @@
     runData.frames.forEach(function (frame) {
       runData.layers.forEach(function (layer) {
         layer.forEach(function (neuron) {
-          neuron.weights.forEach(function (w) { weights = Math.max(weights, Math.abs(frame.parameters[w])); });
+          neuron.weights.forEach(function (w) {
+            if (isFinite(frame.parameters[w])) weights = Math.max(weights, Math.abs(frame.parameters[w]));
+          });
         });
       });
     });
@@ -144,11 +146,10 @@
         run.tiles.push({ neuron: neuron, layer: l, canvas: canvas, bias: bias, element: tile });
         tile.addEventListener("mouseenter", function () { run.hovered = neuron; showNeuron(run); });
         tile.addEventListener("mouseleave", function () { run.hovered = null; showNeuron(run); });
-        tile.addEventListener("click", function () {
-          run.selected = run.selected === neuron ? null : neuron;
-          run.tiles.forEach(function (t) { t.element.classList.toggle("tv-selected", t.neuron === run.selected); });
-          showNeuron(run);
-        });
+        tile.addEventListener("focus", function () { run.hovered = neuron; showNeuron(run); });
+        tile.addEventListener("blur", function () { run.hovered = null; showNeuron(run); });
+        tile.addEventListener("click", function () { chainrule.select(run.index, run.selected === neuron ? null : neuron.name); });
+        tile.addEventListener("keydown", function (event) { if (event.key === "Enter") tile.click(); });
       });
     });
   }
@@ -223,11 +224,11 @@
     run.links.forEach(function (link) {
       var w = parameters[link.weight];
       link.path.setAttribute("stroke", css(w > 0 ? 0.9 : -0.9));
-      link.path.setAttribute("stroke-width", (0.3 + 4 * Math.abs(w) / run.largestWeight).toFixed(2));
+      link.path.setAttribute("stroke-width", isFinite(w) ? (0.3 + 4 * Math.abs(w) / run.largestWeight).toFixed(2) : "0.3");
     });
     run.tiles.forEach(function (tile) {
       var b = tile.neuron.bias === null ? null : parameters[tile.neuron.bias];
-      tile.bias.textContent = b === null ? "no b" : b.toFixed(2);
+      tile.bias.textContent = b === null ? "no b" : isFinite(b) ? b.toFixed(2) : String(b);
       tile.bias.style.borderLeftColor = css(b === null ? 0 : Math.tanh(2 * b));
       var encoded = grid && frame.maps.neurons && frame.maps.neurons[tile.neuron.name];
       if (tile.canvas && encoded) {
@@ -240,9 +241,12 @@
     var x = run.lossX(frame.epoch);
     run.lossMarker.setAttribute("x1", x); run.lossMarker.setAttribute("x2", x);
     run.lossText.textContent = "train " + number(frame.losses.train) + (frame.losses.test === null ? "" : "  test " + number(frame.losses.test));
-    run.flowW.setAttribute("points", frame.flow.map(function (p, l) { return run.flowX(l) + "," + run.flowY(p[0]); }).join(" "));
-    run.flowB.setAttribute("points", frame.flow.filter(function (p) { return p[1] !== null; })
-      .map(function (p, l) { return run.flowX(l) + "," + run.flowY(p[1]); }).join(" "));
+    var flow = function (k) {  // layer l's mean |∂C/∂w| (k = 0) or |∂C/∂b| (k = 1), where there is one
+      return frame.flow.map(function (p, l) { return p[k] !== null && isFinite(p[k]) ? run.flowX(l) + "," + run.flowY(p[k]) : ""; })
+        .filter(Boolean).join(" ");
+    };
+    run.flowW.setAttribute("points", flow(0));
+    run.flowB.setAttribute("points", flow(1));
     showNeuron(run);
   }
 
