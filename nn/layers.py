@@ -17,7 +17,7 @@ from autograd import Parameter, Value, as_value, linear
 
 from . import torch_bridge
 from .module import Module
-from .persistence import shorten
+from .persistence import brief
 from .seeding import make_rng
 
 Activation = str | Callable[[Value], Value]
@@ -95,8 +95,7 @@ def _activation_function(activation: Activation) -> Callable[[Value], Value]:
         return activation
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(
-            f"unknown activation {shorten(repr(activation))}; choose one of {sorted(ACTIVATIONS)} "
-            "or pass a function"
+            f"unknown activation {brief(activation)}; choose one of {sorted(ACTIVATIONS)} or pass a function"
         )
     return ACTIVATIONS[activation]
 
@@ -109,18 +108,10 @@ def _activation_name(activation: Activation) -> str:
     return named[0] if named else getattr(activation, "__name__", repr(activation))
 
 
-def _shown(value: Any) -> str:
-    """``repr(value)`` for a message, cut short (and safe for an integer too long to print)."""
-    try:
-        return shorten(repr(value))
-    except ValueError:  # an int of more than 4300 digits
-        return f"an integer of about {int(value.bit_length() * math.log10(2)):,} digits"
-
-
 def _whole(owner: str, name: str, value: Any) -> int:
     """``value`` as a Python int if it is a whole number ≥ 1 (a NumPy integer too), else a clear error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive whole number, got {_shown(value)}")
+        raise ValueError(f"{owner}: {name} must be a positive whole number, got {brief(value)}")
     return int(value)
 
 
@@ -136,9 +127,9 @@ def _check_stack(
     nin = _whole(owner, "nin", nin)
     nouts = [_whole(owner, "nout" if owner == "Layer" else "each size in nouts", n) for n in nouts]
     if not (isinstance(bias, bool) or type(bias).__name__ in ("bool_", "bool")):  # NumPy's too
-        raise TypeError(f"{owner}: bias must be True or False, got {_shown(bias)}")
+        raise TypeError(f"{owner}: bias must be True or False, got {brief(bias)}")
     if not isinstance(init, str) or init not in INITIALISERS:
-        raise ValueError(f"{owner}: unknown init {_shown(init)}; choose one of {sorted(INITIALISERS)}")
+        raise ValueError(f"{owner}: unknown init {brief(init)}; choose one of {sorted(INITIALISERS)}")
     for activation in activations:
         _activation_function(activation)
     count = sum(fan_in * fan_out + fan_out * bool(bias) for fan_in, fan_out in zip([nin, *nouts], nouts))
@@ -154,7 +145,7 @@ def _check_stack(
 def _check_keys(owner: str, config: Mapping[str, Any], keys: set[str]) -> None:
     """Refuse a config (from a file) whose arguments are not exactly ``keys``."""
     if set(config) != keys:
-        raise ValueError(f"{owner}: expected the arguments {sorted(keys)}, got {_shown(sorted(config))}")
+        raise ValueError(f"{owner}: expected the arguments {sorted(keys)}, got {brief(sorted(config))}")
 
 
 def _as_inputs(x: Inputs, expected: int, owner: Module) -> tuple[Value, ...]:
@@ -359,7 +350,7 @@ def _sizes(nouts: Any) -> list[Any]:
     if isinstance(nouts, (numbers.Number, str, bytes)) or not hasattr(nouts, "__iter__"):
         raise TypeError(
             f"MLP: nouts must be a list of layer sizes, such as [3] for one layer of 3 neurons "
-            f"or [16, 16, 1] for three layers, got {_shown(nouts)}"
+            f"or [16, 16, 1] for three layers, got {brief(nouts)}"
         )
     sizes = list(nouts)
     if not sizes:

@@ -318,8 +318,8 @@ def load(path: str | os.PathLike[str]) -> Module:
         namesakes = sorted(f"{where}.{what}" for where, what in Module._registry if what == name)
         hint = f" (defined so far: {', '.join(namesakes)})" if namesakes else ""
         raise persistence.ModelFileError(
-            f"{path}: unknown module class {persistence.shorten(repr(name))}"
-            f"{'' if module is None else f' of module {persistence.shorten(repr(module))}'}{hint}; "
+            f"{path}: unknown module class {persistence.brief(name)}"
+            f"{'' if module is None else f' of module {persistence.brief(module)}'}{hint}; "
             "define or import the class first"
         )
     try:

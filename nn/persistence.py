@@ -21,6 +21,7 @@ import json
 import math
 import numbers
 import os
+import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -102,14 +103,14 @@ def read(path: str | os.PathLike[str]) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{path}: not a chainrule model file (invalid JSON: {error})") from None
     if not isinstance(document, dict) or set(document) != _KEYS:
-        found = shorten(repr(sorted(document))) if isinstance(document, dict) else type(document).__name__
+        found = brief(sorted(document)) if isinstance(document, dict) else type(document).__name__
         raise ModelFileError(f"{path}: expected a JSON object with keys {sorted(_KEYS)}, found {found}")
     if document["format"] != FORMAT:
-        raise ModelFileError(f"{path}: format is {shorten(repr(document['format']))}, expected {FORMAT!r}")
+        raise ModelFileError(f"{path}: format is {brief(document['format'])}, expected {FORMAT!r}")
     version = document["version"]
     if isinstance(version, bool) or not any(version == v and type(version) is int for v in READABLE_VERSIONS):
         raise ModelFileError(
-            f"{path}: file version {shorten(repr(version))} is not supported "
+            f"{path}: file version {brief(version)} is not supported "
             f"(this library reads versions {', '.join(map(str, READABLE_VERSIONS))})"
         )
     architecture = document["architecture"]
@@ -126,7 +127,7 @@ def read(path: str | os.PathLike[str]) -> dict[str, Any]:
             if version == 1
             else "{'class': name, 'module': name, 'config': {...}}"
         )
-        raise ModelFileError(f"{path}: 'architecture' must be {shape}, found {shorten(repr(architecture))}")
+        raise ModelFileError(f"{path}: 'architecture' must be {shape}, found {brief(architecture)}")
     architecture.setdefault("module", None)
     if not isinstance(document["parameters"], dict):
         raise ModelFileError(f"{path}: 'parameters' must map names to numbers")
@@ -173,17 +174,14 @@ def check_state_dict(names: Sequence[str], state_dict: Any, owner: str) -> list[
         value = state_dict[name]
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ModelFileError(
-                f"parameter {shorten(repr(name))} must be a real number, "
-                f"got {type(value).__name__}: {shorten(repr(value))}"
+                f"parameter {brief(name)} must be a real number, got {type(value).__name__}: {brief(value)}"
             )
         try:
             number = float(value)
         except OverflowError:
             number = math.inf
         if not math.isfinite(number):
-            raise ModelFileError(
-                f"parameter {shorten(repr(name))} must be finite, got {shorten(repr(value))}"
-            )
+            raise ModelFileError(f"parameter {brief(name)} must be finite, got {brief(value)}")
         values.append(number)
     return values
 
@@ -191,10 +189,24 @@ def check_state_dict(names: Sequence[str], state_dict: Any, owner: str) -> list[
 def describe(architecture: Mapping[str, Any]) -> str:
     """``MLP(nin=2, nouts=[3, 1], ...)`` for an architecture, cut short if it is long."""
     config = architecture["config"]
-    arguments = (
-        ", ".join(f"{key}={value!r}" for key, value in config.items()) if isinstance(config, dict) else ""
-    )
-    return shorten(f"{architecture['class']}({arguments})")
+    items = list(config.items())[:10] if isinstance(config, dict) else []
+    arguments = ", ".join(f"{shorten(str(key), 40)}={brief(value)}" for key, value in items)
+    more = ", ..." if isinstance(config, dict) and len(config) > len(items) else ""
+    return shorten(f"{shorten(str(architecture['class']), 80)}({arguments}{more})")
+
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = _BRIEF.maxother = _BRIEF.maxlong = 100
+_BRIEF.maxlist = _BRIEF.maxtuple = _BRIEF.maxdict = _BRIEF.maxset = 10
+
+
+def brief(value: Any, limit: int = 200) -> str:
+    """``repr(value)`` for a message, with long strings, lists and dicts elided (``reprlib``)."""
+    try:
+        text = _BRIEF.repr(value)
+    except ValueError:  # an integer too long to print (more than 4300 digits)
+        text = f"<an integer of about {int(value.bit_length() * math.log10(2)):,} digits>"
+    return shorten(text, limit)
 
 
 def shorten(text: str, limit: int = 200) -> str:
@@ -224,14 +236,12 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise _RefusedError(f"the key {shorten(repr(key))} appears twice in one object")
+            raise _RefusedError(f"the key {brief(key)} appears twice in one object")
         seen.add(key)
     return dict(pairs)
 
 
 def _first(names: list[str], count: int = 5) -> str:
     return (
-        "["
-        + ", ".join(shorten(repr(name), 60) for name in names[:count])
-        + (", ...]" if len(names) > count else "]")
+        "[" + ", ".join(brief(name, 60) for name in names[:count]) + (", ...]" if len(names) > count else "]")
     )
