@@ -78,7 +78,7 @@ class TrainingView(Page):
         return f'<main id="training" class="cr-live"></main>\n<div class="cr-static">{static}</div>'
 
     def fallback(self) -> str:
-        """The last frame of each run as static SVG: decision regions and points, and the loss curve."""
+        """Each run's last frame as static SVG: the network, decision regions and points, the loss curve."""
         parts = []
         for recorder, title in zip(self.recorders, self.titles):
             parts.append(_static_run(recorder, title))
@@ -241,11 +241,52 @@ def _static_run(recorder: Recorder, title: str) -> str:
         losses.append(f"test loss {frame.test_loss:.4g}")
     caption = f"{html.escape(title)}: epoch {frame.epoch}" + "".join(f", {x}" for x in losses if x)
     parts = [f'<figure style="margin:0"><figcaption style="font-size:13px">{caption}</figcaption>']
+    if recorder.network:
+        parts.append(_static_network(recorder, frame))
     if frame.output is not None and recorder.extent is not None:
         parts.append(_static_regions(recorder, frame))
     parts.append(_static_losses(recorder))
     parts.append("</figure>")
     return "".join(parts)
+
+
+def _static_network(recorder: Recorder, frame: Frame, tile: int = 16, step: int = 70) -> str:
+    """The network at ``frame``: neurons as squares coloured by their bias, links by their weight."""
+    columns = [recorder.inputs] + [len(layer) for layer in recorder.network]
+    gap = tile + 6
+    height, width = max(columns) * gap + 4, step * (len(columns) - 1) + tile + 4
+    weights = [abs(frame.parameters[w]) for layer in recorder.network for n in layer for w in n.weights]
+    largest = max((w for w in weights if math.isfinite(w)), default=0.0) or 1.0
+
+    def at(column: int, row: int) -> tuple[float, float]:
+        return 2 + column * step, 2 + (max(columns) - columns[column]) * gap / 2 + row * gap
+
+    links, tiles = [], []
+    for row in range(recorder.inputs):
+        x, y = at(0, row)
+        tiles.append(f'<rect x="{x}" y="{y:.1f}" width="{tile}" height="{tile}" fill="#ddd" stroke="#999"/>')
+    for column, layer in enumerate(recorder.network, start=1):
+        for row, neuron in enumerate(layer):
+            x, y = at(column, row)
+            for k, name in enumerate(neuron.weights):
+                w = frame.parameters[name]
+                x0, y0 = at(column - 1, k)
+                thickness = 0.3 + 3 * abs(w) / largest if math.isfinite(w) else 0.3
+                links.append(
+                    f'<line x1="{x0 + tile}" y1="{y0 + tile / 2:.1f}" x2="{x}" y2="{y + tile / 2:.1f}" '
+                    f'stroke="{_colour(0.9 if w > 0 else -0.9)}" stroke-width="{thickness:.2f}" '
+                    'opacity="0.7"/>'
+                )
+            b = 0.0 if neuron.bias is None else frame.parameters[neuron.bias]
+            fill = _colour(math.tanh(2 * b) if math.isfinite(b) else 0.0)
+            tiles.append(
+                f'<rect x="{x}" y="{y:.1f}" width="{tile}" height="{tile}" fill="{fill}" stroke="#999">'
+                f"<title>{html.escape(neuron.name)}: b = {b:.4g}</title></rect>"
+            )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="the network at epoch {frame.epoch}">{"".join(links)}{"".join(tiles)}</svg>'
+    )
 
 
 def _static_regions(recorder: Recorder, frame: Frame, size: int = 240) -> str:
