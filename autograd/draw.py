@@ -144,7 +144,8 @@ def draw_dot(
     else:
         builder.draw_values(drawing, kept)
     if legend:
-        _draw_legend(drawing, builder.kinds_drawn, show_local_derivatives, color_by_grad, group, step)
+        steps = sum(not value.is_leaf for value in order)
+        _draw_legend(drawing, builder.kinds_drawn, show_local_derivatives, color_by_grad, group, step, steps)
     return drawing
 
 
@@ -408,6 +409,7 @@ def _draw_legend(
     color_by_grad: bool,
     group: str | None,
     step: Step | None,
+    steps: int,
 ) -> None:
     """A small strip of samples: one per kind of value that appears in the drawing, and notes.
 
@@ -423,7 +425,7 @@ def _draw_legend(
     if color_by_grad:
         notes.append("fill: grad (red +, blue −)")
     if step is not None:
-        notes.append(f"red: step {step.index} of the backward pass")
+        notes.append(f"red: step {step.index} of the backward pass (steps 0 to {steps - 1})")
         notes.append("+= on an arrow: what it adds to that input's grad")
     if notes:
         samples.append(("legend_notes", "\\n".join(notes), {"shape": "plaintext", "margin": "0"}))
