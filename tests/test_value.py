@@ -64,7 +64,9 @@ def test_other_data_is_refused_naming_its_type(data: object, type_name: str) -> 
 
 
 def test_an_int_too_large_for_a_float_is_an_overflow_error() -> None:
-    with pytest.raises(OverflowError, match=r"^Value: an integer of about 401 digits is too large for a float"):
+    with pytest.raises(
+        OverflowError, match=r"^Value: an integer of about 401 digits is too large for a float"
+    ):
         Value(10**400)
 
 
