@@ -28,7 +28,7 @@ from typing import Any
 
 from . import OPS, Value, backward_steps, draw_dot, topological_order
 from .compile import Code, code_for
-from .page import Page
+from .page import Page, svg_image
 from .text import name_table, node_kind, node_name, op_symbol
 
 MAX_VALUES = 2000
@@ -216,8 +216,8 @@ class Explorer(Page):
 
     def fallback(self) -> str:
         return (
-            '<div style="overflow:auto;max-width:100%">' + self.svg + "</div>"
-            '<p style="font-size:12px;color:#666">The graph after the whole backward pass '
+            svg_image(self.svg, "the graph after the whole backward pass")
+            + '<p style="font-size:12px;color:#666">The graph after the whole backward pass '
             "(the interactive explorer needs scripts: a trusted notebook, or the page from save()).</p>"
         )
 

@@ -9,7 +9,9 @@ notebooks. A subclass gives:
   frame 0 is the start, frame ``frames`` the end). Floats may be NaN or ±inf (see ``encode_json``).
 - ``body()``: the page's own HTML. Parts with ``class="cr-live"`` are shown only where scripts run,
   parts with ``class="cr-static"`` only where they do not (the static fallback).
-- ``fallback()``: static HTML (an SVG, say) shown in a notebook output where scripts do not run.
+- ``fallback()``: static HTML shown in a notebook output where scripts do not run. Notebook
+  sanitizers keep ``<img>`` but drop inline ``<svg>`` (JupyterLab's, for untrusted outputs), so
+  give a picture as ``svg_image(svg)``.
 - ``assets``: file names (``.css`` and ``.js``) in the ``pages/`` folder of the package
   ``asset_package`` (``"autograd"`` unless set; ``"nn"`` reads ``nn/pages/``), inlined after the shell's.
 - ``title`` and ``height`` (of the notebook iframe, in pixels).
@@ -44,6 +46,7 @@ Tests read the data back with ``read_data(html)``.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
@@ -164,6 +167,15 @@ EMBED_SCRIPT = (
     "e.data.chainruleHeight){frame.style.height=Math.min(e.data.chainruleHeight+4,1200)+'px';}});})();"
 )
 """Shows the iframe and hides the fallback; takes the height the page reports (see shell.js)."""
+
+
+def svg_image(svg: str, alt: str) -> str:
+    """An SVG drawing as an ``<img>`` with a ``data:`` URI, scaled down to the width available.
+
+    For fallbacks: sanitizers that strip inline ``<svg>`` from untrusted notebook outputs keep it.
+    """
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{html.escape(alt)}" style="max-width:100%">'
 
 
 def asset(name: str, package: str = "autograd") -> str:

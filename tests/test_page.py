@@ -1,16 +1,18 @@
 """The page shell: JSON that survives any label and non-finite floats, atomic saves, the notebook embed,
 and the timeline in a real browser (with and without scripts)."""
 
+import base64
 import html
 import math
 import re
+from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import page as page_module
-from autograd.page import DATA_ID, Page, decode_json, encode_json, read_data
+from autograd.page import DATA_ID, Page, decode_json, encode_json, read_data, svg_image
 
 
 class Counter(Page):
@@ -194,9 +196,88 @@ def test_the_embed_shows_the_live_page_where_scripts_run(page):
     page.problems.check()
 
 
-def test_a_sanitised_output_shows_only_the_fallback(page):
-    """A static viewer or an untrusted notebook strips the output's scripts: the fallback remains."""
-    stripped = re.sub(r"<script>.*?</script>", "", Counter()._repr_html_(), flags=re.S)
-    page.set_content(stripped)
+class Sanitiser(HTMLParser):
+    """What JupyterLab does to an untrusted notebook's HTML output (its sanitize-html settings, in short):
+    scripts and styles go with their text; tags outside a safe list (iframe, svg and its parts) go but
+    their text stays; only safe attributes stay (class, id, style, title, hidden; img's src and alt)."""
+
+    TAGS = frozenset(
+        (
+            "a",
+            "b",
+            "br",
+            "code",
+            "div",
+            "em",
+            "h3",
+            "i",
+            "img",
+            "li",
+            "p",
+            "pre",
+            "small",
+            "span",
+            "strong",
+            "ul",
+        )
+    )
+    ATTRIBUTES = frozenset(("class", "id", "style", "title", "hidden", "src", "alt"))
+    DROPPED_WITH_TEXT = frozenset(("script", "style"))
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.DROPPED_WITH_TEXT:
+            self.skipping += 1
+        elif tag in self.TAGS and not self.skipping:
+            kept = "".join(f' {k}="{html.escape(v or "")}"' for k, v in attrs if k in self.ATTRIBUTES)
+            self.out.append(f"<{tag}{kept}>")
+
+    def handle_endtag(self, tag):
+        if tag in self.DROPPED_WITH_TEXT:
+            self.skipping -= 1
+        elif tag in self.TAGS and not self.skipping:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.handle_data(f"&{name};")
+
+    def handle_charref(self, name):
+        self.handle_data(f"&#{name};")
+
+
+def sanitise(markup: str) -> str:
+    parser = Sanitiser()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.out)
+
+
+def test_an_untrusted_or_static_output_shows_only_the_fallback(page):
+    """JupyterLab's sanitiser (an untrusted notebook) strips scripts and the iframe: the fallback stays."""
+    output = sanitise(Counter()._repr_html_())
+    assert "<iframe" not in output and "<script" not in output
+    page.set_content(output)
+    assert page.locator("#fallback").is_visible()
+    # a viewer that strips only scripts (and keeps the iframe) shows the fallback, not an empty frame
+    page.set_content(re.sub(r"<script>.*?</script>", "", Counter()._repr_html_(), flags=re.S))
     assert page.locator("#fallback").is_visible() and page.locator("iframe").is_hidden()
+    page.problems.check()
+
+
+def test_svg_image_survives_a_sanitiser_and_shows(page):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text y="20">a&lt;b</text></svg>'
+    markup = svg_image(svg, 'the "graph"')
+    assert sanitise(markup) == markup
+    encoded = re.search(r"base64,([^\"]+)", markup).group(1)
+    assert base64.b64decode(encoded).decode("utf-8") == svg
+    page.set_content(sanitise(markup))
+    assert page.evaluate("document.querySelector('img').naturalWidth") == 120
     page.problems.check()
