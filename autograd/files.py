@@ -50,15 +50,17 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
 
     A crash half way leaves the old file (if any) untouched rather than a truncated one. A
     symbolic link is written through (its target is replaced, the link stays); an existing file
-    keeps its permissions, a new one gets the usual ones (0666 less the umask). Temporary files
-    that earlier, killed, saves of ``path`` left behind are removed. Errors name ``path``.
+    keeps its permissions (and its owner and group, where the user may set them), a new one gets
+    the usual ones (0666 less the umask). Temporary files that earlier, killed, saves of ``path``
+    left behind are removed. Errors name ``path``.
     """
     target = os.path.realpath(path)
     directory, name = os.path.split(target)
     try:
-        mode = _existing_mode(target)
+        existing = _existing(target)
     except OSError as error:
         raise _naming(error, path) from None
+    mode = None if existing is None else stat.S_IMODE(existing.st_mode)
     prefix = temporary_prefix(name)
     _remove_abandoned(directory, prefix)
     temporary = os.path.join(directory, prefix + secrets.token_hex(8) + ".tmp")
@@ -70,6 +72,8 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
         descriptor = os.open(temporary, flags, 0o600 if mode is not None else 0o666)
         if fcntl is not None:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # "being written": not abandoned
+        if existing is not None and hasattr(os, "fchown"):
+            _keep_owner(descriptor, existing)
         if mode is not None and hasattr(os, "fchmod"):
             os.fchmod(descriptor, mode)
         with os.fdopen(descriptor, "w", encoding="utf-8", closefd=False) as file:
@@ -130,8 +134,8 @@ def _too_large(path: str | os.PathLike[str], max_bytes: int) -> str:
     return f"{os.fspath(path)}: larger than {max_bytes:,} bytes, more than this reader accepts"
 
 
-def _existing_mode(target: str) -> int | None:
-    """The permission bits of the file at ``target``, ``None`` if there is none; refuse a non-file."""
+def _existing(target: str) -> os.stat_result | None:
+    """What ``os.stat`` says of the file at ``target``, ``None`` if there is none; refuse a non-file."""
     try:
         information = os.stat(target)
     except FileNotFoundError:
@@ -140,7 +144,17 @@ def _existing_mode(target: str) -> int | None:
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), target)
     if not stat.S_ISREG(information.st_mode):
         raise OSError(errno.EINVAL, f"not a regular file ({_kind(information.st_mode)})", target)
-    return stat.S_IMODE(information.st_mode)
+    return information
+
+
+def _keep_owner(descriptor: int, existing: os.stat_result) -> None:
+    """Give the new file the old one's owner and group, as far as this user may (root: both)."""
+    for uid, gid in ((existing.st_uid, existing.st_gid), (-1, existing.st_gid)):
+        try:
+            os.fchown(descriptor, uid, gid)
+            return
+        except OSError:
+            continue
 
 
 def _remove_abandoned(directory: str, prefix: str) -> None:

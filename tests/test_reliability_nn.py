@@ -690,6 +690,23 @@ def test_saving_over_a_file_keeps_its_permissions(tmp_path, mode):
     assert stat.S_IMODE(os.stat(path).st_mode) == mode and nn.load(path).num_parameters() == 13
 
 
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() != 0, reason="only root may give a file to another user"
+)
+def test_saving_over_anothers_file_as_root_keeps_its_owner_and_group(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text("old")
+    os.chown(path, 12345, 23456)
+    path.chmod(0o4750)
+    nn.MLP(2, [3, 1]).save(path)
+    information = os.stat(path)
+    assert (information.st_uid, information.st_gid, stat.S_IMODE(information.st_mode)) == (
+        12345,
+        23456,
+        0o4750,
+    )
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_a_new_file_gets_the_usual_permissions(tmp_path):
     umask = os.umask(0o022)
