@@ -874,3 +874,25 @@ def test_the_reliability_benchmark_runs_and_reports_each_refusal():
     assert any("10,000,200,001 parameters" in line for line in lines)
     assert any(line.startswith("MLP(2, [10**20]) is refused") for line in lines)
     assert any(line.startswith("clip_grad_norm_ on 10,000 gradients") for line in lines)
+
+
+def test_threads_saving_to_one_path_leave_one_whole_model_and_no_temporary_file(tmp_path):
+    path = tmp_path / "model.json"
+    models = [nn.MLP(2, [8, 1], seed=seed) for seed in range(8)]
+    errors = []
+
+    def save(model):
+        try:
+            for _ in range(5):
+                model.save(path)
+        except BaseException as error:  # the test looks at what was raised
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(model,)) for model in models]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert nn.load(path).state_dict() in [model.state_dict() for model in models]
+    assert os.listdir(tmp_path) == ["model.json"]
