@@ -533,7 +533,7 @@ def _whole(owner: str, name: str, value: Any, least: int) -> int:
     return int(value)
 
 
-def _times_power(base: float, factor: float, exponent: int) -> float:
+def _times_power(base: float, factor: float, exponent: float) -> float:
     """base · factor^exponent, inf when beyond the largest float (Python's ``**`` would raise)."""
     try:
         return base * factor**exponent
@@ -618,8 +618,19 @@ class LambdaLR(LRScheduler):
 # --- gradient clipping ---------------------------------------------------------------------------
 
 
-def _with_grads(parameters: Iterable[Value] | Value) -> list[Value]:
-    params = [parameters] if isinstance(parameters, Value) else list(parameters)
+def _with_grads(parameters: Iterable[Value] | Value, owner: str) -> list[Value]:
+    """The parameters (a Value or an iterable of them) that take gradients; a clear error for a model."""
+    if callable(getattr(parameters, "parameters", None)):
+        raise TypeError(f"{owner}: pass model.parameters(), not the model")
+    try:
+        params = [parameters] if isinstance(parameters, Value) else list(parameters)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: expected a Value or a list of Values, got {type(parameters).__name__}"
+        ) from None
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"{owner}: expected Values, got {type(p).__name__}: {p!r}")
     return [p for p in params if p.requires_grad]
 
 
@@ -636,7 +647,7 @@ def _norm(sizes: list[float], norm_type: float) -> float:
     if norm_type in (math.inf, -math.inf) or scale == 0 or scale == math.inf:
         return scale  # all the terms but the scale's own vanish (or it is 0 or inf)
     total = math.fsum((size / scale) ** norm_type for size in sizes)
-    return _times_power(scale, total, 1.0 / norm_type)  # type: ignore[arg-type]
+    return _times_power(scale, total, 1.0 / norm_type)
 
 
 def clip_grad_norm_(
@@ -652,7 +663,7 @@ def clip_grad_norm_(
     ``torch.nn.utils.clip_grad_norm_``. The direction of the step is kept, only its length
     shrinks. The norm is computed without overflow (``_norm``), so exploding gradients, the case
     clipping is for, are clipped too (PyTorch's float64 norm overflows to inf above ~1e154 and
-    then zeroes them). A NaN gradient makes the norm NaN and every gradient NaN, as in PyTorch,
+    then zeroes them; below ~1e-154 it underflows to 0). A NaN gradient makes the norm NaN and every gradient NaN, as in PyTorch,
     or a ``RuntimeError`` with ``error_if_nonfinite=True``.
     """
     max_norm = _number("clip_grad_norm_", "max_norm", max_norm, 0.0, infinite=True)
@@ -666,7 +677,7 @@ def clip_grad_norm_(
             f"clip_grad_norm_: norm_type must be a nonzero number (2.0 for the Euclidean norm, "
             f"math.inf for the largest |g|), got {norm_type!r}"
         )
-    params = _with_grads(parameters)
+    params = _with_grads(parameters, "clip_grad_norm_")
     sizes = [abs(float(p.grad)) for p in params]
     if not sizes:
         return 0.0
@@ -689,6 +700,6 @@ def clip_grad_value_(parameters: Iterable[Value] | Value, clip_value: float) -> 
     A NaN gradient stays NaN.
     """
     bound = _number("clip_grad_value_", "clip_value", clip_value, 0.0, infinite=True)
-    for p in _with_grads(parameters):
+    for p in _with_grads(parameters, "clip_grad_value_"):
         grad = float(p.grad)
         p.grad = grad if math.isnan(grad) else min(max(grad, -bound), bound)

@@ -379,6 +379,16 @@ def test_clip_grad_norm_never_raises_and_follows_torch_on_nan_and_inf(grads, nor
         assert total >= 0
 
 
+def test_clipping_a_model_or_a_number_says_what_to_pass():
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"clip_grad_norm_: pass model\.parameters\(\), not the model"):
+        optim.clip_grad_norm_(model, 1.0)
+    with pytest.raises(TypeError, match="clip_grad_value_: expected a Value or a list of Values, got float"):
+        optim.clip_grad_value_(0.5, 1.0)
+    with pytest.raises(TypeError, match="clip_grad_norm_: expected Values, got float"):
+        optim.clip_grad_norm_([0.5], 1.0)
+
+
 def test_clip_error_if_nonfinite_as_in_torch():
     with pytest.raises(RuntimeError, match="clip_grad_norm_: the total norm"):
         optim.clip_grad_norm_(_with_grads([1.0, math.inf]), 1.0, error_if_nonfinite=True)
