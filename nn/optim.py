@@ -663,8 +663,8 @@ def clip_grad_norm_(
     ``torch.nn.utils.clip_grad_norm_``. The direction of the step is kept, only its length
     shrinks. The norm is computed without overflow (``_norm``), so exploding gradients, the case
     clipping is for, are clipped too (PyTorch's float64 norm overflows to inf above ~1e154 and
-    then zeroes them; below ~1e-154 it underflows to 0). A NaN gradient makes the norm NaN and every gradient NaN, as in PyTorch,
-    or a ``RuntimeError`` with ``error_if_nonfinite=True``.
+    then zeroes them; below ~1e-154 it underflows to 0). A NaN gradient makes the norm NaN and
+    every gradient NaN, as in PyTorch, or a ``RuntimeError`` with ``error_if_nonfinite=True``.
     """
     max_norm = _number("clip_grad_norm_", "max_norm", max_norm, 0.0, infinite=True)
     if (
