@@ -224,6 +224,8 @@ def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learne
     assert "runner" not in failed["error"]  # the page's own frame is left out
     syntax = page.evaluate("window.chainrule.run('print(1')")["error"]
     assert "SyntaxError" in syntax and "<playground>" in syntax and "ast.py" not in syntax
+    assert page.evaluate("window.chainrule.run('import matplotlib')")["missing"] == "matplotlib"
+    assert page.evaluate("window.chainrule.run('import no_such_module')")["missing"] == ""
     again = page.evaluate("window.chainrule.run('print(x)')")  # each playground run starts afresh
     assert "NameError" in again["error"]
     page.problems.check()

@@ -58,9 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     build(arguments.out)
     size = sum(path.stat().st_size for path in arguments.out.rglob("*") if path.is_file())
-    print(
-        f"site written to {arguments.out} ({size / 1e6:.1f} MB); serve it with: python -m http.server -d DIR"
-    )
+    print(f"site written to {arguments.out} ({size / 1e6:.1f} MB)")
+    print(f"serve it with any static server, e.g.: python -m http.server -d {arguments.out}")
     return 0
 
 
@@ -110,7 +109,7 @@ def build_wheel(work: Path, destination: Path) -> Path:
         else:
             shutil.copy2(path, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    run([*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(work), str(source)])
+    run([*pip, "wheel", "--quiet", "--no-deps", "-w", str(work), str(source)])
     (built,) = work.glob("chainrule-*.whl")
     return Path(shutil.copy2(built, destination))
 

@@ -53,15 +53,18 @@ window.chainrule = {
 // --- showing results ----------------------------------------------------------------------------
 
 function show(result, outputBox, shownBox) {
-  outputBox.textContent = result.output + result.error;
-  outputBox.classList.toggle("failed", Boolean(result.error));
-  outputBox.hidden = !outputBox.textContent;
+  const error = document.createElement("span");
+  error.className = "error";
+  error.textContent = result.error;
+  outputBox.replaceChildren(result.output, error);
+  outputBox.hidden = !(result.output || result.error);
+  while (outputBox.nextElementSibling?.classList.contains("missing")) outputBox.nextElementSibling.remove();
   if (result.missing) {
     const note = document.createElement("p");
-    note.className = "note";
+    note.className = "note missing";
     note.textContent =
-      `This cell needs ${result.missing}, which the browser version does not include: ` +
-      "run the notebook with a local install (see the README).";
+      `This needs ${result.missing}, which the browser version does not include: ` +
+      "run it with a local install (see the README).";
     outputBox.after(note);
   }
   shownBox.replaceChildren(
@@ -158,7 +161,6 @@ function notebook() {
 
   async function runCell(cell) {
     cell.classList.add("running");
-    cell.querySelectorAll(".note").forEach((note) => note.remove());
     const result = await run($("textarea", cell).value, false);
     cell.classList.remove("running");
     show(result, $(".output", cell), $(".shown-objects", cell));

@@ -10,15 +10,28 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import importlib.metadata
 import io
 import linecache
+import re
 import traceback
 from typing import Any
+
+import tqdm
 
 import autograd
 import nn  # noqa: F401  (loaded now, so the first run does not wait for it)
 
+tqdm.tqdm.monitor_interval = 0  # no thread can start in the browser: no monitor for the progress bars
+
 FILENAME = "<playground>"
+
+OPTIONAL = {
+    re.split(r"[\s;<>=!~\[]", need, maxsplit=1)[0].lower()
+    for need in importlib.metadata.requires("chainrule") or []
+    if "extra ==" in need
+}
+"""What chainrule's extras install locally (matplotlib, ipywidgets, torch, ...): not on the site."""
 
 
 class Session:
@@ -70,7 +83,7 @@ class Session:
                         self.display(value)
             except BaseException as raised:  # the learner's error is shown, not raised
                 if isinstance(raised, ModuleNotFoundError) and raised.name is not None:
-                    missing = raised.name.split(".")[0]
+                    missing = raised.name.split(".")[0] if raised.name.split(".")[0] in OPTIONAL else ""
                 traced = raised.__traceback__
                 below = (
                     None if isinstance(raised, SyntaxError) or traced is None else traced.tb_next
