@@ -284,6 +284,7 @@ def _rebuild_problem(model: Module) -> str | None:
     except (TypeError, ValueError) as error:
         return f"its config() is not plain JSON data ({error}); record numbers, strings, lists and dicts"
     try:
+        inspect.signature(cls).bind(**config)
         expected = cls._check_config(config)
     except (TypeError, ValueError) as error:
         return (

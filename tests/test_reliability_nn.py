@@ -815,6 +815,13 @@ class NoConfig(nn.Module):
         self.w = [nn.Parameter(0.5) for _ in range(size)]
 
 
+class OtherArguments(nn.MLP):
+    """A subclass whose constructor takes other arguments than the MLP config it inherits."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__(2, [width, 1])
+
+
 class NoArguments(nn.Module):
     def __init__(self) -> None:
         self.w = nn.Parameter(0.25)
@@ -853,6 +860,7 @@ def test_an_unknown_module_names_the_classes_of_that_name_it_knows(tmp_path):
         (lambda: nn.Neuron(2, activation=lambda z: z), "activation '<lambda>' is a function"),
         (lambda: nn.Layer(2, 2, activation=_my_relu), "activation 'relu' is a function"),
         (lambda: NoConfig(3), r"nn\.load would call NoConfig\(\) and that fails .*self\._config"),
+        (lambda: OtherArguments(3), r"nn\.load would call OtherArguments\(nin=2, .*\) and that fails"),
     ],
 )
 def test_saving_refuses_what_cannot_be_loaded_back(tmp_path, make, message):
