@@ -193,6 +193,16 @@ def test_the_wheels_must_be_exactly_what_chainrule_needs_under_pyodide(tmp_path:
         build.check_requirements(wheels, environment)
 
 
+def test_the_site_benchmark_states_each_figure_against_its_budget(site: Path) -> None:
+    from benchmarks import site as benchmark
+
+    assert benchmark.budget_line("ready", 4.25, 8, "s") == "site: ready 4.25 s (budget 8 s): ok"
+    assert benchmark.budget_line("a run", 0.0123, 1, "s") == "site: a run 12 ms (budget 1 s): ok"
+    assert benchmark.budget_line("a run", 1.5, 1, "s").endswith("(budget 1 s): OVER BUDGET")
+    line = benchmark.size_line(site)
+    assert re.fullmatch(r"site: size [\d.]+ MB \(budget 30 MB\): ok; the Pyodide core [\d.]+ MB of it", line)
+
+
 # --- in the browser ---------------------------------------------------------------------------------
 
 
