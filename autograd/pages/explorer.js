@@ -68,6 +68,10 @@
   });
   var box = document.getElementById("cr-graph"), canvas = box.querySelector(".cr-canvas");
   var svg = canvas.querySelector("svg");
+  var pan = document.createElement("div");  // moved and scaled as one layer: the drawing is not restyled
+  pan.className = "cr-pan";
+  canvas.insertBefore(pan, svg);
+  pan.appendChild(svg);
   var element = {}, gradText = {}, opElement = {}, edgeElement = {};
   svg.querySelectorAll("[data-node]").forEach(function (g) {
     var id = Number(g.getAttribute("data-node"));
@@ -372,7 +376,7 @@
   svg.setAttribute("width", width);
   svg.setAttribute("height", height);
   function place() {
-    svg.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
+    pan.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
   }
   function fit() {
     var w = canvas.clientWidth, h = canvas.clientHeight, margin = 24;
