@@ -498,6 +498,25 @@ def test_a_collapsed_graph_still_steps_to_the_grads_of_backward(page):
     page.problems.check()
 
 
+def test_the_wheel_zooms_and_a_drag_pans(page):
+    page.set_content(explore(lecture_neuron()[0]).to_html())
+    box = page.locator(".cr-canvas").bounding_box()
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    before = page.evaluate("({...chainrule.view})")
+    page.mouse.move(*middle)
+    page.mouse.wheel(0, -200)  # up: zoom in around the pointer
+    page.wait_for_function(f"chainrule.view.scale > {before['scale']}")
+    zoomed = page.evaluate("({...chainrule.view})")
+    page.mouse.down()
+    page.mouse.move(middle[0] + 60, middle[1] + 30, steps=3)
+    page.mouse.up()
+    panned = page.evaluate("({...chainrule.view})")
+    assert panned["x"] == pytest.approx(zoomed["x"] + 60) and panned["y"] == pytest.approx(zoomed["y"] + 30)
+    page.click('[data-zoom="fit"]')
+    assert page.evaluate("chainrule.view.scale") == pytest.approx(before["scale"])
+    page.problems.check()
+
+
 def test_zoom_keeps_the_current_node_in_view(page):
     loss, _ = network_loss()
     page.set_content(explore(loss).to_html())
