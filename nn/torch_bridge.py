@@ -38,6 +38,11 @@ def to_torch(mlp: Any) -> Any:
                 linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
         name = config["activation"]
+        if any(neuron._save_problem() is not None for neuron in layer.neurons):
+            raise ValueError(
+                f"to_torch: layer {index} uses a function of its own as activation ({name!r}), "
+                "which has no PyTorch module here"
+            )
         if name == "linear":
             continue
         if name not in activations:

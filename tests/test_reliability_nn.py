@@ -914,3 +914,14 @@ def test_threads_saving_to_one_path_leave_one_whole_model_and_no_temporary_file(
     assert errors == []
     assert nn.load(path).state_dict() in [model.state_dict() for model in models]
     assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_to_torch_does_not_take_a_function_of_ones_own_for_the_one_of_the_same_name():
+    pytest.importorskip("torch")
+    with pytest.raises(
+        ValueError, match=r"to_torch: layer 0 uses a function of its own as activation \('relu'\)"
+    ):
+        nn.MLP(2, [3, 1], activation=_my_relu).to_torch()
+    with pytest.raises(ValueError, match="to_torch: layer 1 uses a function of its own"):
+        nn.MLP(2, [3, 1], output_activation=lambda z: z).to_torch()
+    assert len(nn.MLP(2, [3, 1], activation=Value.tanh).to_torch()) == 3
