@@ -161,12 +161,15 @@ TIMELINE = """<nav class="cr-timeline cr-live" aria-label="timeline">
 """The shared controls at the top of every page (shell.js wires them by their ``data-cr`` names)."""
 
 EMBED_SCRIPT = (
-    "(function(){var box=document.getElementById('KEY'),frame=box.querySelector('iframe');"
+    "(function(){var me=document.currentScript,box=(me&&me.parentNode)||document.getElementById('KEY');"
+    "var frame=box.querySelector('iframe');"
     "frame.style.display='block';box.querySelector('.chainrule-fallback').style.display='none';"
     "window.addEventListener('message',function(e){if(e.source===frame.contentWindow&&e.data&&"
     "e.data.chainruleHeight){frame.style.height=Math.min(e.data.chainruleHeight+4,1200)+'px';}});})();"
 )
-"""Shows the iframe and hides the fallback; takes the height the page reports (see shell.js)."""
+"""Shows the iframe and hides the fallback; takes the height the page reports (see shell.js). The output
+is found from the script itself: front ends that run an output's scripts (JupyterLab, VS Code) may
+run them before the output is in the document, or show one output twice."""
 
 
 def svg_image(svg: str, alt: str) -> str:

@@ -196,6 +196,32 @@ def test_the_embed_shows_the_live_page_where_scripts_run(page):
     page.problems.check()
 
 
+RENDER_LIKE_JUPYTERLAB = """output => {
+  // JupyterLab's trusted HTML output: innerHTML into a host, each script replaced by a fresh copy
+  // (the only way such scripts run), the host attached to the document afterwards; shown twice.
+  for (let copy = 0; copy < 2; copy++) {
+    const host = document.createElement("div");
+    host.innerHTML = output;
+    for (const old of host.querySelectorAll("script")) {
+      const fresh = document.createElement("script");
+      fresh.textContent = old.textContent;
+      old.replaceWith(fresh);
+    }
+    document.body.appendChild(host);
+  }
+}"""
+
+
+def test_the_embed_works_when_a_notebook_runs_its_script_before_showing_it_twice(page):
+    page.set_content("<!DOCTYPE html><body></body>")
+    page.evaluate(RENDER_LIKE_JUPYTERLAB, Counter(frames=2)._repr_html_())
+    assert page.locator("iframe").count() == 2
+    for k in range(2):
+        assert page.locator("iframe").nth(k).is_visible()
+        assert page.locator(".chainrule-fallback").nth(k).is_hidden()
+    page.problems.check()
+
+
 class Sanitiser(HTMLParser):
     """What JupyterLab does to an untrusted notebook's HTML output (its sanitize-html settings, in short):
     scripts and styles go with their text; tags outside a safe list (iframe, svg and its parts) go but
