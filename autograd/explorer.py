@@ -26,7 +26,7 @@ import html
 import re
 from typing import Any
 
-from . import OPS, Value, backward_steps, draw_dot, topological_order
+from . import OPS, Step, Value, backward_steps, draw_dot, topological_order
 from .compile import Code, code_for
 from .page import Page, svg_image
 from .text import name_table, node_kind, node_name, op_symbol
@@ -124,27 +124,18 @@ class Explorer(Page):
         drawn_names = {
             v: code_names[i] for i, v in enumerate(order) if not node_name(v, table) and i in code_names
         }
-        saved = [(value, value.grad) for value in order]
-        try:  # the pass runs on the graph itself; every grad is put back as it was found
-            for value in order:
-                value.grad = 0.0
-            steps = list(backward_steps(root))
-            grads = [number(value.grad) for value in order]
-            drawing = draw_dot(
-                root,
-                rankdir=rankdir,
-                format_spec=format_spec,
-                show_local_derivatives=show_local_derivatives,
-                color_by_grad=color_by_grad,
-                max_nodes=None,
-                group=group,
-                names={**drawn_names, **table},
-                legend=legend,
-            )
-            svg = drawing.pipe(format="svg", encoding="utf-8")
-        finally:
-            for value, grad in saved:
-                value.grad = grad
+        steps, grads, svg = _run_and_draw(
+            root,
+            order,
+            rankdir=rankdir,
+            format_spec=format_spec,
+            show_local_derivatives=show_local_derivatives,
+            color_by_grad=color_by_grad,
+            max_nodes=None,
+            group=group,
+            names={**drawn_names, **table},
+            legend=legend,
+        )
         nodes = [
             {
                 "id": i,
@@ -242,6 +233,22 @@ def explore(root: Value, **options: Any) -> Explorer:
     (<Explorer: 4 values, 2 steps>, 0.0)
     """
     return Explorer(root, **options)
+
+
+def _run_and_draw(root: Value, order: list[Value], **options: Any) -> tuple[list[Step], list[float], str]:
+    """The steps of ``root``'s backward pass from zero grads, the grads it ends with, and the SVG of
+    the graph after it (``draw_dot(root, **options)``); every ``.grad`` is then put back as it was."""
+    saved = [(value, value.grad) for value in order]
+    try:
+        for value in order:
+            value.grad = 0.0
+        steps = list(backward_steps(root))
+        grads = [number(value.grad) for value in order]
+        svg = draw_dot(root, **options).pipe(format="svg", encoding="utf-8")
+    finally:
+        for value, grad in saved:
+            value.grad = grad
+    return steps, grads, svg
 
 
 def _code_links(code: Code, index: dict[Value, int]) -> tuple[dict[int, str], dict[int, list[int]]]:
