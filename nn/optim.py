@@ -126,11 +126,16 @@ class Optimizer:
                 p.grad = 0.0
 
     def step(self) -> None:
-        """Update every trainable parameter from its gradient (``float(p.grad)``: a Value grad works too)."""
-        for group in self.param_groups:
-            for p in group["params"]:
+        """Update every trainable parameter from its gradient (``float(p.grad)``: a Value grad works too).
+
+        Every gradient is read before any parameter moves: one that is not a number stops the step
+        with a ``TypeError`` naming the parameter, and no parameter has moved.
+        """
+        grads = [[_gradient(type(self).__name__, p) for p in group["params"]] for group in self.param_groups]
+        for group, group_grads in zip(self.param_groups, grads):
+            for p, grad in zip(group["params"], group_grads):
                 if p.requires_grad:
-                    self._update(p, float(p.grad), group, self.state.setdefault(p, {}))
+                    self._update(p, grad, group, self.state.setdefault(p, {}))
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         raise NotImplementedError
@@ -192,6 +197,16 @@ class Optimizer:
             state[params[position]] = {str(k): float(v) for k, v in values.items()}
         self.param_groups[:] = settings
         self.state = state
+
+
+def _gradient(owner: str, p: Value) -> float:
+    """``float(p.grad)``, or a ``TypeError`` naming ``p`` when its grad is not a number."""
+    try:
+        return float(p.grad)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{owner}: the grad of {p!r} is not a number: {type(p.grad).__name__}: {p.grad!r}"
+        ) from None
 
 
 def _number(owner: str, name: str, value: Any, least: float | None, *, infinite: bool = False) -> float:
@@ -678,7 +693,7 @@ def clip_grad_norm_(
             f"math.inf for the largest |g|), got {norm_type!r}"
         )
     params = _with_grads(parameters, "clip_grad_norm_")
-    sizes = [abs(float(p.grad)) for p in params]
+    sizes = [abs(_gradient("clip_grad_norm_", p)) for p in params]
     if not sizes:
         return 0.0
     total = _norm(sizes, float(norm_type))
@@ -700,6 +715,6 @@ def clip_grad_value_(parameters: Iterable[Value] | Value, clip_value: float) -> 
     A NaN gradient stays NaN.
     """
     bound = _number("clip_grad_value_", "clip_value", clip_value, 0.0, infinite=True)
-    for p in _with_grads(parameters, "clip_grad_value_"):
-        grad = float(p.grad)
+    params = _with_grads(parameters, "clip_grad_value_")
+    for p, grad in [(p, _gradient("clip_grad_value_", p)) for p in params]:  # all read before any changes
         p.grad = grad if math.isnan(grad) else min(max(grad, -bound), bound)

@@ -173,6 +173,21 @@ def test_passing_the_model_or_a_single_parameter_says_what_to_pass():
         optim.SGD([{"params": 0.5}])
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_a_gradient_that_is_not_a_number_stops_the_step_before_any_parameter_moves(name):
+    params = [Value(1.0), Value(2.0, label="broken"), Value(3.0)]
+    optimizer = getattr(optim, name)(params, lr=0.1)
+    params[0].grad, params[1].grad, params[2].grad = 1.0, "x", 1.0
+    with pytest.raises(
+        TypeError, match=rf"{name}: the grad of Value\(.*label='broken'\) is not a number: str"
+    ):
+        optimizer.step()
+    assert [p.data for p in params] == [1.0, 2.0, 3.0] and optimizer.state == {}
+    with pytest.raises(TypeError, match="clip_grad_value_: the grad of"):
+        optim.clip_grad_value_(params, 0.5)
+    assert params[0].grad == 1.0
+
+
 def test_amsgrad_keeps_a_nan_in_its_largest_average_as_torch_does():
     torch = pytest.importorskip("torch")
     ours, theirs = Value(0.5), torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
@@ -673,6 +688,20 @@ def test_save_errors_name_the_users_path_not_the_temporary_file(tmp_path):
     with pytest.raises(IsADirectoryError) as error:
         nn.MLP(2, [3, 1]).save(tmp_path)
     assert error.value.filename == str(tmp_path) and ".chainrule" not in str(error.value)
+
+
+def test_a_save_refused_by_permissions_names_the_users_path_even_as_root(tmp_path, monkeypatch):
+    opened = os.open
+
+    def refuse(name, flags, mode=0o777):
+        if ".chainrule-" in os.fspath(name):
+            raise PermissionError(13, "Permission denied", os.fspath(name))
+        return opened(name, flags, mode)
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(PermissionError) as error:
+        nn.MLP(2, [3, 1]).save(tmp_path / "model.json")
+    assert error.value.filename == str(tmp_path / "model.json") and ".chainrule" not in str(error.value)
 
 
 @pytest.mark.skipif(
