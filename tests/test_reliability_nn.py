@@ -9,8 +9,10 @@ import math
 import os
 import pickle
 import stat
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -954,3 +956,26 @@ def test_to_torch_does_not_take_a_function_of_ones_own_for_the_one_of_the_same_n
     with pytest.raises(ValueError, match="to_torch: layer 1 uses a function of its own"):
         nn.MLP(2, [3, 1], output_activation=lambda z: z).to_torch()
     assert len(nn.MLP(2, [3, 1], activation=Value.tanh).to_torch()) == 3
+
+
+@given(
+    st.integers(1, 5),
+    st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    st.booleans(),
+    st.integers(-3, 3).filter(lambda change: change != 0),
+)
+def test_any_architecture_whose_size_differs_from_the_files_parameters_is_refused_before_building(
+    nin, nouts, bias, change
+):
+    document = _document(nn.MLP(nin, nouts, bias=bias, seed=0))
+    names = list(document["parameters"])
+    if change < 0:
+        for name in names[: min(-change, len(names))]:
+            del document["parameters"][name]
+    else:
+        document["parameters"].update({f"extra.{i}": 0.0 for i in range(change)})
+    expected = sum(b * (a + bias) for a, b in zip([nin, *nouts], nouts))
+    with tempfile.TemporaryDirectory() as directory:
+        path = _write(Path(directory) / "m.json", document)
+        with pytest.raises(nn.ModelFileError, match=rf"has {expected:,} parameters, but the file holds"):
+            nn.load(path)
