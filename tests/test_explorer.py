@@ -470,6 +470,29 @@ def test_the_inline_iframe_of_an_executed_notebook_works_in_chromium(page, tmp_p
     page.problems.check()
 
 
+def test_notebook_02_is_saved_with_a_working_explorer(page):
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.read(ROOT / "notebooks" / "02_stepping_through_backprop.ipynb", as_version=4)
+    outputs = [
+        output
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if "<Explorer" in output.get("data", {}).get("text/plain", "")
+    ]
+    assert len(outputs) == 1
+    page.set_content(outputs[0]["data"]["text/html"])
+    frame = page.frames[1]
+    frame.wait_for_function("window.chainrule !== undefined")
+    frame.evaluate("chainrule.go(chainrule.frames)")
+    names = frame.evaluate(
+        "Object.fromEntries(chainrule.data.nodes.map(n => [n.name, chainrule.grads()[n.id]]))"
+    )
+    assert {k: round(names[k], 6) for k in ("x1", "x2", "w1", "w2", "b")} == {
+        "x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5
+    }  # fmt: skip
+    page.problems.check()
+
+
 def test_a_hostile_label_and_non_finite_numbers_stay_text(page):
     x = Value(math.inf, label="</script><img src=x onerror=alert(1)>")
     y = x * Value(0.0, label="zero")  # inf · 0 = nan
