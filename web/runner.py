@@ -74,20 +74,21 @@ class Session:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             try:
                 tree = ast.parse(code, filename, "exec")
-                last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-                assert last is None or isinstance(last, ast.Expr)
+                last = tree.body[-1] if tree.body else None
+                if isinstance(last, ast.Expr):  # a last bare expression is evaluated apart and shown
+                    tree.body.pop()
                 exec(compile(tree, filename, "exec"), self.namespace)
-                if last is not None:
+                if isinstance(last, ast.Expr):
                     value = eval(compile(ast.Expression(last.value), filename, "eval"), self.namespace)
                     if value is not None:
                         self.display(value)
             except BaseException as raised:  # the learner's error is shown, not raised
                 if isinstance(raised, ModuleNotFoundError) and raised.name is not None:
-                    missing = raised.name.split(".")[0] if raised.name.split(".")[0] in OPTIONAL else ""
-                traced = raised.__traceback__
-                below = (
-                    None if isinstance(raised, SyntaxError) or traced is None else traced.tb_next
-                )  # not run()
+                    module = raised.name.partition(".")[0]
+                    missing = module if module in OPTIONAL else ""
+                # The traceback from the learner's code down, without run()'s frame (a SyntaxError has none)
+                frames = raised.__traceback__
+                below = frames.tb_next if frames is not None and not isinstance(raised, SyntaxError) else None
                 error = "".join(traceback.format_exception(type(raised), raised, below))
         return {
             "output": printed.getvalue(),
