@@ -99,7 +99,10 @@ function ready(message) {
 session.then(
   () => ready("Python is ready."),
   (error) => {
-    status.textContent = `Python did not load: ${error}`;
+    status.textContent =
+      location.protocol === "file:"
+        ? "Python cannot start in a page opened from a file: serve the site (python -m http.server -d site)."
+        : `Python did not load: ${error}`;
     console.error(error);
   },
 );
