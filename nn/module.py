@@ -297,9 +297,15 @@ def _rebuild_problem(model: Module) -> str | None:
 
 
 def _find_class(module: str | None, name: str) -> type[Module] | None:
-    """The Module subclass ``name`` of ``module`` (for a version 1 file, ``None``: the library's)."""
+    """The Module subclass ``name`` of ``module``.
+
+    A version 1 file names no module (``None``): the library's class of that name, or else the
+    only class defined with that name (as version 1 read it).
+    """
     if module is None:
-        return Module._registry.get(("nn.layers", name))
+        namesakes = [cls for (_, what), cls in Module._registry.items() if what == name]
+        library = Module._registry.get(("nn.layers", name))
+        return library or (namesakes[0] if len(namesakes) == 1 else None)
     return Module._registry.get((module, name))
 
 

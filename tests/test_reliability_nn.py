@@ -872,6 +872,10 @@ def test_a_learners_own_mlp_does_not_take_over_loading_the_librarys(tmp_path):
     version_1["version"] = 1
     del version_1["architecture"]["module"]
     assert type(nn.load(_write(tmp_path / "v1.json", version_1))) is nn.MLP
+    own_version_1 = _document(NoArguments())
+    own_version_1["version"] = 1
+    del own_version_1["architecture"]["module"]
+    assert type(nn.load(_write(tmp_path / "own_v1.json", own_version_1))) is NoArguments
 
 
 def test_an_unknown_module_names_the_classes_of_that_name_it_knows(tmp_path):
