@@ -234,6 +234,12 @@ def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learne
     assert "runner" not in failed["error"]  # the page's own frame is left out
     syntax = page.evaluate("window.chainrule.run('print(1')")["error"]
     assert "SyntaxError" in syntax and "<playground>" in syntax and "ast.py" not in syntax
+    page.fill("#code", "import autograd\nx = autograd.Value(2.0)\nautograd.explore((x * x).tanh())")
+    page.click("#run")  # a page (the explorer) shows inline, in its iframe, and runs there
+    page.wait_for_function("document.querySelector('#status').textContent.startsWith('Ran in')")
+    explorer = page.wait_for_selector("#shown iframe").content_frame()
+    assert explorer is not None
+    assert explorer.wait_for_function("window.chainrule && window.chainrule.frames").json_value() == 2
     assert page.evaluate("window.chainrule.run('import matplotlib')")["missing"] == "matplotlib"
     assert page.evaluate("window.chainrule.run('import no_such_module')")["missing"] == ""
     again = page.evaluate("window.chainrule.run('print(x)')")  # each playground run starts afresh
