@@ -38,14 +38,13 @@ from .module import Module
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
 
-# Each activation of ``nn.ACTIVATIONS`` as a function on a column of plain floats (one per grid point).
+# Each activation of ``nn.ACTIVATIONS`` on a column of plain floats (one per grid point): the forward
+# rule of the engine's own op, and relu written out, as it is the one that runs most.
 _ON_FLOATS: dict[str, Callable[[list[float]], list[float]]] = {
     "relu": lambda z: [v if v > 0 else 0.0 for v in z],
-    "tanh": lambda z: [math.tanh(v) for v in z],
-    "sigmoid": lambda z: [
-        1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v)) for v in z
-    ],
-    "leaky_relu": lambda z: [v if v > 0 else 0.01 * v for v in z],
+    "tanh": lambda z: list(map(autograd.OPS["tanh"].forward, z)),
+    "sigmoid": lambda z: list(map(autograd.OPS["sigmoid"].forward, z)),
+    "leaky_relu": lambda z: [autograd.OPS["leaky_relu"].forward(v, 0.01) for v in z],
     "linear": lambda z: z,
 }
 
@@ -123,7 +122,6 @@ class Recorder:
         self._shown_at = 0.0
         self._refresh_cost = 0.0
         self._parameters = list(model.named_parameters())
-        self._by_name = dict(self._parameters)
         self.network = network(model)
         """The neurons layer by layer (``[]`` for a model that is not a Neuron, Layer or MLP)."""
         self.inputs = len(_point(X[0]))
@@ -205,7 +203,7 @@ class Recorder:
             raise ValueError(f"Recorder.record: epoch must be a whole number ≥ 0, got {epoch!r}")
         if self.frames and epoch <= self.frames[-1].epoch:
             raise ValueError(
-                f"Recorder.record: epoch {epoch} comes after {self.frames[-1].epoch}, not before"
+                f"Recorder.record: epoch {epoch} must come after {self.frames[-1].epoch}, the last recorded"
             )
         if not (last or self.wants(epoch)):
             return False

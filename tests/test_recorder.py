@@ -201,7 +201,7 @@ def test_a_hand_written_loop_records_itself():
         kept.append(recorder.record(epoch, loss.data, last=epoch == 5))
     assert kept == [False, True, False, True, True]
     assert recorder.epochs == [2, 4, 5] and recorder.frames[-1].loss == loss.data
-    with pytest.raises(ValueError, match=r"Recorder.record: epoch 5 comes after 5"):
+    with pytest.raises(ValueError, match=r"Recorder.record: epoch 5 must come after 5, the last recorded"):
         recorder.record(5, 0.0)
 
 
