@@ -65,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def build(out: Path) -> None:
     """Build the whole site into ``out`` (replaced whole, so no stale file stays)."""
-    modules = install_npm_packages()
     with tempfile.TemporaryDirectory(prefix="chainrule-site-") as scratch:
         work = Path(scratch)
+        modules = install_npm_packages(work / "npm")
         staging = work / "site"
         packages = staging / "pyodide"
         packages.mkdir(parents=True)
@@ -87,15 +87,21 @@ def build(out: Path) -> None:
         shutil.copytree(staging, out)
 
 
-def install_npm_packages() -> Path:
-    """``npm ci`` in ``web/``: the exact versions of ``package-lock.json``; returns ``node_modules``."""
+def install_npm_packages(folder: Path) -> Path:
+    """``npm ci`` of ``web/package-lock.json`` (its exact versions) in ``folder``; returns ``node_modules``.
+
+    A folder of its own for each build, so builds running at once never share a ``node_modules``.
+    """
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit(
             "web/build.py: npm fetches Pyodide and viz-js; install it (Debian: apt-get install npm)"
         )
-    run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB)
-    return WEB / "node_modules"
+    folder.mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(WEB / name, folder / name)
+    run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder)
+    return folder / "node_modules"
 
 
 def build_wheel(work: Path, destination: Path) -> Path:
