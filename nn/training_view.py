@@ -176,9 +176,9 @@ def _run(recorder: Recorder, title: str) -> dict[str, Any]:
 def _frame(frame: Frame, recorder: Recorder, tile_indices: list[int]) -> dict[str, Any]:
     maps: dict[str, Any] = {}
     if frame.output is not None:
-        maps["output"] = _encode(frame.output, recorder.threshold)
+        maps["output"] = encode(frame.output, recorder.threshold)
     if frame.maps:
-        maps["neurons"] = {name: _encode([m[i] for i in tile_indices]) for name, m in frame.maps.items()}
+        maps["neurons"] = {name: encode([m[i] for i in tile_indices]) for name, m in frame.maps.items()}
     return {
         "epoch": frame.epoch,
         "losses": {"train": frame.loss, "test": frame.test_loss},
@@ -189,7 +189,7 @@ def _frame(frame: Frame, recorder: Recorder, tile_indices: list[int]) -> dict[st
     }
 
 
-def _encode(values: Sequence[float], offset: float = 0.0) -> list[Any]:
+def encode(values: Sequence[float], offset: float = 0.0) -> list[Any]:
     """``[scale, base64 of bytes q]``, value ≈ offset + scale·q/127; q keeps the sign of value − offset."""
     shifted = [v - offset for v in values]
     scale = max((abs(v) for v in shifted if math.isfinite(v)), default=0.0) or 1.0

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd
 import nn
 from autograd.page import read_data
 from nn import optim
-from nn.training_view import decode
+from nn.training_view import decode, encode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +89,19 @@ def test_the_maps_decode_to_the_recorded_activations():
     assert tile == pytest.approx(
         expected, abs=frame["maps"]["neurons"]["layers.0.neurons.2"][0] / 254 + 1e-12
     )
+
+
+@given(
+    values=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50),
+    offset=st.sampled_from([0.0, 0.5]),
+)
+def test_a_map_is_kept_to_8_bits_with_its_sign(values, offset):
+    encoded = encode(values, offset)
+    shown = decode(encoded, offset)
+    scale = encoded[0]
+    for value, back in zip(values, shown):
+        assert abs(back - value) <= scale / 127 * (1 + 1e-9)
+        assert (back > offset) == (value > offset) and (back < offset) == (value < offset)
 
 
 def test_bad_arguments_are_named():
