@@ -151,7 +151,8 @@ def _check_keys(owner: str, config: Mapping[str, Any], keys: set[str]) -> None:
 def _as_inputs(x: Inputs, expected: int, owner: Module) -> tuple[Value, ...]:
     """``x`` as ``expected`` Values (a lone number, NumPy's too, is accepted when ``expected`` is 1).
 
-    Plain numbers become constants once here, so every neuron of a layer shares the same inputs.
+    Plain numbers become constants once here, named ``x[0]``, ``x[1]``, … as drawings show them, so
+    every neuron of a layer shares the same inputs.
     """
     inputs: Any = [x] if isinstance(x, (Value, numbers.Real)) else x
     try:
@@ -163,7 +164,14 @@ def _as_inputs(x: Inputs, expected: int, owner: Module) -> tuple[Value, ...]:
         ) from None
     if count != expected:
         raise ValueError(f"{type(owner).__name__}(nin={expected}) expects {expected} inputs, got {count}")
-    return tuple([xi if isinstance(xi, Value) else as_value(xi, type(owner).__name__) for xi in inputs])
+    return tuple([xi if isinstance(xi, Value) else _named_input(xi, i, owner) for i, xi in enumerate(inputs)])
+
+
+def _named_input(number: Any, i: int, owner: Module) -> Value:
+    """The number given as input ``i``, as a constant named ``x[i]``."""
+    constant = as_value(number, type(owner).__name__)
+    constant.label = f"x[{i}]"
+    return constant
 
 
 class Neuron(Module):

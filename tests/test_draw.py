@@ -299,3 +299,11 @@ def test_a_step_inside_a_group_box_colours_that_box():
     assert len(highlighted) == 1 and f"step {inside.index}: linear in here" in highlighted[0]
     assert re.match(r"\s*g\d+ ", highlighted[0])  # the box of that neuron, nothing else
     assert 'color="#d62728"' not in draw_dot(out, group="neuron").source
+
+
+def test_a_models_inputs_are_named_x_0_x_1_in_drawings():
+    nn = pytest.importorskip("nn")
+    out = nn.Neuron(2, seed=0)([1.0, 2.0])
+    source = draw_dot(out).source
+    assert "<TD>x[0]</TD><VR/><TD>data 1.0000</TD></TR>" in source
+    assert "<TD>x[1]</TD><VR/><TD>data 2.0000</TD></TR>" in source
