@@ -122,7 +122,7 @@ def draw_dot(
         node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "margin": "0.05"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
     )
-    group_of = _groups(order, 1 if group == "neuron" else 2) if group is not None else {}
+    group_of = groups(order, group) if group is not None else {}
     boxes = len(set(group_of.values())) + sum(value not in group_of for value in order)
     kept = set(order)
     if note:
@@ -317,11 +317,13 @@ class _Builder:
         if highlighted and self.step is not None:
             cells.append(f"step {self.step.index}: {op_symbol(self.step.node)} in here")
             attributes.update(color=HIGHLIGHT, penwidth="3")
-        drawing.node(ident, _html_row(cells), **attributes)
+        drawing.node(ident, _html_row(cells), id=f"group-{key}", **attributes)
 
 
-def _groups(order: list[Value], level: int) -> dict[Value, str]:
-    """Which neuron (``level`` 1) or layer (2) each value belongs to, from the parameters' owners.
+def groups(order: list[Value], group: str) -> dict[Value, str]:
+    """Which neuron (``group="neuron"``) or layer (``"layer"``) each value of ``order`` belongs to,
+    by the dotted name of its module; values outside every group are left out. In a drawing grouped
+    so, the box of group ``key`` has the SVG id ``group-<key>``.
 
     A parameter whose ``owners`` are ``("layers.0", "layers.0.neurons.1")`` belongs to neuron
     ``layers.0.neurons.1`` of layer ``layers.0`` (one without owners, to the model). A value made
@@ -329,6 +331,7 @@ def _groups(order: list[Value], level: int) -> dict[Value, str]:
     neuron of ``w`` and ``b``); without parameter inputs it joins a group only if all its data
     inputs are in that group (the activation), so a loss stays outside.
     """
+    level = 1 if group == "neuron" else 2
     group_of: dict[Value, str] = {}
     for value in order:
         kind = node_kind(value)

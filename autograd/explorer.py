@@ -28,6 +28,7 @@ from typing import Any
 
 from . import OPS, Step, Value, backward_steps, draw_dot, topological_order
 from .compile import Code, code_for
+from .draw import groups
 from .page import Page, svg_image
 from .text import name_table, node_kind, node_name, op_symbol
 
@@ -114,10 +115,11 @@ class Explorer(Page):
             group = "neuron"
             note = (
                 f"This graph has {len(order)} values, more than the {max_nodes} drawn whole: each neuron of "
-                "the network is one box, and a step inside a neuron highlights nothing in the drawing. "
+                "the network is one box, highlighted while a step inside it runs. "
                 "autograd.explore(root, max_nodes=None) draws every value."
             )
         index = {value: i for i, value in enumerate(order)}
+        group_of = groups(order, group) if group is not None else {}  # the box each value is drawn in
         code = code_for(root)
         code_names, code_lines = _code_links(code, index)
         # a value with no name is drawn with its variable in the code (v6), as the step panel calls it
@@ -149,6 +151,7 @@ class Explorer(Page):
                 "grad": grads[i],
                 "requires_grad": value.requires_grad,
                 "lines": code_lines.get(i, []),
+                "group": group_of.get(value),
             }
             for i, value in enumerate(order)
         ]

@@ -521,6 +521,23 @@ def test_a_collapsed_graph_still_steps_to_the_grads_of_backward(page):
     page.problems.check()
 
 
+def test_a_step_inside_a_collapsed_neuron_highlights_its_box(page):
+    loss, _ = network_loss()
+    explorer = explore(loss, max_nodes=10)
+    nodes, steps = explorer.data()["nodes"], explorer.data()["steps"]
+    k = next(i for i, step in enumerate(steps) if nodes[step["node"]]["op"] == "linear")
+    key = nodes[steps[k]["node"]]["group"]
+    assert key and key.startswith("layers.")
+    page.set_content(explorer.to_html())
+    page.evaluate(f"chainrule.go({k + 1})")
+    box = page.locator(f'[id="group-{key}"]')
+    assert box.count() == 1 and "cr-current" in box.get_attribute("class")
+    assert page.locator(".cr-current").count() == 1
+    page.evaluate("chainrule.go(0)")
+    assert page.locator(".cr-current").count() == 0
+    page.problems.check()
+
+
 def test_the_wheel_zooms_and_a_drag_pans(page):
     page.set_content(explore(lecture_neuron()[0]).to_html())
     box = page.locator(".cr-canvas").bounding_box()

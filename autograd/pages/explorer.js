@@ -82,6 +82,11 @@
   });
   svg.querySelectorAll("[data-op]").forEach(function (g) { opElement[g.getAttribute("data-op")] = g; });
   svg.querySelectorAll("[data-edge]").forEach(function (g) { edgeElement[g.getAttribute("data-edge")] = g; });
+  // In a graph drawn one box per neuron, the box a value is in: <g id="group-layers.0.neurons.1">
+  function groupBox(id) {
+    var key = nodes[id].group;
+    return key === null || key === undefined ? null : svg.querySelector('[id="group-' + key + '"]');
+  }
 
   // The arrow from input number `position` of node `output`, and a label drawn on it on demand.
   function edgeFor(output, input, nth) {
@@ -176,6 +181,7 @@
     if (step) {
       mark(element[step.node], asking ? "cr-asking" : "cr-current");
       mark(opElement[step.node], asking ? "cr-asking" : "cr-current");
+      if (!element[step.node] && !opElement[step.node]) mark(groupBox(step.node), "cr-current");
       var seen = {};
       step.contributions.forEach(function (c) {
         var nth = seen[c[0]] = (seen[c[0]] || 0) + 1;
@@ -189,7 +195,7 @@
     highlightCode(step ? nodes[step.node].lines : [], "cr-hl");
     if (selected !== null) showNode(selected);
     // Every change is written; now read the layout once: pan to the node, scroll the code to its lines.
-    if (step) keepInView(element[step.node] || opElement[step.node]);
+    if (step) keepInView(element[step.node] || opElement[step.node] || groupBox(step.node));
     scrollCode(step ? nodes[step.node].lines : []);
     if (asking) {
       var first = stepPanel.querySelector("input");
