@@ -89,7 +89,7 @@ def train(
     Returns the loss of every epoch (one step on the whole of ``samples``).
     """
     history = []
-    for _ in tqdm(range(epochs), desc=f"{description:>20}", unit="epoch", leave=True, file=sys.stdout):
+    for _ in tqdm(range(epochs), desc=f"{description:>20}", unit="epoch", leave=True, file=sys.stderr):
         loss = sse_loss([predict(model, x) for x, _ in samples], [y for _, y in samples])
         model.zero_grad()
         loss.backward()

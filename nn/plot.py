@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .module import Module
-from .recorder import Recorder, network, plane_maps
-from .recorder import gradient_flow as _layer_gradients
+from .recorder import Recorder
+from .recording import gradient_flow as _layer_gradients
+from .recording import network, plane_maps
 
 CLASS_COLOURS = ("#f59322", "#0877bd")
 """The two classes: orange below the threshold, blue above (as the training view, and TF Playground)."""

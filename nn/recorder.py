@@ -18,7 +18,8 @@ True
 64
 
 The maps are forward passes over the grid in plain floats (no graph is built), so recording costs
-about as much as the training itself for micrograd's moons demo, not more.
+about as much as the training itself for micrograd's moons demo, not more. What a frame holds and
+how the maps are made live in ``nn.recording``, which the page (``nn.training_view``) reads too.
 """
 
 from __future__ import annotations
@@ -27,55 +28,18 @@ import math
 import time
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import autograd
 from autograd import Value
 
-from .layers import ACTIVATIONS, MLP, Layer, Neuron
 from .module import Module
+from .recording import Frame, NeuronInfo, gradient_flow, network, plane_maps, to_float
+from .training_view import TrainingView, training_view
+
+__all__ = ["Frame", "NeuronInfo", "Recorder", "gradient_flow", "network", "plane_maps"]
 
 LossFunction = Callable[[list[Any], list[Any]], Value]
-
-# Each activation of ``nn.ACTIVATIONS`` on a column of plain floats (one per grid point): the forward
-# rule of the engine's own op, and relu written out, as it is the one that runs most.
-_ON_FLOATS: dict[str, Callable[[list[float]], list[float]]] = {
-    "relu": lambda z: [v if v > 0 else 0.0 for v in z],
-    "tanh": lambda z: list(map(autograd.OPS["tanh"].forward, z)),
-    "sigmoid": lambda z: list(map(autograd.OPS["sigmoid"].forward, z)),
-    "leaky_relu": lambda z: [autograd.OPS["leaky_relu"].forward(v, 0.01) for v in z],
-    "linear": lambda z: z,
-}
-
-
-@dataclass
-class NeuronInfo:
-    """Where one neuron sits and which parameters are its own (by dotted name)."""
-
-    name: str
-    """Its dotted name, ``layers.1.neurons.3`` (``neuron`` for a model that is one neuron)."""
-    layer: int
-    weights: list[str]
-    bias: str | None
-    activation: str
-
-
-@dataclass
-class Frame:
-    """The model at the end of one epoch."""
-
-    epoch: int
-    loss: float | None
-    """The training loss: the epoch's mean loss as ``fit`` returns it (at epoch 0, the untrained model's)."""
-    test_loss: float | None
-    parameters: dict[str, float]
-    gradients: dict[str, float]
-    """∂C/∂θ of the epoch's last step (at epoch 0, of the first step: the loss on the whole training set)."""
-    maps: dict[str, array] = field(default_factory=dict)
-    """Each neuron's activation over the grid, row by row from the bottom (y₀) up; empty if not 2-D."""
-    output: array | None = None
-    """The model's output over the grid (a one-output model with 2-D inputs), else ``None``."""
 
 
 class Recorder:
@@ -214,7 +178,7 @@ class Recorder:
         if test_loss is None and self.X_test is not None and self.loss_fn is not None:
             with autograd.no_grad():
                 test_loss = self.loss_fn([self.model(x) for x in self.X_test], list(self.y_test or ())).data
-        grads = gradients if gradients is not None else [_number(p.grad) for _, p in self._parameters]
+        grads = gradients if gradients is not None else [to_float(p.grad) for _, p in self._parameters]
         frame = Frame(
             epoch=epoch,
             loss=None if loss is None else float(loss),
@@ -232,10 +196,8 @@ class Recorder:
 
     # --- the view --------------------------------------------------------------------------------
 
-    def view(self, title: str | None = None) -> Any:
+    def view(self, title: str | None = None) -> TrainingView:
         """The training view of what has been recorded so far (``nn.training_view(self)``)."""
-        from .training_view import training_view
-
         return training_view(self, titles=None if title is None else [title])
 
     def show(self) -> Any:
@@ -259,110 +221,14 @@ class Recorder:
         self._refresh_cost = self._shown_at - now
 
 
-# --- the maps and the gradient flow ---------------------------------------------------------------
-
-
-def plane_maps(
-    model: Module, points: Sequence[tuple[float, float]], neurons: list[list[NeuronInfo]] | None = None
-) -> tuple[dict[str, list[float]], list[float] | None]:
-    """Each neuron's activation and the model's output at each point of the plane, with no graph built.
-
-    For the activations of ``nn.ACTIVATIONS`` this is plain float arithmetic, z = w·a + b over all
-    points at once; a model with activations of its own runs on Values inside ``no_grad()``. The output
-    is ``None`` for a model with several outputs.
-    """
-    if neurons is None:
-        neurons = network(model)
-    maps: dict[str, list[float]] = {}
-    if not neurons:  # any other model: one forward pass per point
-        call: Any = model
-        with autograd.no_grad():
-            outputs = [call(list(point)) for point in points]
-        if all(isinstance(o, (Value, int, float)) for o in outputs):
-            return maps, [_number(o) for o in outputs]
-        return maps, None
-    if all(neuron.activation in _ON_FLOATS for layer in neurons for neuron in layer):
-        by_name = dict(model.named_parameters())
-        columns = [[u for u, _ in points], [v for _, v in points]]
-        for layer in neurons:
-            outputs = []
-            for neuron in layer:  # z = w·a + b over every point at once, one weight at a time
-                b = 0.0 if neuron.bias is None else by_name[neuron.bias].data
-                w = [by_name[weight].data for weight in neuron.weights]
-                z = [w[0] * a + b for a in columns[0]]
-                for wk, column in zip(w[1:], columns[1:]):
-                    z = [s + wk * a for s, a in zip(z, column)]
-                outputs.append(_ON_FLOATS[neuron.activation](z))
-                maps[neuron.name] = outputs[-1]
-            columns = outputs
-    else:  # an activation given as a function: layer by layer on Values
-        with autograd.no_grad():
-            for point in points:
-                a: Any = list(point)
-                for forward, infos in zip(_layers(model), neurons):
-                    a = forward(a)
-                    for info, value in zip(infos, a):
-                        maps.setdefault(info.name, []).append(value.data)
-    last = neurons[-1]
-    return maps, (maps[last[0].name] if len(last) == 1 else None)
-
-
-def gradient_flow(
-    neurons: list[list[NeuronInfo]], gradients: dict[str, float]
-) -> list[tuple[float, float | None]]:
-    """Per layer, the mean |∂C/∂w| over its weights and the mean |∂C/∂b| over its biases (None if none)."""
-    flow = []
-    for layer in neurons:
-        weights = [abs(gradients[w]) for neuron in layer for w in neuron.weights]
-        biases = [abs(gradients[neuron.bias]) for neuron in layer if neuron.bias is not None]
-        flow.append((sum(weights) / len(weights), sum(biases) / len(biases) if biases else None))
-    return flow
-
-
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def _number(x: Any) -> float:
-    return float(x.data) if isinstance(x, Value) else float(x)
 
 
 def _point(x: Any) -> list[float]:
     """A sample as a list of floats (a lone number is a 1-D sample)."""
     if isinstance(x, (Value, int, float)):
-        return [_number(x)]
-    return [_number(v) for v in x]
-
-
-def _layers(model: Module) -> list[Callable[[Any], list[Value]]]:
-    """The model as a chain of functions, each giving one layer's outputs as a list."""
-    if isinstance(model, MLP):
-        return list(model.layers)
-    if isinstance(model, Layer):
-        return [model]
-    if isinstance(model, Neuron):
-        return [lambda x: [model(x)]]
-    return []
-
-
-def network(model: Module) -> list[list[NeuronInfo]]:
-    """The neurons of a Neuron, Layer or MLP, layer by layer, with the names of their parameters (else [])."""
-    names = {id(p): name for name, p in model.named_parameters()}
-    layers: list[list[Neuron]] = [[model]] if isinstance(model, Neuron) else []
-    if isinstance(model, (MLP, Layer)):
-        layers = [list(layer.neurons) for layer in (model.layers if isinstance(model, MLP) else [model])]
-    found = []
-    for i, neurons in enumerate(layers):
-        infos = []
-        for neuron in neurons:
-            weights = [names[id(w)] for w in neuron.w]
-            name = "neuron" if weights[0].startswith("w.") else weights[0].rsplit(".w.", 1)[0]
-            activation = neuron.config()["activation"]
-            if ACTIVATIONS.get(activation) is not neuron._activation:
-                activation = f"custom:{activation}"  # a function of the user's, maybe named like ours
-            bias = None if neuron.b is None else names[id(neuron.b)]
-            infos.append(NeuronInfo(name, i, weights, bias, activation))
-        found.append(infos)
-    return found
+        return [to_float(x)]
+    return [to_float(v) for v in x]
 
 
 def _padded_box(points: list[list[float]]) -> tuple[float, float, float, float]:

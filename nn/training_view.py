@@ -27,13 +27,12 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections.abc import Sequence
-from importlib import resources
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.page import Page
+from autograd.page import Page, svg_image
 
-from .recorder import Frame, Recorder, gradient_flow
+from .recording import Frame, Recording, gradient_flow
 
 TILE_POINTS = 20
 """Tiles show at most this many points a side (every other point of a 40×40 grid): a page stays small."""
@@ -46,9 +45,11 @@ class TrainingView(Page):
     """The training view of one or more recordings, sharing one timeline."""
 
     title = "chainrule · training"
+    assets = ("training.css", "training.js")
+    asset_package = "nn"
     height = 760
 
-    def __init__(self, recorders: Sequence[Recorder], titles: Sequence[str] | None = None) -> None:
+    def __init__(self, recorders: Sequence[Recording], titles: Sequence[str] | None = None) -> None:
         self.recorders = list(recorders)
         self.titles = list(titles) if titles is not None else [_default_title(r) for r in self.recorders]
 
@@ -74,35 +75,21 @@ class TrainingView(Page):
     # --- the page ---------------------------------------------------------------------------------
 
     def body(self) -> str:
-        static = self.fallback()
+        static = _static_runs(self.recorders, self.titles, lambda svg, alt: svg)
         return f'<main id="training" class="cr-live"></main>\n<div class="cr-static">{static}</div>'
 
     def fallback(self) -> str:
-        """Each run's last frame as static SVG: the network, decision regions and points, the loss curve."""
-        parts = []
-        for recorder, title in zip(self.recorders, self.titles):
-            parts.append(_static_run(recorder, title))
-        return (
-            '<div style="display:flex;flex-wrap:wrap;gap:16px;font-family:sans-serif">'
-            + "".join(parts)
-            + "</div>"
-        )
-
-    def to_html(self) -> str:
-        """The shell's page with this view's own style and script added (they live in ``nn/pages``)."""
-        document = super().to_html()
-        style, script = _asset("training.css"), _asset("training.js")
-        head, rest = document.split("</head>", 1)
-        body, tail = rest.rsplit("</body>", 1)
-        return f"{head}<style>\n{style}\n</style>\n</head>{body}<script>\n{script}\n</script>\n</body>{tail}"
+        """Each run's last frame as pictures (``<img>``, which notebook sanitisers keep): the network,
+        the decision regions with the points, the loss curve."""
+        return _static_runs(self.recorders, self.titles, svg_image)
 
 
-def training_view(*recorders: Recorder, titles: Sequence[str] | None = None) -> TrainingView:
+def training_view(*recorders: Recording, titles: Sequence[str] | None = None) -> TrainingView:
     """A page showing the recordings side by side on one timeline (one title per recorder, optional)."""
     if not recorders:
         raise ValueError("training_view: give at least one Recorder")
     for k, recorder in enumerate(recorders):
-        if not isinstance(recorder, Recorder):
+        if not isinstance(recorder, Recording):  # by what it has: an nn.Recorder, or one alike
             raise TypeError(
                 f"training_view: argument {k} must be an nn.Recorder, got {type(recorder).__name__}"
             )
@@ -118,11 +105,11 @@ def training_view(*recorders: Recorder, titles: Sequence[str] | None = None) -> 
 # --- one run as JSON -------------------------------------------------------------------------------
 
 
-def _default_title(recorder: Recorder) -> str:
+def _default_title(recorder: Recording) -> str:
     return repr(recorder.model).splitlines()[0].rstrip(" (")
 
 
-def _run(recorder: Recorder, title: str) -> dict[str, Any]:
+def _run(recorder: Recording, title: str) -> dict[str, Any]:
     names = recorder.names
     index = {name: k for k, name in enumerate(names)}
     layers = [
@@ -173,7 +160,7 @@ def _run(recorder: Recorder, title: str) -> dict[str, Any]:
     return run
 
 
-def _frame(frame: Frame, recorder: Recorder, tile_indices: list[int]) -> dict[str, Any]:
+def _frame(frame: Frame, recorder: Recording, tile_indices: list[int]) -> dict[str, Any]:
     maps: dict[str, Any] = {}
     if frame.output is not None:
         maps["output"] = encode(frame.output, recorder.threshold)
@@ -219,10 +206,6 @@ def _label(t: Any) -> float:
     return float(getattr(t, "data", t))
 
 
-def _asset(name: str) -> str:
-    return resources.files("nn").joinpath("pages").joinpath(name).read_text(encoding="utf-8")
-
-
 # --- the static fallback ----------------------------------------------------------------------------
 
 
@@ -234,7 +217,21 @@ def _colour(fraction: float) -> str:
     return f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
 
 
-def _static_run(recorder: Recorder, title: str) -> str:
+Picture = Callable[[str, str], str]
+"""How a static SVG drawing goes into HTML, given the drawing and its alt text: inline, or ``svg_image``."""
+
+
+def _static_runs(recorders: Sequence[Recording], titles: Sequence[str], picture: Picture) -> str:
+    """Each run's last frame, side by side: the network, decision regions and points, the loss curve."""
+    parts = [_static_run(recorder, title, picture) for recorder, title in zip(recorders, titles)]
+    return (
+        '<div style="display:flex;flex-wrap:wrap;gap:16px;font-family:sans-serif">'
+        + "".join(parts)
+        + "</div>"
+    )
+
+
+def _static_run(recorder: Recording, title: str, picture: Picture) -> str:
     frame = recorder.frames[-1]
     losses = [f"train loss {frame.loss:.4g}" if frame.loss is not None else ""]
     if frame.test_loss is not None:
@@ -242,15 +239,17 @@ def _static_run(recorder: Recorder, title: str) -> str:
     caption = f"{html.escape(title)}: epoch {frame.epoch}" + "".join(f", {x}" for x in losses if x)
     parts = [f'<figure style="margin:0"><figcaption style="font-size:13px">{caption}</figcaption>']
     if recorder.network:
-        parts.append(_static_network(recorder, frame))
+        parts.append(picture(_static_network(recorder, frame), f"the network at epoch {frame.epoch}"))
     if frame.output is not None and recorder.extent is not None:
-        parts.append(_static_regions(recorder, frame))
-    parts.append(_static_losses(recorder))
+        parts.append(picture(_static_regions(recorder, frame), f"decision regions at epoch {frame.epoch}"))
+    curve = _static_losses(recorder)
+    if curve:
+        parts.append(picture(curve, "the loss by epoch"))
     parts.append("</figure>")
     return "".join(parts)
 
 
-def _static_network(recorder: Recorder, frame: Frame, tile: int = 16, step: int = 70) -> str:
+def _static_network(recorder: Recording, frame: Frame, tile: int = 16, step: int = 70) -> str:
     """The network at ``frame``: neurons as squares coloured by their bias, links by their weight."""
     columns = [recorder.inputs] + [len(layer) for layer in recorder.network]
     gap = tile + 6
@@ -289,7 +288,7 @@ def _static_network(recorder: Recorder, frame: Frame, tile: int = 16, step: int 
     )
 
 
-def _static_regions(recorder: Recorder, frame: Frame, size: int = 240) -> str:
+def _static_regions(recorder: Recording, frame: Frame, size: int = 240) -> str:
     assert frame.output is not None and recorder.extent is not None
     n, (x0, x1, y0, y1) = recorder.grid, recorder.extent
     cell = size / n
@@ -329,7 +328,7 @@ def _static_regions(recorder: Recorder, frame: Frame, size: int = 240) -> str:
     )
 
 
-def _static_losses(recorder: Recorder, width: int = 240, height: int = 120) -> str:
+def _static_losses(recorder: Recording, width: int = 240, height: int = 120) -> str:
     series = [
         ([(f.epoch, f.loss) for f in recorder.frames if f.loss is not None], "#333"),
         ([(f.epoch, f.test_loss) for f in recorder.frames if f.test_loss is not None], "#d62728"),
