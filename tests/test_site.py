@@ -26,9 +26,6 @@ from web import build
 ROOT = build.ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLES = build.readme_examples(README)
-WIDGET = "application/vnd.jupyter.widget-view+json"
-"""The kind of a notebook output that is a live ipywidget."""
-
 LOAD_TIMEOUT = 120_000
 """Milliseconds a page may take to load Python (about 5 s here; generous for a busy machine)."""
 
@@ -93,10 +90,19 @@ def assert_same_printout(browser: str, cpython: str, where: str) -> None:
         assert float(seen) == pytest.approx(float(expected), rel=1e-12), f"{where}: {seen} != {expected}"
 
 
-def run_in_cpython(code: str, cwd: Path) -> str:
-    """What ``code`` prints when CPython runs it as a script."""
+def run_in_cpython(code: str, site: Path, cwd: Path, given: str | None = None) -> str:
+    """What ``code`` prints when CPython runs it as a script, importing the chainrule the site ships
+    (its wheel, a zip Python imports from), so both sides run the same code even while the tree changes."""
+    (wheel,) = (site / "pyodide").glob("chainrule-*.whl")
     finished = subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code],
+        input=given,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(wheel)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert finished.returncode == 0, finished.stderr
     return finished.stdout
@@ -107,17 +113,22 @@ def svg_texts(svg: str) -> list[str]:
     return sorted(build.html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg))
 
 
-def run_cells_in_cpython(sources: list[str], cwd: Path) -> list[dict[str, Any]]:
-    """Each cell's result as the site's runner (web/runner.py) gives it in CPython, cells in order."""
+NOT_SHIPPED = ("IPython", "ipywidgets", "matplotlib")
+"""Packages of a local install that the site does not ship; CPython runs the cells without them too."""
+
+
+def run_cells_in_cpython(sources: list[str], site: Path, cwd: Path) -> list[dict[str, Any]]:
+    """Each cell's result as the site's runner gives it in CPython, cells in order, with the packages
+    the site does not ship made unimportable, as they are in the browser."""
+    page = (site / "index.html").read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="chainrule-site">(.*?)</script>', page, re.S)
+    assert data is not None
+    (cwd / "runner.py").write_text(json.loads(data.group(1))["runner"], encoding="utf-8")
     script = (
-        f"import json, sys; sys.path.insert(0, {str(ROOT / 'web')!r}); from runner import session; "
+        f"import json, sys; sys.modules.update(dict.fromkeys({NOT_SHIPPED!r})); from runner import session; "
         "print(json.dumps([session.run(cell) for cell in json.load(sys.stdin)]))"
     )
-    finished = subprocess.run(
-        [sys.executable, "-c", script], input=json.dumps(sources), cwd=cwd, capture_output=True, text=True
-    )
-    assert finished.returncode == 0, finished.stderr
-    return json.loads(finished.stdout)
+    return json.loads(run_in_cpython(script, site, cwd, given=json.dumps(sources)))
 
 
 # --- the build, without a browser ------------------------------------------------------------------
@@ -207,13 +218,14 @@ def test_the_site_benchmark_states_each_figure_against_its_budget(site: Path) ->
 
 
 def test_every_readme_example_prints_in_the_browser_what_it_prints_in_cpython(
-    page: Any, site_url: str, tmp_path: Path
+    page: Any, site: Path, site_url: str, tmp_path: Path
 ) -> None:
     open_ready(page, site_url + "index.html")
     for example in EXAMPLES:
         result = page.evaluate("code => window.chainrule.run(code)", example["code"])
         assert result["error"] == "", f"{example['title']}: {result['error']}"
-        assert_same_printout(result["output"], run_in_cpython(example["code"], tmp_path), example["title"])
+        expected = run_in_cpython(example["code"], site, tmp_path)
+        assert_same_printout(result["output"], expected, example["title"])
     page.problems.check()
 
 
@@ -247,7 +259,9 @@ def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learne
     page.problems.check()
 
 
-def test_the_run_button_draws_inline_and_opens_the_explorer(page: Any, site_url: str) -> None:
+def test_the_run_button_draws_inline_and_opens_the_explorer(
+    page: Any, site: Path, site_url: str, tmp_path: Path
+) -> None:
     open_ready(page, site_url + "index.html")
     code = (
         "import autograd\nfrom autograd import Value\n"
@@ -258,7 +272,7 @@ def test_the_run_button_draws_inline_and_opens_the_explorer(page: Any, site_url:
     page.fill("#code", code)
     page.click("#run")
     page.wait_for_function("document.querySelector('#status').textContent.startsWith('Ran in')")
-    expected = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    expected = run_in_cpython(code, site, tmp_path)
     assert_same_printout(page.text_content("#output"), expected, "the Run button")
     labels = page.eval_on_selector_all("#shown svg text", "texts => texts.map(t => t.textContent)")
     for label in ("w", "x", "out", "tanh", "data -0.5000", f"grad {float(expected):.4f}"):
@@ -290,23 +304,20 @@ def test_the_run_button_draws_inline_and_opens_the_explorer(page: Any, site_url:
 
 @pytest.mark.parametrize("stem", list(build.NOTEBOOKS))
 def test_a_notebook_runs_to_the_end_in_the_browser_as_in_cpython(
-    page: Any, site_url: str, stem: str, tmp_path: Path
+    page: Any, site: Path, site_url: str, stem: str, tmp_path: Path
 ) -> None:
-    notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
-    code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    sources = ["".join(cell["source"]) for cell in code_cells]
     open_ready(page, f"{site_url}notebooks/{stem}.html")
+    sources = page.eval_on_selector_all(".cell.code textarea", "editors => editors.map(e => e.value)")
     results = page.evaluate("window.chainrule.runAll()")
-    assert len(results) == len(code_cells), [result["error"] for result in results]
-    expected = run_cells_in_cpython(sources, tmp_path)
-    for number, (cell, result, reference) in enumerate(zip(code_cells, results, expected, strict=True), 1):
-        assert not result["error"] or result["missing"], f"cell {number}: {result['error']}"
-        if result["missing"]:
-            continue  # a cell that needs a package the site does not ship says so instead
-        if any(WIDGET in output.get("data", {}) for output in cell["outputs"]):
-            continue  # a live widget in Jupyter (ipywidgets), which the site does not ship
-        assert not reference["error"], f"cell {number} in CPython: {reference['error']}"
-        assert_same_printout(result["output"], reference["output"], f"{stem}, cell {number}")
+    assert len(results) == len(sources) > 0, [result["error"] for result in results]
+    expected = run_cells_in_cpython(sources, site, tmp_path)
+    for number, (result, reference) in enumerate(zip(results, expected, strict=True), start=1):
+        where = f"{stem}, cell {number}"
+        assert not result["error"] or result["missing"], f"{where}: {result['error']}"
+        assert result["missing"] == reference["missing"], where
+        if not result["missing"]:
+            assert not reference["error"], f"{where}, in CPython: {reference['error']}"
+            assert_same_printout(result["output"], reference["output"], where)
         drawn = [svg_texts(svg) for svg in result["svgs"]]
-        assert drawn == [svg_texts(svg) for svg in reference["svgs"]], f"{stem}, cell {number}: drawings"
+        assert drawn == [svg_texts(svg) for svg in reference["svgs"]], f"{where}: drawings"
     page.problems.check()
