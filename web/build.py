@@ -246,14 +246,15 @@ can still be read and copied.</p></noscript>
 <pre id="output" class="output" hidden></pre>
 <div id="shown"></div>
 <p><a id="explore" href="#" hidden>Open the explorer for the value drawn last</a></p>
-<p class="hint">Drawings show inline when the code ends with one, or passes it to
-<code>display(...)</code>.</p>
+<p class="hint">Ctrl+Enter runs the code. Drawings show inline when the code ends with one, or
+passes it to <code>display(...)</code>.</p>
 </main>"""
 """The playground's body; its script fills in the examples and runs the editor's code."""
 
 NOTEBOOK = """<header class="site">
 <p><a href="../index.html">chainrule playground</a> · the notebook <code>notebooks/{stem}.ipynb</code>,
-running in this page: run the cells in order, edit any of them, run again.</p>
+running in this page: run the cells in order (Shift+Enter runs one and moves on), edit any of them,
+run again.</p>
 <div class="toolbar">
 <button type="button" id="run-all" data-needs-python disabled>Run all</button>
 <button type="button" id="restart" data-needs-python disabled>Restart</button>

@@ -31,6 +31,10 @@ async function start() {
 const session = start();
 let queue = Promise.resolve(); // one run at a time, in the order asked
 
+// Let the browser paint (a status, a highlighted cell) before Python holds the page.
+const painted = () =>
+  new Promise((done) => (document.hidden ? setTimeout(done) : requestAnimationFrame(() => setTimeout(done))));
+
 function run(code, fresh = true) {
   const result = queue.then(async () => {
     const python = await session;
@@ -124,11 +128,13 @@ function playground() {
   data.examples.forEach((example, index) => picker.add(new Option(example.title, String(index))));
   picker.addEventListener("change", () => {
     editor.value = data.examples[Number(picker.value)].code;
+    show({ output: "", error: "", shown: [] }, $("#output"), $("#shown"));
+    explore.hidden = true;
   });
 
   async function runEditor() {
     status.textContent = "Running…";
-    await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
+    await painted();
     const started = performance.now();
     const result = await window.chainrule.run(editor.value);
     show(result, $("#output"), $("#shown"));
@@ -164,6 +170,7 @@ function notebook() {
 
   async function runCell(cell) {
     cell.classList.add("running");
+    await painted();
     const result = await run($("textarea", cell).value, false);
     cell.classList.remove("running");
     show(result, $(".output", cell), $(".shown-objects", cell));
@@ -193,7 +200,16 @@ function notebook() {
     status.textContent = "Restarted: every name is forgotten.";
   }
 
-  cells.forEach((cell) => $("button", cell).addEventListener("click", () => runCell(cell)));
+  cells.forEach((cell, index) => {
+    $("button", cell).addEventListener("click", () => runCell(cell));
+    // Ctrl+Enter runs the cell; Shift+Enter runs it and moves to the next, as in Jupyter.
+    $("textarea", cell).addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey || event.shiftKey)) return;
+      event.preventDefault();
+      runCell(cell);
+      if (event.shiftKey && cells[index + 1]) $("textarea", cells[index + 1]).focus();
+    });
+  });
   $("#run-all").addEventListener("click", runAll);
   $("#restart").addEventListener("click", restart);
   Object.assign(window.chainrule, { runAll, restart });
