@@ -24,6 +24,9 @@ EXPECTED = {
         "with bias: loss 0.031, 39/40 correct",
         "∂C/∂b = +0.042003, Σ δ = +0.042003 ✓   ∂C/∂w = Σ δ·a_prev: ✓✓",  # nn.inspect's table, a batch
         "autograd.grad(loss, z) equals z.grad for all 8 neurons",
+        "only the biases train: loss 0.228 -> 0.179, 38/40 correct, 21 frames (epochs 0 to 400)",
+        "no biases: loss 0.228 -> 0.103, 35/40 correct, 21 frames (epochs 0 to 400)",
+        "  400   1.24 1.28 0.72          0.00 0.00 0.00",  # |b| / ‖w‖ of each first-layer line
     ],
     "04_update_w_vs_b": [
         "only weights: loss 0.15923 -> 0.00904",
@@ -33,6 +36,9 @@ EXPECTED = {
         "gradcheck passed",
         "weights and biases: loss 0.15923 -> 0.00224, as above",  # nn.fit with a Recorder per run
         "31 frames per run, epochs 0 to 3000",
+        "13 gradients checked: 13 right, 0 wrong",  # nn.check_gradients on the fixed hand derivation
+        "13 gradients checked: 10 right, 3 wrong",  # and on the one with the bias slip
+        "✗ a missing activation derivative: the factor a of σ'(z) = a(1 − a)?",
     ],
     "05_xor": [
         "13 gradients checked: 13 right, 0 wrong",
