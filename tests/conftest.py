@@ -43,9 +43,12 @@ def find_chromium() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless system Chromium driven by Playwright; the test is skipped, with the reason, without one."""
+    """A headless system Chromium driven by Playwright; the test is skipped, with the reason, without one.
+
+    One per test module: Playwright's synchronous API runs an event loop in this thread while it is
+    open, and tests of other modules may start event loops of their own (``asyncio.run``)."""
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="the browser tests need Playwright (pip install playwright)"
     )
