@@ -155,11 +155,23 @@ def test_every_page_names_only_the_sites_own_files(site: Path) -> None:
         assert "cdn" not in text.lower(), document
 
 
-def test_the_playground_works_without_scripts_as_a_page_of_code(site: Path) -> None:
+def test_without_scripts_the_playground_is_a_page_of_the_examples(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
-    first = re.search(r'<textarea id="code"[^>]*>(.*?)</textarea>', index, re.S)
-    assert first is not None and build.html.unescape(first.group(1)) == EXAMPLES[0]["code"]
-    assert "<noscript>" in index
+    static = index.split('<main class="cr-static">', 1)[1].split("</main>", 1)[0]
+    shown = [build.html.unescape(code) for code in re.findall(r"<pre>(.*?)</pre>", static, re.S)]
+    assert shown == [example["code"] for example in EXAMPLES]
+    assert '<main class="cr-live">' in index  # the editor, shown where scripts run
+
+
+@pytest.mark.parametrize("stem", list(build.NOTEBOOKS))
+def test_a_notebooks_page_shows_its_saved_outputs_until_it_runs(site: Path, stem: str) -> None:
+    notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    outputs = [output for cell in notebook["cells"] for output in cell.get("outputs", [])]
+    document = (site / "notebooks" / f"{stem}.html").read_text(encoding="utf-8")
+    assert document.count("<svg") == sum("image/svg+xml" in output.get("data", {}) for output in outputs) > 0
+    for output in outputs:
+        if output["output_type"] == "stream":
+            assert build.html.escape("".join(output["text"])) in document
 
 
 def test_the_examples_are_the_readme_blocks_titled_by_their_sections() -> None:

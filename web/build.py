@@ -217,6 +217,9 @@ def write_pages(site: Path) -> None:
     body = PLAYGROUND.format(
         nav=" · ".join(f'<a href="{href}">notebook {html.escape(title)}</a>' for href, title in links),
         code=html.escape(examples[0]["code"]),
+        examples="\n".join(
+            f"<h2>{html.escape(e['title'])}</h2>\n<pre>{html.escape(e['code'])}</pre>" for e in examples
+        ),
     )
     playground = {"mode": "playground", "root": "", "examples": examples}
     page(site / "index.html", "chainrule playground", body, playground)
@@ -234,20 +237,23 @@ Graphviz compiled to WebAssembly. Nothing is installed and nothing leaves your c
 change any line, and run it again.</p>
 <nav>{nav}</nav>
 </header>
-<main>
+<main class="cr-live">
 <div class="toolbar">
 <label>Example <select id="example"></select></label>
 <button type="button" id="run" data-needs-python disabled title="Ctrl+Enter">Run</button>
 <span id="status" role="status">Loading Python…</span>
 </div>
-<noscript><p class="note">This page runs Python with JavaScript, which is off here: the code below
-can still be read and copied.</p></noscript>
 <textarea id="code" spellcheck="false" autocapitalize="off" aria-label="code">{code}</textarea>
 <pre id="output" class="output" hidden></pre>
 <div id="shown"></div>
 <p><a id="explore" href="#" hidden>Open the explorer for the value drawn last</a></p>
 <p class="hint">Ctrl+Enter runs the code. Drawings show inline when the code ends with one, or
 passes it to <code>display(...)</code>.</p>
+</main>
+<main class="cr-static">
+<p class="note">This page runs Python with JavaScript, which is off here: the examples can still be
+read and copied.</p>
+{examples}
 </main>"""
 """The playground's body; its script fills in the examples and runs the editor's code."""
 
@@ -255,7 +261,8 @@ NOTEBOOK = """<header class="site">
 <p><a href="../index.html">chainrule playground</a> · the notebook <code>notebooks/{stem}.ipynb</code>,
 running in this page: run the cells in order (Shift+Enter runs one and moves on), edit any of them,
 run again.</p>
-<div class="toolbar">
+<p class="note cr-static">Running the cells needs JavaScript, which is off here: they can be read.</p>
+<div class="toolbar cr-live">
 <button type="button" id="run-all" data-needs-python disabled>Run all</button>
 <button type="button" id="restart" data-needs-python disabled>Restart</button>
 <span id="status" role="status">Loading Python…</span>
@@ -295,21 +302,41 @@ def readme_examples(readme: str) -> list[dict[str, str]]:
 
 
 def notebook_cells(notebook: dict[str, Any]) -> list[str]:
-    """A notebook's cells in order as HTML: markdown rendered, code in an editor with a Run button."""
+    """A notebook's cells in order as HTML: markdown rendered, code in an editor with a Run button,
+    and below it the outputs the notebook was saved with (until the cell runs here)."""
     cells = []
     for cell in notebook["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown":
             cells.append(f'<section class="cell markdown">\n{markdown(source)}\n</section>')
         elif cell["cell_type"] == "code":
+            printed, shown = saved_outputs(cell.get("outputs", []))
             rows = source.count("\n") + 1
             cells.append(
-                f'<section class="cell code"><div class="toolbar"><button type="button" data-needs-python '
-                f'disabled>Run</button></div><textarea spellcheck="false" autocapitalize="off" rows="{rows}" '
-                f'aria-label="code">{html.escape(source)}</textarea><pre class="output" hidden></pre>'
-                f'<div class="shown-objects"></div></section>'
+                '<section class="cell code"><div class="toolbar cr-live">'
+                '<button type="button" data-needs-python disabled>Run</button></div>'
+                f'<textarea spellcheck="false" autocapitalize="off" rows="{rows}" '
+                f'aria-label="code">{html.escape(source)}</textarea>'
+                f'<pre class="output"{"" if printed else " hidden"}>{html.escape(printed)}</pre>'
+                f'<div class="shown-objects">{shown}</div></section>'
             )
     return cells
+
+
+def saved_outputs(outputs: list[dict[str, Any]]) -> tuple[str, str]:
+    """What a saved code cell printed (text), and what it showed (HTML: an SVG, or the value's text)."""
+    printed, shown = [], []
+    for output in outputs:
+        if output["output_type"] == "stream":
+            printed.append("".join(output["text"]))
+        elif output["output_type"] == "error":
+            printed.append(f"{output['ename']}: {output['evalue']}")
+        data = output.get("data", {})
+        if "image/svg+xml" in data:
+            shown.append(f'<div class="shown">{"".join(data["image/svg+xml"])}</div>')
+        elif "text/plain" in data:
+            shown.append(f'<div class="shown"><pre>{html.escape("".join(data["text/plain"]))}</pre></div>')
+    return "".join(printed), "\n".join(shown)
 
 
 def markdown(text: str) -> str:
