@@ -332,6 +332,8 @@ def saved_outputs(outputs: list[dict[str, Any]]) -> tuple[str, str]:
         elif output["output_type"] == "error":
             printed.append(f"{output['ename']}: {output['evalue']}")
         data = output.get("data", {})
+        if "application/vnd.jupyter.widget-view+json" in data:
+            continue  # a live widget, nothing to show without its kernel
         if "image/svg+xml" in data:
             shown.append(f'<div class="shown">{"".join(data["image/svg+xml"])}</div>')
         elif "text/plain" in data:
