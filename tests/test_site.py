@@ -264,6 +264,12 @@ def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learne
     explorer = page.wait_for_selector("#shown iframe").content_frame()
     assert explorer is not None
     assert explorer.wait_for_function("window.chainrule && window.chainrule.frames").json_value() == 2
+    training = page.evaluate(  # a progress bar redrawn with carriage returns: its last state is kept
+        "window.chainrule.run('import nn\\nX, y = nn.data.xor()\\nm = nn.MLP(2, [2, 1], seed=0)\\n"
+        "nn.fit(m, X, y, nn.mse_loss, nn.optim.SGD(m.parameters(), lr=0.1), 30)')"
+    )
+    assert training["error"] == "" and "\r" not in training["output"]
+    assert re.fullmatch(r"training: 100%.* 30/30 .*\n", training["output"]), training["output"]
     assert page.evaluate("window.chainrule.run('import matplotlib')")["missing"] == "matplotlib"
     assert page.evaluate("window.chainrule.run('import no_such_module')")["missing"] == ""
     again = page.evaluate("window.chainrule.run('print(x)')")  # each playground run starts afresh

@@ -91,7 +91,7 @@ class Session:
                 below = frames.tb_next if frames is not None and not isinstance(raised, SyntaxError) else None
                 error = "".join(traceback.format_exception(type(raised), raised, below))
         return {
-            "output": printed.getvalue(),
+            "output": as_a_terminal_shows(printed.getvalue()),
             "shown": self.shown,
             "svgs": [item["svg"] for item in self.shown if "svg" in item],
             "error": error,
@@ -104,6 +104,11 @@ class Session:
         if self.drawn is None:
             raise ValueError("explorer_html: nothing has been drawn yet")
         return autograd.explore(self.drawn).to_html()
+
+
+def as_a_terminal_shows(text: str) -> str:
+    """Each line as a terminal leaves it: after a carriage return (a progress bar redrawn), the rest."""
+    return "\n".join(line.rpartition("\r")[2] for line in text.split("\n"))
 
 
 def shown(obj: Any) -> dict[str, str]:
