@@ -277,6 +277,17 @@ def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learne
     page.problems.check()
 
 
+def test_stop_ends_a_run_that_never_ends_and_python_starts_again(page: Any, site_url: str) -> None:
+    open_ready(page, site_url + "index.html")
+    page.fill("#code", "x = 1\nwhile True:\n    x += 1")
+    page.click("#run")
+    page.click("#stop")  # shown while the code runs; the page still answers, as Python runs in a worker
+    page.wait_for_function("document.querySelector('#status').textContent.includes('ready again')")
+    assert page.is_hidden("#stop")
+    assert page.evaluate("window.chainrule.run('print(1 + 1)')")["output"] == "2\n"
+    page.problems.check()
+
+
 def test_the_run_button_draws_inline_and_opens_the_explorer(
     page: Any, site: Path, site_url: str, tmp_path: Path
 ) -> None:

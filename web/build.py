@@ -73,6 +73,7 @@ def build(out: Path) -> None:
         packages.mkdir(parents=True)
         for name in PYODIDE_FILES:
             shutil.copy2(modules / "pyodide" / name, packages / name)
+        shutil.copy2(WEB / "worker.js", staging / "worker.js")
         (staging / "viz").mkdir()
         shutil.copy2(modules / "@viz-js" / "viz" / "dist" / "viz.js", staging / "viz" / "viz.js")
         python = json.loads((modules / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))["info"]
@@ -241,6 +242,7 @@ change any line, and run it again.</p>
 <div class="toolbar">
 <label>Example <select id="example"></select></label>
 <button type="button" id="run" data-needs-python disabled title="Ctrl+Enter">Run</button>
+<button type="button" id="stop" hidden title="end this run: Python starts again">Stop</button>
 <span id="status" role="status">Loading Python…</span>
 </div>
 <textarea id="code" spellcheck="false" autocapitalize="off" aria-label="code">{code}</textarea>
@@ -265,6 +267,7 @@ run again.</p>
 <div class="toolbar cr-live">
 <button type="button" id="run-all" data-needs-python disabled>Run all</button>
 <button type="button" id="restart" data-needs-python disabled>Restart</button>
+<button type="button" id="stop" hidden title="end this run: Python starts again">Stop</button>
 <span id="status" role="status">Loading Python…</span>
 </div>
 </header>

@@ -5,6 +5,7 @@
 // window.chainrule.run(code)     a Promise of {output, svgs, shown, error}: what the code printed,
 //                                the SVG of each drawing it displayed or returned last, all shown
 //                                objects ({svg} / {html} / {text}), and its traceback ("" if none)
+// window.chainrule.stop()        end a run that takes too long (Python starts again, afresh)
 // On a notebook's page also:     runAll() (each cell in order; stops at an error), restart()
 
 const data = JSON.parse(document.getElementById("chainrule-site").textContent);
@@ -12,46 +13,80 @@ const $ = (selector, within = document) => within.querySelector(selector);
 const status = $("#status");
 const site = (path) => new URL(data.root + path, location.href).href; // a file of this site
 
-async function start() {
-  const [{ loadPyodide }, Viz] = await Promise.all([
-    import(site("pyodide/pyodide.mjs")),
-    import(site("viz/viz.js")),
-  ]);
-  const [pyodide, viz] = await Promise.all([
-    // packages: the wheels listed in the site's own lock file, fetched while Python starts
-    loadPyodide({ indexURL: site("pyodide/"), packages: ["chainrule"] }),
-    Viz.instance(),
-  ]);
-  // Drawing.pipe() calls this under Pyodide: DOT source in, the picture's text (SVG) out.
-  globalThis.chainruleRenderDot = (source, format) => viz.renderString(source, { format: format });
-  pyodide.runPython(data.runner, { filename: "runner.py" });
-  return pyodide.globals.get("session");
+// Python runs in a worker (web/worker.js), so the page stays responsive and a run can be stopped.
+let worker;
+let python; // a Promise, resolved once the worker's Python has chainrule and the runner loaded
+let calls = new Map(); // id -> {resolve, reject} of each message not yet answered
+let nextCall = 0;
+
+function startPython() {
+  try {
+    worker = new Worker(site("worker.js"), { type: "module" });
+  } catch (error) {
+    python = Promise.reject(error); // a page opened from a file may not start a worker
+    return python;
+  }
+  calls = new Map();
+  worker.onmessage = ({ data: answer }) => {
+    const call = calls.get(answer.id);
+    calls.delete(answer.id);
+    if (answer.error === undefined) call.resolve(answer.result);
+    else call.reject(new Error(answer.error));
+  };
+  worker.onerror = (event) => {
+    event.preventDefault();
+    calls.forEach((call) => call.reject(new Error(event.message || "Python's worker failed")));
+    calls.clear();
+  };
+  python = ask("start", { runner: data.runner });
+  return python;
 }
 
-const session = start();
-let queue = Promise.resolve(); // one run at a time, in the order asked
+function ask(kind, message = {}) {
+  return new Promise((resolve, reject) => {
+    const id = nextCall++;
+    calls.set(id, { resolve, reject });
+    worker.postMessage({ ...message, id: id, kind: kind });
+  });
+}
 
-// Let the browser paint (a status, a highlighted cell) before Python holds the page.
-const painted = () =>
-  new Promise((done) => (document.hidden ? setTimeout(done) : requestAnimationFrame(() => setTimeout(done))));
+const loaded = startPython();
+let queue = Promise.resolve(); // one run at a time, in the order asked
 
 function run(code, fresh = true) {
   const result = queue.then(async () => {
-    const python = await session;
-    const answer = python.run(code, fresh);
+    await python;
+    $("#stop").hidden = false; // shown while code runs
     try {
-      return answer.toJs({ dict_converter: Object.fromEntries });
+      return await ask("run", { code: code, fresh: fresh });
     } finally {
-      answer.destroy();
+      $("#stop").hidden = true;
     }
   });
   queue = result.catch(() => {});
   return result;
 }
 
+function stop() {
+  // Python cannot be interrupted from outside: end its worker and start a fresh one.
+  worker.terminate();
+  calls.forEach((call) => call.reject(new Error("stopped")));
+  queue = startPython().catch(() => {});
+  status.textContent = "Stopped. Python restarts…";
+  python.then(
+    () => (status.textContent = "Stopped; Python is ready again."),
+    (error) => (status.textContent = `Python did not start again: ${error}`),
+  );
+  return python;
+}
+
+const ready = loaded.then(() => undefined);
+ready.catch(() => {}); // a failed load is shown in the status line; callers of ready still see it
+
 window.chainrule = {
-  ready: session.then(() => undefined),
+  ready: ready,
   run: (code) => run(String(code), true),
+  stop: stop,
 };
 
 // --- showing results ----------------------------------------------------------------------------
@@ -95,13 +130,13 @@ function activate(script) {
   script.replaceWith(copy);
 }
 
-function ready(message) {
+function enable(message) {
   status.textContent = message;
   document.querySelectorAll("button[data-needs-python]").forEach((button) => (button.disabled = false));
 }
 
-session.then(
-  () => ready("Python is ready."),
+loaded.then(
+  () => enable("Python is ready."),
   (error) => {
     status.textContent =
       location.protocol === "file:"
@@ -134,9 +169,13 @@ function playground() {
 
   async function runEditor() {
     status.textContent = "Running…";
-    await painted();
     const started = performance.now();
-    const result = await window.chainrule.run(editor.value);
+    let result;
+    try {
+      result = await window.chainrule.run(editor.value);
+    } catch (error) {
+      return; // stopped: stop() says so
+    }
     show(result, $("#output"), $("#shown"));
     explore.hidden = !result.explorable;
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
@@ -144,6 +183,7 @@ function playground() {
   }
 
   $("#run").addEventListener("click", runEditor);
+  $("#stop").addEventListener("click", stop);
   editor.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -154,7 +194,7 @@ function playground() {
     event.preventDefault();
     const opened = window.open("", "_blank"); // opened now, while the click still allows it
     try {
-      const page = new Blob([(await session).explorer_html()], { type: "text/html" });
+      const page = new Blob([await ask("explorer")], { type: "text/html" });
       opened.location.href = URL.createObjectURL(page);
     } catch (error) {
       opened.close();
@@ -170,8 +210,12 @@ function notebook() {
 
   async function runCell(cell) {
     cell.classList.add("running");
-    await painted();
-    const result = await run($("textarea", cell).value, false);
+    let result;
+    try {
+      result = await run($("textarea", cell).value, false);
+    } catch (error) {
+      result = { output: "", error: "Stopped: Python started again, every name is forgotten.\n", shown: [] };
+    }
     cell.classList.remove("running");
     show(result, $(".output", cell), $(".shown-objects", cell));
     return result;
@@ -195,7 +239,7 @@ function notebook() {
 
   async function restart() {
     await queue;
-    (await session).reset();
+    await ask("reset");
     cells.forEach((cell) => show({ output: "", error: "", shown: [] }, $(".output", cell), $(".shown-objects", cell)));
     status.textContent = "Restarted: every name is forgotten.";
   }
@@ -212,6 +256,7 @@ function notebook() {
   });
   $("#run-all").addEventListener("click", runAll);
   $("#restart").addEventListener("click", restart);
+  $("#stop").addEventListener("click", stop);
   Object.assign(window.chainrule, { runAll, restart });
 }
 
