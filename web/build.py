@@ -6,6 +6,10 @@ Everything it needs is fetched here, at build time, and copied into the site: th
 ``@viz-js/viz`` from npm (``web/package-lock.json``), a wheel of chainrule built from this working
 tree, and the wheels of its dependencies from PyPI (``web/requirements.txt``, pinned with hashes).
 The pages fetch nothing but the site's own files, so any static server works, offline too.
+
+To move to newer versions: ``npm install --save-exact pyodide@VERSION @viz-js/viz@VERSION`` in
+``web/`` (it rewrites both package files), and new pins with their hashes in ``requirements.txt``
+(``pip hash`` prints one); the build checks that the pins are what chainrule needs under Pyodide.
 """
 
 from __future__ import annotations
