@@ -94,7 +94,8 @@ def progress_bar() -> Any:
     """tqdm's notebook widget inside a Jupyter kernel that has ipywidgets, its text bar everywhere else.
 
     (``tqdm.auto`` picks the widget whenever it runs in a kernel, and warns "IProgress not found"
-    when ipywidgets is missing; the text bar works there too.)
+    when ipywidgets is missing; the text bar works there too.) In a browser (Pyodide), where no
+    thread can start, the bar runs without tqdm's monitor thread.
     """
     ipython = sys.modules.get("IPython")  # loaded already in any IPython shell, never here by us
     shell = ipython.get_ipython() if ipython is not None else None
@@ -104,4 +105,6 @@ def progress_bar() -> Any:
         return notebook_bar
     from tqdm.std import tqdm as text_bar  # the progress bar loads when training starts, not with nn
 
+    if sys.platform == "emscripten":  # in a browser no thread can start: no monitor thread for the bar
+        text_bar.monitor_interval = 0
     return text_bar
