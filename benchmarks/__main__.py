@@ -64,25 +64,18 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
     if not arguments.no_plot:
         scaling.plot(curves, PLOT)
-    explorer_lines = explorer.run(quick)
-    for line in explorer_lines:
-        print(line, flush=True)
-    training_lines = training_view.run(quick)
-    for line in training_lines:
-        print(line, flush=True)
-    site_lines = site.run(quick)
-    for line in site_lines:
-        print(line, flush=True)
-    reliability_lines = reliability.run(quick)
-    for line in reliability_lines:
-        print(line, flush=True)
+    budget_lines = []  # the pages and the files, each figure against its budget
+    for benchmark in (explorer, training_view, site, reliability):
+        for line in benchmark.run(quick):
+            budget_lines.append(line)
+            print(line, flush=True)
 
     print()
     print(table(results))
     print()
     for result in results:
         print(ratio_line(result))
-    for line in scaling_lines + explorer_lines + training_lines + site_lines + reliability_lines:
+    for line in scaling_lines + budget_lines:
         print(line)
     if not arguments.no_plot:
         print(f"\nscaling plot: {PLOT}")

@@ -8,14 +8,10 @@ and 3 MB, and a step in Chromium takes under 50 ms.
 
 from __future__ import annotations
 
-import argparse
-import os
-import shutil
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +20,11 @@ import nn
 from autograd import Value
 from nn.demo import lecture_neuron
 
+from .browser import chromium_page, frame_times, main
+
 BUDGETS = {"neuron": (0.2, 100_000), "mlp": (3.0, 3_000_000)}
 """Export budgets: seconds and bytes."""
 STEP_BUDGET_MS = 50.0
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 def mlp_loss() -> Value:
@@ -53,58 +50,9 @@ def export(make: Callable[[], Value], repeats: int = 3) -> tuple[float, int, str
     return best, len(document.encode("utf-8")), document, values
 
 
-def find_chromium() -> str | None:
-    """The system Chromium, as the tests find it."""
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        found = candidate and shutil.which(candidate)
-        if found:
-            return found
-    return None
-
-
-@contextmanager
-def chromium_page(width: int = 1200, height: int = 900) -> Iterator[Any]:
-    """A headless Chromium page that fetches nothing; raises ``RuntimeError`` saying what is missing."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise RuntimeError("Playwright is not installed (pip install playwright)") from None
-    chromium = find_chromium()
-    if chromium is None:
-        raise RuntimeError("no system Chromium (Debian: apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.route("**/*", lambda route: route.abort())
-            yield page
-        finally:
-            browser.close()
-
-
-STEP_TIMES = """() => {
-  const times = [];
-  for (let k = 1; k <= chainrule.frames; k++) {
-    const started = performance.now();
-    chainrule.go(k);
-    document.body.offsetHeight;  // the style and layout the step causes, not just its script
-    times.push(performance.now() - started);
-  }
-  return times;
-}"""
-
-
 def step_times(document: str, page: Any = None) -> list[float]:
-    """Milliseconds each step takes in Chromium, stepping from the first frame to the last.
-
-    ``page``: a Playwright page to use; without one, a headless system Chromium is started.
-    """
-    if page is None:
-        with chromium_page() as opened:
-            return step_times(document, opened)
-    page.set_content(document)
-    times: list[float] = page.evaluate(STEP_TIMES)
-    return times
+    """Milliseconds each step takes in Chromium, stepping from the first frame to the last."""
+    return frame_times(document, page)
 
 
 def screenshot(path: Path) -> None:
@@ -144,20 +92,5 @@ def run(quick: bool = False) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.explorer", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--quick", action="store_true", help="time each export once")
-    parser.add_argument("--screenshot", type=Path, help="also write a PNG of the lecture neuron's page here")
-    arguments = parser.parse_args(argv)
-    for line in run(arguments.quick):
-        print(line, flush=True)
-    if arguments.screenshot is not None:
-        screenshot(arguments.screenshot)
-        print(f"screenshot: {arguments.screenshot}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("python -m benchmarks.explorer", __doc__.splitlines()[0], run, screenshot))

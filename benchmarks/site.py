@@ -8,13 +8,13 @@ resolves; each example's first run (what a learner waits for) and its best of th
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from web import build
+
+from .browser import CHROMIUM_FLAGS, find_chromium, keep_local
 
 READY_BUDGET = 8.0
 """Seconds from opening the playground until it can run code."""
@@ -24,8 +24,6 @@ EXAMPLE_BUDGET = 1.0
 
 SIZE_BUDGET = 30.0
 """Megabytes of the whole site."""
-
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 MEASURE_RUN = """async code => {
     const started = performance.now();
@@ -37,7 +35,7 @@ MEASURE_RUN = """async code => {
 def run(quick: bool = False) -> list[str]:
     """Build, serve and open the site; one line per figure, each against its budget."""
     repeats = 2 if quick else 3
-    chromium = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    chromium = find_chromium()
     if chromium is None:
         return ["site: skipped, no system Chromium (Debian: apt-get install chromium)"]
     try:
@@ -71,15 +69,6 @@ def run(quick: bool = False) -> list[str]:
                 lines.append(f"{line}; best of {repeats} {best * 1e3:.0f} ms")
             browser.close()
     return lines
-
-
-def keep_local(route: Any) -> None:
-    """Let the page fetch only from this machine (the site makes no other request; this makes sure)."""
-    url = route.request.url
-    if url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
-        route.continue_()
-    else:
-        route.abort()
 
 
 def size_line(site: Path) -> str:

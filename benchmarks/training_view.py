@@ -11,17 +11,15 @@ photographs the page in Chromium for the README.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import nn
 from nn.demo import moons_demo
 
-from .explorer import STEP_TIMES, chromium_page
+from .browser import chromium_page, frame_times, main
 
 RATIO_BUDGET = 2.0
 """Training with recording ÷ training without, at most."""
@@ -45,17 +43,6 @@ def recording_ratio(epochs: int, repeats: int) -> tuple[float, float, nn.Recorde
         recorded = min(recorded, seconds)
     assert last is not None
     return plain, recorded, last
-
-
-def frame_times(document: str, page: Any = None) -> list[float]:
-    """Milliseconds each change of frame takes in Chromium, from the first frame to the last."""
-    if page is None:
-        with chromium_page() as opened:
-            return frame_times(document, opened)
-    page.set_content(document)
-    page.evaluate("chainrule.go(0)")
-    times: list[float] = page.evaluate(STEP_TIMES)
-    return times
 
 
 def run(quick: bool = False) -> list[str]:
@@ -99,20 +86,5 @@ def screenshot(path: Path) -> None:
         page.screenshot(path=str(path), full_page=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.training_view", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--quick", action="store_true", help="20 epochs, timed once")
-    parser.add_argument("--screenshot", type=Path, help="also write a PNG of the moons demo's page here")
-    arguments = parser.parse_args(argv)
-    for line in run(arguments.quick):
-        print(line, flush=True)
-    if arguments.screenshot is not None:
-        screenshot(arguments.screenshot)
-        print(f"screenshot: {arguments.screenshot}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("python -m benchmarks.training_view", __doc__.splitlines()[0], run, screenshot))

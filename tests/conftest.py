@@ -6,12 +6,13 @@ as many. Pick one with ``HYPOTHESIS_PROFILE=thorough make test``.
 """
 
 import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from benchmarks.browser import CHROMIUM_FLAGS, find_chromium
 
 common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("default", max_examples=100, **common)
@@ -21,26 +22,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 
 # --- a real browser for the pages' tests ------------------------------------------------------------
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-"""Flags for a headless Chromium on a machine with no network: no background connections."""
-
-
-def find_chromium() -> str | None:
-    """The system Chromium (Debian's ``chromium`` package, or one named by ``CHROMIUM``), if any."""
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
-        found = candidate and shutil.which(candidate)
-        if found:
-            return found
-    return None
 
 
 @pytest.fixture(scope="module")

@@ -407,7 +407,8 @@ def test_the_live_view_in_an_executed_notebook_ends_on_the_last_epoch(page):
 
 
 def test_the_benchmark_trains_the_demo_and_times_every_frame(page):
-    from benchmarks.training_view import frame_times, timed_moons_demo
+    from benchmarks.browser import frame_times
+    from benchmarks.training_view import timed_moons_demo
 
     seconds, recorder = timed_moons_demo(epochs=3, record=True)
     assert seconds > 0 and recorder.epochs == [0, 1, 2, 3] and recorder.grid == 40
