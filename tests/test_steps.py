@@ -207,3 +207,18 @@ def test_step_through_gives_frames_without_ipywidgets(monkeypatch):
     # frame 0 was drawn before a and b got their gradients, the last one after
     assert f"<TD>grad {0.0:.4f}</TD>" in frames[0].source
     assert f"<TD>grad {b.grad:.4f}</TD>" in frames[2].source
+
+
+def test_stepping_honours_create_graph_and_detect_anomaly_as_backward_does():
+    x = Value(3.0, label="x")
+    y = x * x * x
+    for _ in backward_steps(y, create_graph=True):
+        pass
+    assert isinstance(x.grad, Value) and x.grad.data == 27.0  # dy/dx = 3x², a Value with a graph
+    x.grad.backward()
+    assert x.grad.data == 27.0 + 18.0  # d²y/dx² = 6x added to the leaf's grad
+    tiny = Value(1e-200, label="tiny")
+    out = tiny * 1e200 * 1e200 * 1e200
+    with autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="backward through mul"):
+        list(backward_steps(out))
+    assert tiny.grad == 0.0
