@@ -377,9 +377,10 @@ def _backward_lines(
 ) -> Iterator[tuple[Value | None, list[str]]]:
     """The chain rule, last node first: g_x += ∂node/∂x · g_node for each input x of each node.
 
-    Yields each node with its lines (``None`` with the heading). The order is the engine's
-    (``backpropagate``), so every gradient is the same sum in the same order, and the numbers agree
-    with ``backward()`` to the last bit.
+    Each node's lines are ``value.chain_rule`` written out, and the nodes come in the order
+    ``backpropagate`` visits them, so every gradient is the same sum in the same order and the
+    numbers agree with ``backward()`` to the last bit. Yields each node with its lines (``None``
+    with the heading).
     """
     root = order[-1]
     if root not in on_path:
