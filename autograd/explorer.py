@@ -30,7 +30,7 @@ from . import OPS, Step, Value, backward_steps, draw_dot, topological_order
 from .compile import Code, code_for
 from .draw import groups
 from .page import Page, svg_image
-from .text import name_table, node_kind, node_name, op_symbol
+from .text import name_table, node_kind, node_name, number, op_symbol
 
 MAX_VALUES = 2000
 """Graphs with more values than this are drawn one box per neuron (or layer) unless asked otherwise."""
@@ -301,8 +301,3 @@ def _mark(svg: str, order: list[Value], index: dict[Value, int]) -> str:
     return re.sub(
         r'(<g id="edge\d+" class="edge")>\n<title>(?=v(\d+)&#45;&gt;v(\d+)op<)(.*?)</title>', edge, svg
     )
-
-
-def number(x: Any) -> float:
-    """The float in a data, grad or derivative field (a Value after ``create_graph=True``)."""
-    return x.data if isinstance(x, Value) else float(x)

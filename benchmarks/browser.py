@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +92,19 @@ def frame_times(document: str, page: Any = None, prepare: str = "") -> list[floa
         page.evaluate(prepare)
     times: list[float] = page.evaluate(FRAME_TIMES)
     return times
+
+
+def timing_line(what: str, document: str, budget_ms: float, unit: str = "steps") -> str:
+    """``what (n steps): median …, worst … ms (budget …)``: every frame of ``document`` timed in
+    Chromium; or, without Playwright or a system Chromium, why it was skipped."""
+    try:
+        times = frame_times(document)
+    except RuntimeError as missing:
+        return f"{what}: skipped, {missing}"
+    return (
+        f"{what} ({len(times)} {unit}): median {statistics.median(times):.2f} ms, "
+        f"worst {max(times):.2f} ms (budget {budget_ms:g} ms)"
+    )
 
 
 def main(

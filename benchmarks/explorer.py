@@ -8,7 +8,6 @@ and 3 MB, and a step in Chromium takes under 50 ms.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ import nn
 from autograd import Value
 from nn.demo import lecture_neuron
 
-from .browser import chromium_page, frame_times, main
+from .browser import chromium_page, frame_times, main, timing_line
 
 BUDGETS = {"neuron": (0.2, 100_000), "mlp": (3.0, 3_000_000)}
 """Export budgets: seconds and bytes."""
@@ -80,14 +79,8 @@ def run(quick: bool = False) -> list[str]:
             f"explorer export, {name} ({values} values): {seconds:.3f} s, {size / 1000:.0f} KB "
             f"(budget {budget_seconds:g} s, {budget_bytes / 1000:.0f} KB)"
         )
-    try:
-        times = step_times(document)
-    except RuntimeError as missing:
-        lines.append(f"explorer step in Chromium: skipped, {missing}")
-        return lines
     lines.append(
-        f"explorer step in Chromium, MLP(2, [16, 16, 1]) + loss ({len(times)} steps): median "
-        f"{statistics.median(times):.2f} ms, worst {max(times):.2f} ms (budget {STEP_BUDGET_MS:g} ms)"
+        timing_line("explorer step in Chromium, MLP(2, [16, 16, 1]) + loss", document, STEP_BUDGET_MS)
     )
     return lines
 
