@@ -24,9 +24,6 @@
 13
 """
 
-from importlib import import_module
-from typing import Any
-
 from autograd import Parameter
 
 from . import data, losses, optim
@@ -49,17 +46,6 @@ from .losses import (
 from .module import Module, load
 from .persistence import ModelFileError
 from .train import fit
-
-_ON_FIRST_USE: dict[str, str] = {}
-"""Public names whose modules need more than the standard library, by module (loaded on first use)."""
-
-
-def __getattr__(name: str) -> Any:
-    """Load a module the first time one of its names is asked for (PEP 562)."""
-    if name in _ON_FIRST_USE:
-        return getattr(import_module(f".{_ON_FIRST_USE[name]}", __name__), name)
-    raise AttributeError(f"module 'nn' has no attribute {name!r}")
-
 
 __all__ = [
     "ACTIVATIONS",
@@ -93,5 +79,4 @@ __all__ = [
     "softmax",
     "sse_loss",
     "training_view",
-    *_ON_FIRST_USE,
 ]
