@@ -211,15 +211,31 @@ class CompiledFunction:
         self._run = namespace[self.name]
 
 
-def compile(fn: Callable[..., Value], *example_inputs: Any) -> CompiledFunction:
+def compile(
+    fn: Callable[..., Value],
+    *example_inputs: Any,
+    batch: bool = False,
+    reduction: str = "sum",
+    fuse: bool = False,
+) -> Any:
     """Trace ``fn(*example_inputs)`` once and return it as straight-line Python (see the module's notes).
 
     The inputs are numbers, Values (only their data is used) or nested lists of them; they are
     data, so no gradient is computed for them. Parameters are the Values the function reaches that
     require grad. Without example inputs, ``fn`` is traced at its first call (``@autograd.compile``).
+
+    With ``batch=True`` the trace of one example is replayed over a whole batch with NumPy
+    (``autograd.replay``): each input becomes an array, the parameters' gradients are summed over
+    the batch (or averaged, ``reduction="mean"``), and ``fuse=True`` writes each layer as matrix products.
     """
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}: {fn!r}")
+    if batch:
+        from .replay import replay
+
+        return replay(fn, *example_inputs, reduction=reduction, fuse=fuse)
+    if fuse or reduction != "sum":
+        raise ValueError("compile: reduction and fuse apply to a batched replay; pass batch=True")
     return CompiledFunction(fn, example_inputs if example_inputs else None)
 
 
@@ -359,12 +375,13 @@ def _write(name: str, output: Value, input_leaves: list[Value]) -> Code:
     return Code(source, tuple(parameters), lines)
 
 
-def _forward_lines(node: Value, names: dict[Value, str]) -> list[str]:
+def _forward_lines(node: Value, names: dict[Value, str], translate: Callable[[str], str] = str) -> list[str]:
+    """``node``'s line of the forward pass (lines, for a long sum), from its op's template."""
     template = FORWARD_CODE[_op(node)]
     arguments = [names[x] for x in node.inputs]
     out = names[node]
     if isinstance(template, str):
-        return [f"{out} = {template.format(*arguments)}" + _comment(node)]
+        return [f"{out} = {translate(template).format(*arguments)}" + _comment(node)]
     terms = template(*arguments)  # a long sum: continue it line by line, in the same order
     lines = [f"{out} = {' + '.join(terms[:TERMS_PER_LINE])}" + _comment(node)]
     for start in range(TERMS_PER_LINE, len(terms), TERMS_PER_LINE):
@@ -391,14 +408,8 @@ def _backward_lines(
     for node in reversed(order):
         if node.is_leaf or node not in on_path:
             continue
-        templates = DERIVATIVE_CODE[_op(node)]
-        arguments = [names[x] for x in node.inputs]
-        out = names[node]
-        if isinstance(templates, tuple):
-            local = [template.format(*arguments, out=out) for template in templates]
-        else:
-            local = list(templates(*arguments, out))
-        upstream = _gradient(out)
+        local = local_derivative_code(node, names)
+        upstream = _gradient(names[node])
         lines = []
         for x, derivative in zip(node.inputs, local):
             if x not in on_path:
@@ -407,6 +418,18 @@ def _backward_lines(
             lines.append(f"{_gradient(names[x])} {'+=' if x in has_gradient else '='} {term}")
             has_gradient.add(x)
         yield node, lines
+
+
+def local_derivative_code(
+    node: Value, names: dict[Value, str], translate: Callable[[str], str] = str
+) -> list[str]:
+    """∂node/∂input for each input of ``node``, as code over the values' ``names`` (from the op's
+    templates, each passed through ``translate`` first: the batched replay writes them for NumPy)."""
+    templates = DERIVATIVE_CODE[_op(node)]
+    arguments = [names[x] for x in node.inputs]
+    if isinstance(templates, tuple):
+        return [translate(template).format(*arguments, out=names[node]) for template in templates]
+    return list(templates(*arguments, names[node]))
 
 
 def _gradient(name: str) -> str:
