@@ -252,7 +252,8 @@ def _free(name: str) -> bool:
 
 def _spread(n: int, count: int) -> list[int]:
     """Up to ``count`` example numbers spread over 0 … n − 1, both ends included."""
-    return sorted({round(i * (n - 1) / max(count - 1, 1)) for i in range(min(n, count))})
+    count = min(n, count)
+    return sorted({round(i * (n - 1) / max(count - 1, 1)) for i in range(count)})
 
 
 # --- the graph's structure, to compare traces ------------------------------------------------------
