@@ -1,5 +1,6 @@
 """Optimizers, schedules and clipping: trajectories against torch.optim, freezing, state."""
 
+import copy
 import json
 import math
 import random
@@ -254,3 +255,45 @@ def test_clip_grad_value_matches_torch():
     tensor.grad = tensor.clone()
     torch.nn.utils.clip_grad_value_([tensor], 1.0)
     assert [p.grad for p in params] == tensor.grad.tolist() == [-1.0, -0.5, 0.0, 0.7, 1.0]
+
+
+# --- saved state: refused unless step() could have made it ---------------------------------------
+
+
+def _stepped(make):
+    model = nn.MLP(2, [2, 1], seed=0)
+    optimizer = make(model.parameters())
+    nn.mse_loss(model([1.0, -1.0]), 0.5).backward()
+    optimizer.step()
+    return model, optimizer
+
+
+@pytest.mark.parametrize(
+    ("make", "change", "message"),
+    [
+        (optim.Adam, {"step": -1.0}, r"step must be a whole number ≥ 0, got -1.0"),
+        (optim.Adam, {"step": 1.5}, r"step must be a whole number ≥ 0, got 1.5"),
+        (optim.Adam, {"exp_avg_sq": -1.0}, r"exp_avg_sq must be a finite number ≥ 0, got -1.0"),
+        (optim.Adam, {"exp_avg_sq": math.nan}, r"exp_avg_sq must be a finite number ≥ 0, got nan"),
+        (optim.Adam, {"exp_avg": math.inf}, r"exp_avg must be a finite number, got inf"),
+        (optim.Adam, {"bogus": 1.0}, r"unknown state 'bogus' .*step, exp_avg, exp_avg_sq, max_exp_avg_sq"),
+        (lambda p: optim.Adam(p, amsgrad=True), {"max_exp_avg_sq": -2.0}, r"max_exp_avg_sq must be a finite"),
+        (lambda p: optim.RMSprop(p, centered=True, momentum=0.9), {"square_avg": -1.0}, r"square_avg must"),
+        (optim.Adagrad, {"sum": -1.0}, r"sum must be a finite number ≥ 0"),
+        (
+            lambda p: optim.SGD(p, momentum=0.9),
+            {"exp_avg": 1.0},
+            r"unknown state 'exp_avg' .*momentum_buffer",
+        ),
+    ],
+)
+def test_load_state_dict_refuses_a_state_the_next_step_would_turn_into_nan(make, change, message):
+    model, optimizer = _stepped(make)
+    saved = optimizer.state_dict()
+    before = copy.deepcopy(optimizer.state_dict())
+    saved["state"][0].update(change)
+    with pytest.raises(ValueError, match=rf"load_state_dict: parameter 0's {message}"):
+        optimizer.load_state_dict(saved)
+    assert optimizer.state_dict() == before
+    optimizer.step()  # from the state it kept: finite weights, where the refused one gave NaN
+    assert all(math.isfinite(p.data) for p in model.parameters())
