@@ -71,3 +71,5 @@ def test_the_reliability_benchmark_runs_and_reports_each_refusal():
     assert any("10,000,200,001 parameters" in line for line in lines)
     assert any(line.startswith("MLP(2, [10**20]) is refused") for line in lines)
     assert any(line.startswith("clip_grad_norm_ on 10,000 gradients") for line in lines)
+    assert any(line.startswith("a Module given 10,000 parameters one attribute at a time") for line in lines)
+    assert any(line.startswith("Recorder(grid=10_000) is refused") for line in lines)
