@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import functools
 import heapq
 import itertools
 import linecache
@@ -47,7 +46,7 @@ except ImportError as error:  # pragma: no cover - exercised where NumPy is miss
     ) from error
 
 from .compiler import (
-    FORWARD_CODE,
+    Language,
     TraceMismatchError,
     _argument_names,
     _comment,
@@ -68,48 +67,53 @@ CHECKED_EXAMPLES = 8
 REDUCTIONS = ("sum", "mean")
 
 
-def _sigmoid(x: Any) -> Any:
-    """σ(x) for an array, as the engine computes it: e^(−|x|) never overflows."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-_NAMESPACE: dict[str, Any] = {
-    **{name: getattr(np, name) for name in OPS if hasattr(np, name)},
-    "pow": np.power,
-    "general_pow": np.power,
-    "sigmoid": _sigmoid,
-    "np": np,
-}
-"""What the replayed code calls: NumPy, under the names of the ops a template calls."""
+_NUMPY_NAMES = {"fabs": "abs", "pow": "power"}
+"""The functions of ``math`` the templates use whose NumPy names differ."""
 
 
 class _ToNumPy(ast.NodeTransformer):
-    """A template's code for arrays: ``math.f`` → ``np.f``, ``a if c else b`` → ``np.where``."""
+    """An expression for arrays: ``math.f`` → ``np.f``, ``where`` → ``np.where``, ``and`` →
+    ``np.logical_and`` (Python's ``and`` asks an array for one truth value)."""
 
-    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
-        self.generic_visit(node)
-        where = ast.Attribute(ast.Name("np", ast.Load()), "where", ast.Load())
-        return ast.Call(where, [node.test, node.body, node.orelse], [])
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if isinstance(node.value, ast.Name) and node.value.id == "math":
+            return ast.Attribute(
+                ast.Name("np", ast.Load()), _NUMPY_NAMES.get(node.attr, node.attr), ast.Load()
+            )
+        return self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id in ("math", "where"):
-            np_name = ast.Name("np", ast.Load())
-            return np_name if node.id == "math" else ast.Attribute(np_name, "where", ast.Load())
+        if node.id == "where":
+            return ast.Attribute(ast.Name("np", ast.Load()), "where", ast.Load())
         return node
 
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
+        self.generic_visit(node)
+        name = "logical_and" if isinstance(node.op, ast.And) else "logical_or"
+        function = ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load())
+        result = node.values[0]
+        for value in node.values[1:]:
+            result = ast.Call(function, [result, value], [])
+        return result
 
-@functools.cache
-def to_numpy(template: str) -> str:
-    """An op's code template rewritten for arrays (the ``{0}``, ``{out}`` holes kept)."""
-    holes = {f"_hole{i}_": f"{{{i}}}" for i in range(10)} | {"_out_": "{out}"}
-    python = template
-    for name, hole in holes.items():
-        python = python.replace(hole, name)
-    rewritten = ast.unparse(_ToNumPy().visit(ast.parse(python, mode="eval")))
-    for name, hole in holes.items():
-        rewritten = rewritten.replace(name, hole)
-    return rewritten
+
+def numpy_expression(expression: str) -> str:
+    """A filled-in op template (``autograd.ops``) as NumPy, to run on whole arrays."""
+    if not re.search(r"math\.|where\(| and | or ", expression):
+        return expression  # arithmetic and comparisons read the same
+    return ast.unparse(_ToNumPy().visit(ast.parse(expression, mode="eval")))
+
+
+NUMPY = Language("numpy", "#", "", "", numpy_expression)
+"""The replay's language for ``compile``'s writers: Python statements, NumPy expressions."""
+
+
+def refuse(condition: Any, op: str, reason: str) -> None:
+    """Raise where an op's domain ``condition`` holds for an example, as the engine raises for it."""
+    where = np.flatnonzero(condition)
+    if len(where):
+        example = f"example {where[0]}" if np.ndim(condition) else "every example"
+        raise FloatingPointError(f"{op}, at {example} of the batch: {reason}")
 
 
 # --- the replayed function ------------------------------------------------------------------------
@@ -144,7 +148,7 @@ class ReplayedFunction:
             self.source.splitlines(True),
             self._filename,
         )
-        namespace = dict(_NAMESPACE)
+        namespace: dict[str, Any] = {"np": np, "batch_totals": batch_totals, "refuse": refuse}
         exec(builtins.compile(self.source, self._filename, "exec"), namespace)
         self._run = namespace[self.name]
 
@@ -156,12 +160,11 @@ class ReplayedFunction:
             self._checked = True
         theta = np.fromiter(map(_DATA, self.parameters), float, len(self.parameters))
         try:
-            with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
+            with np.errstate(all="ignore"):  # where(...) computes both sides; the domains are checked
                 output, gradients = self._run(arrays, theta, n)
         except FloatingPointError as error:
             raise FloatingPointError(
-                f"{self.name} (replayed), {_failing_line(error, self._filename)}: {error}: an example of the "
-                "batch is outside the operation's domain (the engine raises there too)"
+                f"{self.name} (replayed), {_failing_line(error, self._filename)}: {error}"
             ) from None
         if self.reduction == "mean":
             gradients /= n
@@ -246,8 +249,8 @@ def _example_shape(x: Any, name: str) -> tuple[int, ...]:
 
 def _free(name: str) -> bool:
     """Whether an input's name can name its array in the code without meeting a name the code makes."""
-    made = r"([vgWbzaX]|d[zaWbX])\d+|theta|grads|n|np|where|math|pow|exp|log"
-    return name.isidentifier() and not re.fullmatch(made, name) and name not in _NAMESPACE
+    made = r"([vgWbzaX]|d[zaWbX])\d+|theta|grads|n|np|batch_totals|refuse"
+    return name.isidentifier() and not re.fullmatch(made, name)
 
 
 def _spread(n: int, count: int) -> list[int]:
@@ -402,9 +405,7 @@ def _write(
         elif node in index and node in used:
             w.body.append(f"{w.names[node]} = theta[{index[node]}]" + _comment(node))
     for unit in units:
-        w.body += (
-            _layer_forward(unit, w) if isinstance(unit, Layer) else _forward_lines(unit, w.names, to_numpy)
-        )
+        w.body += _layer_forward(unit, w) if isinstance(unit, Layer) else _node_forward(unit, w.names)
     w.body.append("grads = np.zeros(len(theta))")
     if output in on_path:
         _backward(w, units, output, parameters)
@@ -584,16 +585,46 @@ def _layer_forward(layer: Layer, w: _Writer) -> list[str]:
     lines.append(f"z{l} = {layer.x_code} @ W{l}.T{bias}  # {_span(layer.zs, w)}: each neuron's z")
     if layer.activations:
         act = layer.activations[0]
-        template = to_numpy(_forward_template(act))
-        code = template.format(f"z{l}", *[w.names[x] for x in act.inputs[1:]])
-        lines.append(f"a{l} = {code}  # {_span(layer.activations, w)}: {act.op}")
+        names = _activation_names(layer, w)
+        code = OPS[act.op].code
+        assert isinstance(code, str)
+        forward = numpy_expression(code.format(*[names[x] for x in act.inputs], out=names[act]))
+        lines.append(f"a{l} = {forward}  # {_span(layer.activations, w)}: {act.op}")
+        lines += _domain_lines(act, names)
     return lines
 
 
-def _forward_template(node: Value) -> str:
-    template = FORWARD_CODE[node.op]
-    assert isinstance(template, str)
-    return template
+def _activation_names(layer: Layer, w: _Writer) -> dict[Value, str]:
+    """Names that write neuron 0's activation as the whole layer's: z1 → a1 (its settings as they are)."""
+    assert layer.activations
+    act = layer.activations[0]
+    return {act.inputs[0]: f"z{layer.number}", act: f"a{layer.number}"} | {
+        x: w.names[x] for x in act.inputs[1:]
+    }
+
+
+def _node_forward(node: Value, names: dict[Value, str]) -> list[str]:
+    """``node``'s line (lines, for a long sum), then a check of its op's domain, as the engine checks."""
+    return _forward_lines(node, names, NUMPY) + _domain_lines(node, names)
+
+
+def _constant(test: str) -> bool:
+    try:
+        eval(builtins.compile(test, "<domain>", "eval"), {"np": np, "__builtins__": {}})
+    except NameError:
+        return False
+    return True
+
+
+def _domain_lines(node: Value, names: dict[Value, str]) -> list[str]:
+    arguments = [names[x] for x in node.inputs]
+    lines = []
+    for condition, reason in OPS[node.op].domain:
+        test = numpy_expression(condition.format(*arguments, out=names[node]))
+        if _constant(test):
+            continue  # on constants only (a division by 2.0): the trace passed it, so does every example
+        lines.append(f"if np.any({test}): refuse({test}, {node.op!r}, {reason!r})")
+    return lines
 
 
 def _backward(w: _Writer, units: list[Any], output: Value, parameters: list[Value]) -> None:
@@ -606,7 +637,7 @@ def _backward(w: _Writer, units: list[Any], output: Value, parameters: list[Valu
         if isinstance(unit, Layer):
             _layer_backward(unit, w)
         elif unit in w.on_path:
-            local = local_derivative_code(unit, w.names, to_numpy)
+            local = [numpy_expression(code) for code in local_derivative_code(unit, w.names)]
             upstream = w.grads[unit]
             for x, derivative in zip(unit.inputs, local):
                 if x in w.on_path:
@@ -634,9 +665,8 @@ def _layer_backward(layer: Layer, w: _Writer) -> None:
         if block not in w.started:
             w.body.append(f"{block} = np.zeros((n, {len(layer.zs)}))")
     if layer.activations:
-        act = layer.activations[0]
-        names = {act.inputs[0]: f"z{l}", act: f"a{l}"} | {x: w.names[x] for x in act.inputs[1:]}
-        derivative = local_derivative_code(act, names, to_numpy)[0]
+        names = _activation_names(layer, w)
+        derivative = numpy_expression(local_derivative_code(layer.activations[0], names)[0])
         w.body.append(f"dz{l} = {_parenthesised(derivative)} * da{l}  # δ of each neuron, each example")
     elif f"dz{l}" not in w.started:
         w.body.append(f"dz{l} = np.zeros((n, {len(layer.zs)}))")
@@ -660,6 +690,3 @@ def batch_totals(gradients: list[Any], n: int) -> Any:
     for row, g in zip(rows, gradients):
         row[...] = g
     return rows.sum(axis=1)
-
-
-_NAMESPACE["batch_totals"] = batch_totals

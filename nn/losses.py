@@ -170,9 +170,13 @@ def cross_entropy(
     (``nn.data.one_hot``): the loss is then Σⱼ tⱼ·(log Σₖ e^(zₖ) − zⱼ), the same number for a
     one-hot row. That form picks no score by a number from the data, so it replays over a batch.
     """
-    one_sample = bool(len(logits)) and _is_scalar(_item(logits[0]))
+    targets = _unwrapped(targets)
+    # one sample: one target, or one flat row of scores (its target a row of class probabilities)
+    one_sample = isinstance(targets, (numbers.Real, Value)) or (
+        bool(len(logits)) and _is_scalar(_unwrapped(logits[0]))
+    )
     batch: Sequence[Any] = [logits] if one_sample else logits
-    labels: list[Any] = [targets] if one_sample else list(targets)  # type: ignore[arg-type]
+    labels = [targets] if one_sample else [_unwrapped(t) for t in targets]  # type: ignore[union-attr]
     rows = [[autograd.as_value(z, "cross_entropy") for z in row] for row in batch]
     if len(rows) != len(labels):
         raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets")
@@ -203,6 +207,12 @@ def _cross_entropy_term(row: list[Value], label: Any) -> Value:
     return logsumexp(row) - row[index]
 
 
+def _unwrapped(x: Any) -> Any:
+    """The number inside a 0-d NumPy array (``np.array(1)``); anything else as it is."""
+    is_array = not isinstance(x, numbers.Number) and getattr(x, "ndim", None) == 0 and hasattr(x, "item")
+    return x.item() if is_array else x
+
+
 def _class_index(label: object) -> int | None:
     """``label`` as a Python int if it is an integer (``np.int64`` included, a bool not), else None."""
     if isinstance(label, bool) or not isinstance(label, numbers.Integral):
@@ -226,6 +236,10 @@ def hinge_loss(scores: Predictions, targets: Predictions) -> Value:
 
 def l2_penalty(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
     """L2 regularisation: α Σ w², added to a loss to keep weights small (micrograd's α = 1e-4).
+
+    The penalty is already multiplied by ``alpha``, 1e-4 unless you pass another: write
+    ``loss + nn.l2_penalty(model.weights(), alpha=1e-3)``, not ``1e-3 * nn.l2_penalty(...)``
+    (that would be 1e-3 · 1e-4 · Σ w²).
 
     Its gradient is 2αw, the same as an optimizer's ``weight_decay = 2α``. Σ w² is one node,
     the dot product w·w.
