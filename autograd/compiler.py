@@ -154,31 +154,15 @@ class CompiledFunction:
         self._run = namespace[self.name]
 
 
-def compile(
-    fn: Callable[..., Value],
-    *example_inputs: Any,
-    batch: bool = False,
-    reduction: str = "sum",
-    fuse: bool = False,
-) -> Any:
+def compile(fn: Callable[..., Value], *example_inputs: Any) -> CompiledFunction:
     """Trace ``fn(*example_inputs)`` once and return it as straight-line Python (see the module's notes).
 
     The inputs are numbers, Values (only their data is used) or nested lists of them; they are
     data, so no gradient is computed for them. Parameters are the Values the function reaches that
     require grad. Without example inputs, ``fn`` is traced at its first call (``@autograd.compile``).
-
-    With ``batch=True`` the trace of one example is replayed over a whole batch with NumPy
-    (``autograd.replay``): each input becomes an array, the parameters' gradients are summed over
-    the batch (or averaged, ``reduction="mean"``), and ``fuse=True`` writes each layer as matrix products.
     """
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}: {fn!r}")
-    if batch:
-        from .replay import replay
-
-        return replay(fn, *example_inputs, reduction=reduction, fuse=fuse)
-    if fuse or reduction != "sum":
-        raise ValueError("compile: reduction and fuse apply to a batched replay; pass batch=True")
     return CompiledFunction(fn, example_inputs if example_inputs else None)
 
 
