@@ -67,7 +67,7 @@ CHECKED_EXAMPLES = 8
 REDUCTIONS = ("sum", "mean")
 
 
-_NUMPY_NAMES = {"fabs": "abs", "pow": "power"}
+_NUMPY_NAMES = {"fabs": "abs"}
 """The functions of ``math`` the templates use whose NumPy names differ."""
 
 
