@@ -17,7 +17,7 @@ from reference import assert_all_close, numeric_gradient, sigmoid
 
 import autograd
 from autograd import OPS, Value
-from autograd.compile import javascript_expression, python_expression
+from autograd.compiler import javascript_expression, python_expression
 from autograd.ops import Op
 
 

@@ -24,7 +24,7 @@ from test_properties import BOUND, EngineMath, Program, programs
 import autograd
 import nn
 from autograd import TraceMismatchError, Value
-from autograd.compile import Code, code_for
+from autograd.compiler import Code, code_for
 from autograd.value import backpropagate
 
 
