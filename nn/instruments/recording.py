@@ -31,6 +31,7 @@ from autograd import Value
 
 from ..layers import ACTIVATIONS, MLP, Layer, Neuron
 from ..module import Module
+from .probe import own_activation, unrecorded
 
 
 def _on_floats(activation: str) -> Callable[[list[float]], list[float]] | None:
@@ -117,7 +118,7 @@ def network(model: Module) -> list[list[NeuronInfo]]:
             weights = [names[id(w)] for w in neuron.w]
             name = "neuron" if weights[0].startswith("w.") else weights[0].rsplit(".w.", 1)[0]
             activation = neuron.config()["activation"]
-            if ACTIVATIONS.get(activation) is not neuron._activation:
+            if ACTIVATIONS.get(activation) is not own_activation(neuron):
                 activation = f"custom:{activation}"  # a function of the user's, maybe named like ours
             bias = None if neuron.b is None else names[id(neuron.b)]
             infos.append(NeuronInfo(name, i, weights, bias, activation))
@@ -150,7 +151,7 @@ def plane_maps(
     maps: dict[str, list[float]] = {}
     if not neurons:  # any other model: one forward pass per point
         call: Any = model
-        with autograd.no_grad():
+        with autograd.no_grad(), unrecorded():
             outputs = [call(list(point)) for point in points]
         if all(isinstance(o, (Value, int, float)) for o in outputs):
             return maps, [to_float(o) for o in outputs]
@@ -172,7 +173,7 @@ def plane_maps(
                 maps[neuron.name] = outputs[-1]
             columns = outputs
     else:  # an activation given as a function: layer by layer on Values
-        with autograd.no_grad():
+        with autograd.no_grad(), unrecorded():
             for point in points:
                 a: Any = list(point)
                 for forward, infos in zip(_layers(model), neurons):
