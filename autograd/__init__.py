@@ -15,6 +15,7 @@ not installed.
 from importlib import import_module
 from typing import Any
 
+from .checks import data_of, is_number, is_scalar, whole_number
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -66,15 +67,19 @@ __all__ = [
     "Value",
     "as_value",
     "backward_steps",
+    "data_of",
     "detect_anomaly",
     "dot",
     "enable_grad",
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "is_number",
+    "is_scalar",
     "linear",
     "no_grad",
     "topological_order",
     "value_sum",
+    "whole_number",
     *_ON_FIRST_USE,
 ]

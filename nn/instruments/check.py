@@ -28,7 +28,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of, is_scalar
 
 from ..layers import Neuron
 from ..module import Module
@@ -148,11 +148,9 @@ def _tolerance(name: str, value: object) -> float:
 
 
 def _number(x: object, name: str) -> float:
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not is_scalar(x):
         raise TypeError(f"check_gradients: the gradient given for {name!r} is not a number: {x!r}")
-    return float(x)  # type: ignore[arg-type]
+    return float(data_of(x))  # type: ignore[arg-type]
 
 
 class _Owner(NamedTuple):

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of
 
 from ..module import Module
 from .probe import unrecorded
@@ -242,7 +242,7 @@ class Recorder:
 
 def _number(v: Any, where: str) -> float:
     """``v`` (a number or a Value) as a finite float, or an error naming ``where`` it was found."""
-    number = v.data if isinstance(v, Value) else v
+    number = data_of(v)
     try:
         if isinstance(number, (str, bytes)):
             raise TypeError

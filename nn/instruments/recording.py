@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of
 
 from ..layers import ACTIVATIONS, MLP, Layer, Neuron
 from ..module import Module
@@ -198,4 +198,4 @@ def gradient_flow(
 
 def to_float(x: Any) -> float:
     """A Value's number, or a number, as a float."""
-    return float(x.data) if isinstance(x, Value) else float(x)
+    return float(data_of(x))
