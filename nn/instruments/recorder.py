@@ -88,6 +88,8 @@ class Recorder:
             raise ValueError(
                 f"Recorder: X and y must be non-empty and of one length, got {len(X)} and {len(y)}"
             )
+        if X_test is not None and y_test is not None:  # NumPy arrays too
+            X_test, y_test = list(X_test), list(y_test)
         if (X_test is None) != (y_test is None) or (X_test is not None and len(X_test) != len(y_test or ())):
             raise ValueError("Recorder: give X_test and y_test together, of one length")
         points = _samples(X, "X")

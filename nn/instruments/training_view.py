@@ -33,7 +33,7 @@ from typing import Any
 
 from autograd.pages import Page, svg_image
 
-from .recording import Frame, Recording, gradient_flow
+from .recording import Frame, Recording, gradient_flow, label_number, to_float
 
 TILE_POINTS = 20
 """Tiles show at most this many points a side (every other point of a 40×40 grid): a page stays small."""
@@ -162,8 +162,10 @@ def _run(recorder: Recording, title: str) -> dict[str, Any]:
             "tile": len(range(0, recorder.grid, stride)),
         }
         run["points"] = {
-            "train": [[*_xy(x), _label(t)] for x, t in zip(recorder.X, recorder.y)],
-            "test": [[*_xy(x), _label(t)] for x, t in zip(recorder.X_test or [], recorder.y_test or [])],
+            "train": [[*_xy(x), label_number(t)] for x, t in zip(recorder.X, recorder.y)],
+            "test": [
+                [*_xy(x), label_number(t)] for x, t in zip(recorder.X_test or [], recorder.y_test or [])
+            ],
         }
     else:
         run["note"] = (
@@ -214,14 +216,7 @@ def decode(encoded: Sequence[Any], offset: float = 0.0) -> list[float]:
 
 
 def _xy(x: Any) -> list[float]:
-    return [float(getattr(v, "data", v)) for v in x][:2]
-
-
-def _label(t: Any) -> float:
-    """A label as one number: itself, or the index of the largest entry of a one-hot list."""
-    if isinstance(t, (list, tuple)):
-        return float(max(range(len(t)), key=lambda k: t[k]))
-    return float(getattr(t, "data", t))
+    return [to_float(v) for v in x][:2]
 
 
 # --- the static fallback ----------------------------------------------------------------------------
@@ -333,7 +328,7 @@ def _static_regions(recorder: Recording, frame: Frame, size: int = 240) -> str:
             if not (x0 <= u <= x1 and y0 <= v <= y1):
                 continue  # outside the plane shown (an extent of the learner's choosing)
             px, py = (u - x0) / (x1 - x0) * size, size - (v - y0) / (y1 - y0) * size
-            fill = _colour(1 if _label(t) > recorder.threshold else -1)
+            fill = _colour(1 if label_number(t) > recorder.threshold else -1)
             if marker == "circle":
                 dots.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{fill}" stroke="#fff"/>')
             else:
