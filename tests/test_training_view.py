@@ -442,6 +442,7 @@ def test_titles_that_are_not_text_or_cannot_be_written_are_refused_naming_them()
         nn.training_view(recorder, titles=["a\ud800b"])
     with pytest.raises(TypeError, match=r"title must be a string"):
         recorder.view(title=123)
+    assert nn.training_view(recorder, titles=(t for t in ["a run"])).titles == ["a run"]
 
 
 def test_a_huge_sample_gives_a_finite_extent_and_a_page_without_errors(page):

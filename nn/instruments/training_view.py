@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd.pages import Page, svg_image
@@ -102,7 +102,9 @@ def training_view(*recorders: Recording, titles: Sequence[str] | None = None) ->
             raise ValueError(
                 f"training_view: recorder {k} has recorded nothing yet (train with fit(recorder=...))"
             )
-    if titles is not None and (isinstance(titles, str) or len(titles) != len(recorders)):
+    if titles is not None and not isinstance(titles, str) and isinstance(titles, Iterable):
+        titles = list(titles)
+    if titles is not None and (not isinstance(titles, list) or len(titles) != len(recorders)):
         raise ValueError(f"training_view: titles must list one title per recorder ({len(recorders)})")
     return TrainingView(recorders, titles)
 
