@@ -153,6 +153,7 @@ def neurons(model: Module) -> list[tuple[str, Neuron]]:
 
 
 def _neurons(module: Module, prefix: str = "") -> Iterator[tuple[str, Neuron]]:
+    """The walk ``neurons`` makes: a neuron reached twice is yielded twice."""
     if isinstance(module, Neuron):
         yield prefix, module
     for name, child in module.named_children():
