@@ -147,7 +147,9 @@ def _op_keys_in_python(path: Path) -> list[str]:
     for node in ast.walk(tree):
         keys: list[ast.expr | None] = []
         if isinstance(node, ast.Dict) and id(node) not in allowed:
-            keys = list(node.keys)
+            keys = list(node.keys)  # a table has several ops as keys; one alone is a name that matches
+            if sum(isinstance(key, ast.Constant) and key.value in OPS for key in keys) < 2:
+                keys = []
         elif isinstance(node, ast.MatchValue):
             keys = [node.value]
         found += [
