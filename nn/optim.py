@@ -42,9 +42,10 @@ class Optimizer:
     switches: ClassVar[tuple[str, ...]] = ()
     """The optimizer's on/off settings (``nesterov``, ``amsgrad``, ``centered``)."""
 
-    remembers: ClassVar[dict[str, float | None]] = {}
+    remembers: ClassVar[dict[str, float | None] | None] = None
     """What ``state`` holds per parameter, with the least value each may take (``None``: any finite
-    number); ``step`` counts steps, a whole number. ``load_state_dict`` refuses anything else."""
+    number); ``step`` counts steps, a whole number. ``load_state_dict`` refuses anything else. An
+    optimizer of your own that leaves it ``None`` may remember any names, as finite numbers."""
 
     def __init__(self, params: ParamsOrGroups, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -207,15 +208,16 @@ class Optimizer:
         """One parameter's saved state as floats, refused unless it is what ``step()`` could have made:
         known names, a whole step count ≥ 0, finite averages, squares ≥ 0 (else the next step is NaN)."""
         checked = {}
+        remembers = {str(name): None for name in values} if self.remembers is None else self.remembers
         for name, value in values.items():
-            if name not in self.remembers:
-                kept = ", ".join(self.remembers) or "nothing"
+            if name not in remembers:
                 raise ValueError(
-                    f"{where}: {whose} unknown state {name!r} ({type(self).__name__} keeps {kept})"
+                    f"{where}: {whose} unknown state {name!r} "
+                    f"({type(self).__name__} keeps {', '.join(remembers) or 'nothing'})"
                 )
             counts = name == "step"
             try:
-                number = _number(where, f"{whose} {name}", value, self.remembers[name])
+                number = _number(where, f"{whose} {name}", value, remembers[name])
             except ValueError:
                 if not counts:
                     raise

@@ -32,7 +32,7 @@ from autograd import Value, data_of, is_scalar
 
 from ..layers import Neuron
 from ..module import Module
-from .probe import inputs_of, neurons, own_activation, pre_activations
+from .probe import inputs_of, neurons, own_activation, pre_activations, tolerance
 
 
 class GradientRow(NamedTuple):
@@ -105,7 +105,7 @@ def check_gradients(
         )
     if not mine:
         raise ValueError("check_gradients: mine is empty; give the gradients you derived, {name: number}")
-    rtol, atol = _tolerance("rtol", rtol), _tolerance("atol", atol)
+    rtol, atol = tolerance("check_gradients", "rtol", rtol), tolerance("check_gradients", "atol", atol)
     if loss is not None and not isinstance(loss, Value):
         raise TypeError(
             "check_gradients: loss must be the Value you called backward() on, "
@@ -135,16 +135,6 @@ def check_gradients(
         else:
             wrong[name] = _diagnose(ours, theirs, ratio, owners.get(id(parameter)), zs, rtol, atol)
     return GradientReport(rows, wrong)
-
-
-def _tolerance(name: str, value: object) -> float:
-    """``rtol`` or ``atol`` as a float, or a clear error unless it is a finite number ≥ 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"check_gradients: {name} must be a finite number ≥ 0, got {value!r}")
-    number = float(value)  # type: ignore[arg-type]
-    if not (math.isfinite(number) and number >= 0):
-        raise ValueError(f"check_gradients: {name} must be a finite number ≥ 0, got {value!r}")
-    return number
 
 
 def _number(x: object, name: str) -> float:
