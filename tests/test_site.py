@@ -199,6 +199,12 @@ def test_a_notebooks_page_shows_its_saved_outputs_until_it_runs(site: Path, stem
     outputs = [output for cell in notebook["cells"] for output in cell.get("outputs", [])]
     document = (site / "notebooks" / f"{stem}.html").read_text(encoding="utf-8")
     assert document.count("<svg") == sum("image/svg+xml" in output.get("data", {}) for output in outputs) > 0
+    pages_saved = sum("text/html" in output.get("data", {}) for output in outputs)  # the explorer's
+    assert document.count('<div class="chainrule-fallback"><img src="data:image/svg+xml') == pages_saved
+    own_scripts = (
+        (site / "index.html").read_text(encoding="utf-8").count("<script")
+    )  # the shell's and the site's
+    assert document.count("<iframe") == 0 and document.count("<script") == own_scripts  # outputs: sanitised
     for output in outputs:
         if output["output_type"] == "stream":
             assert build.html.escape("".join(output["text"])) in document

@@ -37,6 +37,11 @@ from packaging.utils import canonicalize_name
 
 from autograd import pages
 
+if __package__:  # imported as web.build (the tests, the benchmarks)
+    from .sanitise import safe_url, sanitise
+else:  # run as a script: python web/build.py (make site)
+    from sanitise import safe_url, sanitise  # type: ignore[no-redef]
+
 WEB = Path(__file__).resolve().parent
 ROOT = WEB.parent
 SITE = ROOT / "site"
@@ -345,8 +350,13 @@ def notebook_cells(notebook: dict[str, Any]) -> list[str]:
     return cells
 
 
+SHOWN_FIRST = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
+"""The kinds of output a notebook page can show, in the order a notebook prefers them."""
+
+
 def saved_outputs(outputs: list[dict[str, Any]]) -> tuple[str, str]:
-    """What a saved code cell printed (text), and what it showed (HTML: an SVG, or the value's text)."""
+    """What a saved code cell printed (text), and what it showed (HTML: the output's HTML, SVG or
+    picture, sanitised as an untrusted notebook's; or the value's text)."""
     printed, shown = [], []
     for output in outputs:
         if output["output_type"] == "stream":
@@ -356,10 +366,16 @@ def saved_outputs(outputs: list[dict[str, Any]]) -> tuple[str, str]:
         data = output.get("data", {})
         if "application/vnd.jupyter.widget-view+json" in data:
             continue  # a live widget, nothing to show without its kernel
-        if "image/svg+xml" in data:
-            shown.append(f'<div class="shown">{"".join(data["image/svg+xml"])}</div>')
-        elif "text/plain" in data:
-            shown.append(f'<div class="shown"><pre>{html.escape("".join(data["text/plain"]))}</pre></div>')
+        kind = next((kind for kind in SHOWN_FIRST if kind in data), None)
+        if kind is None:
+            continue
+        content = "".join(data[kind])
+        if kind == "text/plain":
+            shown.append(f'<div class="shown"><pre>{html.escape(content)}</pre></div>')
+            continue
+        if kind.startswith("image/") and kind != "image/svg+xml":
+            content = f'<img src="data:{kind};base64,{"".join(content.split())}" alt="{kind} output">'
+        shown.append(f'<div class="shown">{sanitise(content)}</div>')
     return "".join(printed), "\n".join(shown)
 
 
@@ -407,19 +423,29 @@ def maths(tex: str) -> str:
 
 
 def inline(text: str) -> str:
-    """Inline markdown as HTML: `code`, **bold**, *italics*, [links](url); $maths$ kept as text."""
-    parts = re.split(r"(`[^`]+`)", text)
+    """Inline markdown as HTML: `code`, **bold**, *italics*, [links](url); $maths$ kept as text.
+
+    A link's address (its character references read, as Markdown reads them) is checked as a
+    notebook output's are (``sanitise.safe_url``: no ``javascript:``) and written quoted and
+    escaped; a link that may not stay is its text alone.
+    """
     out = []
-    for part in parts:
+    for part in re.split(r"(`[^`]+`|\[[^\]]+\]\([^)\s]+\))", text):
         if part.startswith("`") and part.endswith("`") and len(part) > 1:
             out.append(f"<code>{html.escape(part[1:-1])}</code>")
-            continue
-        part = html.escape(part, quote=False)
-        part = re.sub(r"\*\*([^*]+?)\*\*", r"<strong>\1</strong>", part)
-        part = re.sub(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", part)
-        part = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', part)
-        out.append(part)
+        elif link := re.fullmatch(r"\[([^\]]+)\]\(([^)\s]+)\)", part):
+            words, url = emphasis(link.group(1)), safe_url(html.unescape(link.group(2)), "href", "a")
+            out.append(words if url is None else f'<a href="{html.escape(url)}">{words}</a>')
+        else:
+            out.append(emphasis(part))
     return "".join(out)
+
+
+def emphasis(text: str) -> str:
+    """Plain markdown text as HTML: escaped, with its **bold** and *italics*."""
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\*\*([^*]+?)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", text)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
