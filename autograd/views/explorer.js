@@ -49,8 +49,8 @@
     var node = nodes[id], ins = inputsOf(id).map(function (e) { return name(e.input); });
     if (!node.op) return name(id) + " = " + format(node.data);
     var shown = ins.length > 6 ? ins.slice(0, 5).concat(["… " + (ins.length - 5) + " more"]) : ins;
-    var infix = { add: " + ", mul: " · ", div: " / ", pow: " ** ", general_pow: " ** " }[node.op];
-    var right = infix && ins.length === 2 ? shown.join(infix) : node.symbol + "(" + shown.join(", ") + ")";
+    var infix = node.infix && ins.length === 2;  // "a · b"; else "σ(a)", "Σ(a, b, c)"
+    var right = infix ? shown.join(" " + node.infix + " ") : node.symbol + "(" + shown.join(", ") + ")";
     return name(id) + " = " + right;
   }
   function escape(text) {

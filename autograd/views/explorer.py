@@ -9,7 +9,7 @@ turn" mode in which the learner types each step's amounts before they are reveal
 
 The page carries its numbers as JSON (see ``autograd.pages``)::
 
-    nodes  [{id, label, name, code, kind, op, symbol, data, grad, requires_grad, lines}]
+    nodes  [{id, label, name, code, kind, op, symbol, infix, data, grad, requires_grad, lines}]
            id: place in topological_order; grad: after the whole pass; code: the node's variable in
            the code (v7); lines: its lines in the code
     edges  [{input, output, position, derivative}]  ∂output/∂input, for output.inputs[position]
@@ -35,32 +35,10 @@ from .text import name_table, node_kind, node_name, number, op_symbol
 MAX_VALUES = 2000
 """Graphs with more values than this are drawn one box per neuron (or layer) unless asked otherwise."""
 
-RULES: dict[str, str] = {
-    "add": "a sum passes its gradient on unchanged",
-    "mul": "a product hands each input the other factor",
-    "div": "one over the denominator for the numerator, −a/b² for the denominator",
-    "pow": "bring the power down and take one off it",
-    "general_pow": "the base as for a constant power; for the exponent, the output times ln a",
-    "exp": "the local derivative is the output itself",
-    "log": "one over the input",
-    "sqrt": "one over twice the output",
-    "tanh": "one minus the output squared",
-    "sigmoid": "the output times one minus the output",
-    "relu": "the gradient passes where the input was positive, and stops where it was not",
-    "leaky_relu": "the gradient passes where the input was positive, scaled by the slope where not",
-    "abs": "the sign of the input",
-    "sin": "the cosine of the input",
-    "cos": "minus the sine of the input",
-    "sum": "every term receives the gradient unchanged",
-    "dot": "each factor's local derivative is its partner",
-    "linear": "1 for the bias (it receives δ = ∂L/∂z itself), each weight's input, each input's weight",
-}
-"""Each operation's local derivative in words; the step panel shows it after the maths of ``OPS[op].rule``."""
-
 
 def rule(op: str) -> str:
     """The rule of operation ``op`` as the page states it: ``∂tanh(x)/∂x = 1 − tanh²(x): one minus …``."""
-    return f"{OPS[op].rule}: {RULES[op]}" if op in RULES else OPS[op].rule
+    return f"{OPS[op].rule}: {OPS[op].words}" if OPS[op].words else OPS[op].rule
 
 
 _FORMAT = re.compile(r"(?P<sign>[+ -]?)(?:\.(?P<digits>\d+))?(?P<type>[eEfFgG%]?)")
@@ -147,6 +125,7 @@ class Explorer(Page):
                 "kind": node_kind(value),
                 "op": value.op or None,
                 "symbol": op_symbol(value),
+                "infix": OPS[value.op].infix if value.op else "",
                 "data": value.data,
                 "grad": grads[i],
                 "requires_grad": value.requires_grad,
