@@ -433,13 +433,11 @@ def test_the_demo_writes_the_moons_training_view(tmp_path):
 XOR = nn.data.xor(labels=(-1, 1))
 
 
-def test_titles_that_are_not_text_or_cannot_be_written_are_refused_naming_them():
+def test_titles_that_are_not_text_are_refused_naming_them():
     recorder = nn.Recorder(nn.MLP(2, [3, 1], activation="tanh", seed=0), XOR[0], XOR[1], grid=3)
     recorder.start()
     with pytest.raises(TypeError, match=r"titles\[0\] must be a string, got int: 123"):
         nn.training_view(recorder, titles=[123])
-    with pytest.raises(ValueError, match=r"titles\[0\] .*lone surrogate .*U\+D800"):
-        nn.training_view(recorder, titles=["a\ud800b"])
     with pytest.raises(TypeError, match=r"title must be a string"):
         recorder.view(title=123)
     assert nn.training_view(recorder, titles=(t for t in ["a run"])).titles == ["a run"]

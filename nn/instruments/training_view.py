@@ -110,16 +110,9 @@ def training_view(*recorders: Recording, titles: Sequence[str] | None = None) ->
 
 
 def _check_title(title: object, where: str) -> None:
-    """A title is text that can be written as UTF-8 (a lone surrogate, say from a file name, cannot)."""
+    """A title is text (a lone surrogate in it is saved as its escape by the page shell)."""
     if not isinstance(title, str):
         raise TypeError(f"training_view: {where} must be a string, got {type(title).__name__}: {title!r}")
-    try:
-        title.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ValueError(
-            f"training_view: {where} holds a lone surrogate U+{ord(title[error.start]):04X} at "
-            f"position {error.start}, which no page can hold: {title!r}"
-        ) from None
 
 
 # --- one run as JSON -------------------------------------------------------------------------------
