@@ -91,7 +91,7 @@ def test_names_kinds_and_code_lines_come_from_the_graph():
     assert {name for name, _ in model.named_parameters()} <= names
     kinds = {node["name"]: node["kind"] for node in nodes}
     assert kinds["layers.0.neurons.0.w.0"] == "weight" and kinds["layers.1.neurons.0.b"] == "bias"
-    source = data["code"].splitlines()
+    source = data["code"]
     for node in nodes:
         if node["op"]:
             first = source[node["lines"][0] - 1]

@@ -355,7 +355,7 @@
 
   // --- the code view -----------------------------------------------------------------------------------
   var codeBox = document.getElementById("cr-code");
-  var codeLines = data.code.split("\n").slice(0, -1).map(function (line, i) {
+  var codeLines = data.code.map(function (line, i) {  // split in Python, as compile numbers them
     var span = document.createElement("span");
     span.className = "cr-line";
     span.textContent = String(i + 1).padStart(4) + "  " + line + "\n";
