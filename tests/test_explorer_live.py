@@ -6,12 +6,12 @@ import math
 import random
 
 import pytest
+from autograd.views.explorer import MAX_VALUES, draws, explore
 from hypothesis import given
 from hypothesis import strategies as st
-from test_explorer import lecture_neuron, network_loss, programs, run_program
+from test_explorer import lecture_neuron, programs, run_program
 
 from autograd import Value, topological_order
-from autograd.explorer import MAX_VALUES, draws, explore
 
 
 def rebuilt_neuron(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8813735870195432) -> Value:

@@ -35,7 +35,7 @@ from ..compiler import Code, code_for
 from ..pages import Page, svg_image
 from .draw import draw_dot, groups
 from .text import name_table, node_kind, node_name, number, op_symbol
-from .value import apply, is_number
+from ..value import apply, is_number
 
 MAX_VALUES = 2000
 """Graphs with more values than this are drawn one box per neuron (or layer) unless asked otherwise."""
