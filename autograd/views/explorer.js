@@ -3,7 +3,11 @@
 // Frame k shows the graph after k steps of the backward pass: the grads reached so far, and the node
 // of the last step applied (step k − 1) highlighted, each arrow into it labelled with what it added
 // to that input's grad.
-// Adds chainrule.grads(): node id -> the grad shown, or null where the pass has not arrived yet.
+// Every leaf can be changed (typed, dragged, ↑/↓): the page runs the graph's forward pass and local
+// derivatives (data.program, written in Python from compile's code of each op) and the backward pass
+// as backward() does, and repaints what changed.
+// Adds chainrule.grads(): node id -> the grad shown, or null where the pass has not arrived yet;
+// chainrule.values(): node id -> data; chainrule.set(node, number); chainrule.reset(); chainrule.randomize(seed).
 "use strict";
 (function () {
   var cr = window.chainrule, data = cr.data;
@@ -43,7 +47,7 @@
   }
   var rootName = nodes[root].name || "L";
   function partial(of, by) { return "∂" + of + "/∂" + by; }
-  function dL(id) { return id === root ? "1" : partial(rootName, name(id)); }
+  function dL(id) { return partial(rootName, id === root ? rootName : name(id)); }
   function inputsOf(id) { return into[id] || []; }
   function formula(id) {  // "x1w1 = x1 * w1", "o = tanh(n)"
     var node = nodes[id], ins = inputsOf(id).map(function (e) { return name(e.input); });
@@ -72,12 +76,13 @@
   pan.className = "cr-pan";
   canvas.insertBefore(pan, svg);
   pan.appendChild(svg);
-  var element = {}, gradText = {}, opElement = {}, edgeElement = {};
+  var element = {}, gradText = {}, dataText = {}, opElement = {}, edgeElement = {};
   svg.querySelectorAll("[data-node]").forEach(function (g) {
     var id = Number(g.getAttribute("data-node"));
     element[id] = g;
     g.querySelectorAll("text").forEach(function (t) {
       if (t.textContent.indexOf("grad ") === 0) gradText[id] = t;
+      if (t.textContent.indexOf("data ") === 0) dataText[id] = t;
     });
   });
   svg.querySelectorAll("[data-op]").forEach(function (g) { opElement[g.getAttribute("data-op")] = g; });
@@ -137,6 +142,7 @@
     });
   }
   function gradsAt(k) {
+    if (broken) return nodes.map(function () { return null; });  // no pass runs past an error
     if (k < cached.frame) cached = { frame: 0, grads: initial() };
     for (; cached.frame < k; cached.frame++) apply(cached.grads, steps[cached.frame]);
     return cached.grads;
@@ -172,6 +178,7 @@
       if (shownText[id] !== text && gradText[id]) {
         gradText[id].textContent = text;
         if (element[id]) element[id].classList.toggle("cr-unreached", grads[id] === null);
+        if (editing && grads[id] !== null) flash(element[id]);
       }
       shownText[id] = text;
     }
@@ -191,7 +198,9 @@
         if (g) label(g, asking ? "+= ?" : "+= " + format(c[1]));
       });
     }
-    stepPanel.innerHTML = asking ? question(k) : describe(k);
+    stepPanel.innerHTML = (broken ? "<p class='cr-error'>" + escape(broken.message) + "</p>" : "") +
+      (asking ? question(k) : describe(k));
+    announce(k);
     highlightCode(step ? nodes[step.node].lines : [], "cr-hl");
     if (selected !== null) showNode(selected);
     // Every change is written; now read the layout once: pan to the node, scroll the code to its lines.
@@ -224,7 +233,8 @@
     var lines = step.contributions.map(function (c, i) {
       return "<li>" + escape(contributionLine(step, c, positions[i], " = " + format(c[1]))) + "</li>";
     });
-    return "<h3>Step " + (k - 1) + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
+    return "<h3>Step " + k + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
+      (step.node === root ? "<p>" + escape(dL(root)) + " = 1: the output's own gradient, where the pass starts.</p>" : "") +
       "<p class='cr-rule'>" + escape(data.rules[node.op] || "") + "</p>" +
       (lines.length ? "<ul class='cr-maths'>" + lines.join("") + "</ul>" :
         "<p>Nothing to pass on: no input of " + escape(name(step.node)) + " needs a gradient.</p>") +
@@ -251,9 +261,9 @@
     var done = k > 0 ? steps[k - 1].contributions.map(function (c) {
       return escape(name(c[0]) + " += " + format(c[1]));
     }) : [];
-    return (k > 0 && answered[k - 1] ? "<p class='cr-done'>Step " + (k - 1) + " applied: " + done.join(", ") +
+    return (k > 0 && answered[k - 1] ? "<p class='cr-done'>Step " + k + " applied: " + done.join(", ") +
       "</p>" : "") +
-      "<h3>Your turn, step " + k + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
+      "<h3>Your turn, step " + (k + 1) + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
       (rows.length ? "<p>What does each input receive? Type the amount, then Enter.</p><ul class='cr-maths'>" +
         rows.join("") + "</ul>" : "<p>Nothing to pass on here. <button type='button' data-skip>next</button></p>");
   }
@@ -340,8 +350,12 @@
       (node.code ? ", <code>" + escape(node.code) + "</code> in the code" : "") + ")</small></h3>" +
       "<p>" + escape(node.op ? formula(id) : "a leaf: made by no operation") + "</p>" +
       (node.op ? "<p class='cr-rule'>" + escape(data.rules[node.op] || "") + "</p>" : "") +
-      "<p>data " + escape(format(node.data)) + ", grad " + escape(format(grad)) +
-      (grad === null ? " (the pass has not reached it yet)" : "") + "</p>";
+      "<p>data " + escape(format(node.data)) + ", " + (!node.requires_grad ? "constant: no grad" :
+        "grad " + escape(format(grad)) + (id === root ? " (" + escape(dL(root)) + " = 1)" :
+          grad === null ? (broken ? " (no pass: " + escape(broken.message) + ")" :
+            " (the pass has not reached it yet)") : "")) + "</p>" +
+      (node.op ? "" : "<p class='cr-muted'>A leaf: click it or press Enter to type a number, " +
+        "drag across it, or ↑/↓.</p>");
     highlightCode(node.lines, "cr-sel");
   }
   function select(id) {  // a click on a value: show it, and its lines in the code
@@ -350,7 +364,7 @@
   }
   svg.addEventListener("click", function (event) {
     var g = event.target.closest("[data-node]");
-    if (g) select(Number(g.getAttribute("data-node")));
+    if (g && nodes[Number(g.getAttribute("data-node"))].op) select(Number(g.getAttribute("data-node")));
   });
 
   // --- the code view -----------------------------------------------------------------------------------
@@ -376,6 +390,240 @@
     }
   }
 
+  // --- live numbers: change a leaf, run the graph forward and back again ---------------------------
+  // data.program is the graph's forward pass and local derivatives as one function (see explorer.py);
+  // it calls an op's forward rule by the op's name (F.tanh), as compile's code does.
+  var F = {
+    pow: Math.pow, general_pow: Math.pow, exp: Math.exp, log: Math.log, sqrt: Math.sqrt,
+    tanh: Math.tanh, abs: Math.abs, sin: Math.sin, cos: Math.cos,
+    sigmoid: function (x) { return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)); },
+  };
+  var program = new Function("F", "return " + data.program)(F);
+  var order = [];  // the values made by operations, in topological order (ids are that order)
+  nodes.forEach(function (n) { if (n.op) order.push(n.id); });
+  var original = nodes.map(function (n) { return n.data; });
+  var broken = null, editing = false;  // broken: {node, message, after: {id: true}} while an op fails
+
+  // Python's repr of a float (2.0, -1e-05, 1e+16), so that a message reads as Python writes it.
+  function pyFloat(x) {
+    if (!isFinite(x)) return isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+    var parts = x.toExponential().split("e"), exponent = Number(parts[1]);
+    if (exponent < -4 || exponent >= 16) {
+      return parts[0] + "e" + (exponent < 0 ? "-" : "+") + String(Math.abs(exponent)).padStart(2, "0");
+    }
+    var text = String(x);
+    return /[.e]/.test(text) ? text : text + ".0";
+  }
+  function pyValue(id) {  // Value(data=-1.0, grad=0.0, label='x'), as an error message quotes it
+    var label = nodes[id].label;
+    return "Value(data=" + pyFloat(nodes[id].data) + ", grad=0.0" +
+      (label ? ", label='" + label.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'" : "") + ")";
+  }
+  function failure(id) {  // the first op whose result is no number though its inputs are
+    var ins = inputsOf(id);
+    if (isFinite(nodes[id].data) && ins.every(function (e) { return !isNaN(derivative[id + ":" + e.position]); })) return null;
+    if (!ins.every(function (e) { return isFinite(nodes[e.input].data); })) return null;
+    return nodes[id].op + "(" + ins.map(function (e) { return pyValue(e.input); }).join(", ") +
+      "): the result is not a real number: " + nodes[id].op + " is not defined there";
+  }
+  // Runs the graph on the current leaves: every data, local derivative, step and grad of the pass.
+  function compute() {
+    var result = program(nodes.map(function (n) { return n.data; })), v = result[0], d = result[1];
+    broken = null;
+    order.forEach(function (id) {
+      nodes[id].data = v[id];
+      inputsOf(id).forEach(function (e) { derivative[id + ":" + e.position] = d[id][e.position]; e.derivative = d[id][e.position]; });
+      if (!broken) {
+        var message = failure(id);
+        if (message) broken = { node: id, message: name(id) + ": " + message, after: {} };
+      }
+      if (broken && (id === broken.node || inputsOf(id).some(function (e) { return broken.after[e.input]; }))) {
+        broken.after[id] = true;
+      }
+    });
+    if (!broken) backward();
+    cached = { frame: 0, grads: initial() };
+  }
+  function backward() {  // as backward() does: last value first, input.grad += local · grad
+    var grads = nodes.map(function () { return 0; }), list = [];
+    grads[root] = 1;
+    for (var i = order.length - 1; i >= 0; i--) {
+      var id = order[i], upstream = grads[id], contributions = [];
+      inputsOf(id).forEach(function (e) {
+        if (!nodes[e.input].requires_grad) return;
+        var amount = derivative[id + ":" + e.position] * upstream;
+        grads[e.input] += amount;
+        contributions.push([e.input, amount]);
+      });
+      list.push({ node: id, upstream: upstream, contributions: contributions });
+    }
+    for (var k = 0; k < list.length; k++) steps[k] = list[k];
+    nodes.forEach(function (n, id) { n.grad = grads[id]; });
+  }
+  function flash(el) {
+    if (!el || el.classList.contains("cr-flash")) return;
+    el.classList.add("cr-flash");
+    setTimeout(function () { el.classList.remove("cr-flash"); }, 600);
+  }
+  var shownData = nodes.map(function (n) { return "data " + format(n.data); });
+  function repaint() {  // the data that changed, the greyed values, then the frame as it is now
+    for (var id = 0; id < nodes.length; id++) {
+      var grey = broken !== null && broken.after[id] === true;
+      var text = grey ? "data —" : "data " + format(nodes[id].data);
+      if (text !== shownData[id] && dataText[id]) {
+        dataText[id].textContent = text;
+        if (!grey) flash(element[id]);
+      }
+      shownData[id] = text;
+      if (element[id] && element[id].classList.contains("cr-grey") !== grey) element[id].classList.toggle("cr-grey", grey);
+      if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
+    }
+    errorText.textContent = broken ? broken.message : "";
+    editing = true;
+    cr.go(cr.frame);
+    editing = false;
+  }
+  var errorText = document.getElementById("cr-error"), seedText = document.getElementById("cr-seed");
+  function find(key) {  // a node by id, name, label or variable in the code
+    if (typeof key === "number" && nodes[key]) return key;
+    var found = nodes.filter(function (n) { return n.name === key || n.label === key || n.code === key; });
+    if (found.length !== 1) {
+      throw new Error("chainrule.set: " + (found.length ? found.length + " values are called " : "no value ") +
+        JSON.stringify(key));
+    }
+    return found[0].id;
+  }
+  function setLeaves(changes) {  // changes: [[id, number], ...]; repaints once
+    changes.forEach(function (c) { nodes[c[0]].data = c[1]; });
+    compute();
+    repaint();
+    if (selected !== null) showNode(selected);
+  }
+  cr.set = function (key, number) {
+    var id = find(key), x = Number(number);
+    if (nodes[id].op) throw new Error("chainrule.set: " + name(id) + " is made by " + nodes[id].op + ", not a leaf");
+    if (typeof number === "boolean" || !isFinite(x)) throw new Error("chainrule.set: the number for " + name(id) + " must be finite, got " + number);
+    setLeaves([[id, x]]);
+    return broken === null;
+  };
+  cr.values = function () {
+    var values = {};
+    nodes.forEach(function (n, id) { values[id] = broken && broken.after[id] ? null : n.data; });
+    return values;
+  };
+  cr.error = function () { return broken ? broken.message : null; };
+  cr.reset = function () {
+    setLeaves(nodes.filter(function (n) { return !n.op; }).map(function (n) { return [n.id, original[n.id]]; }));
+    seedText.textContent = "";
+  };
+  // New numbers from a seed: the 32-bit generator mulberry32, as Explorer.randomize draws them in Python.
+  function draws(seed) {
+    var state = seed >>> 0;
+    return function () {
+      state = (state + 0x6D2B79F5) >>> 0;
+      var t = Math.imul(state ^ (state >>> 15), state | 1) >>> 0;
+      t = (t ^ ((t + (Math.imul(t ^ (t >>> 7), t | 61) >>> 0)) >>> 0)) >>> 0;
+      return (((t ^ (t >>> 14)) >>> 0) % 41 - 20) / 10;
+    };
+  }
+  cr.randomize = function (seed) {
+    var next = draws(seed);
+    for (var attempt = 0; attempt < 100; attempt++) {
+      setLeaves(data.random.map(function (id) { return [id, next()]; }));
+      if (!broken) break;
+    }
+    seedText.textContent = "seed " + seed;
+    return broken === null;
+  };
+  document.getElementById("cr-reset").addEventListener("click", function () { cr.reset(); });
+  document.getElementById("cr-new").addEventListener("click", function () {
+    var seed = Math.floor(Math.random() * 1000000);
+    cr.randomize(seed);
+    try { history.replaceState(null, "", "#seed=" + seed); } catch (e) { /* a sandboxed frame */ }
+  });
+
+  // --- editing a leaf in the graph: type, drag, or ↑/↓ ---------------------------------------------------
+  var editor = document.createElement("input");
+  editor.className = "cr-editor";
+  editor.setAttribute("inputmode", "decimal");
+  editor.setAttribute("aria-label", "new number");
+  editor.hidden = true;
+  box.appendChild(editor);
+  var editingId = null;
+  function isLeaf(id) { return id !== null && !nodes[id].op && element[id] !== undefined; }
+  function openEditor(id) {
+    var r = element[id].getBoundingClientRect(), b = box.getBoundingClientRect();
+    editingId = id;
+    editor.hidden = false;
+    editor.style.left = (r.left - b.left) + "px";
+    editor.style.top = (r.top - b.top) + "px";
+    editor.style.width = Math.max(80, r.width) + "px";
+    editor.value = String(nodes[id].data);
+    editor.setAttribute("aria-label", "new number for " + name(id));
+    editor.focus();
+    editor.select();
+  }
+  function closeEditor(apply) {
+    if (editingId === null) return;
+    var id = editingId, typed = parse(editor.value);
+    editingId = null;
+    editor.hidden = true;
+    if (apply && isFinite(typed)) setLeaves([[id, typed]]);
+    element[id].focus();
+  }
+  editor.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") closeEditor(true);
+    else if (event.key === "Escape") closeEditor(false);
+  });
+  editor.addEventListener("blur", function () { closeEditor(true); });
+  nodes.forEach(function (n) {
+    if (!isLeaf(n.id)) return;
+    var g = element[n.id];
+    g.setAttribute("tabindex", "0");
+    g.setAttribute("role", "button");
+    g.setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter to change its number, or ↑/↓");
+    g.classList.add("cr-leaf");
+  });
+  svg.addEventListener("keydown", function (event) {
+    var g = event.target.closest && event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
+    if (!isLeaf(id)) return;
+    var step = event.shiftKey ? 0.01 : 0.1;
+    if (event.key === "Enter") { event.preventDefault(); select(id); openEditor(id); }
+    else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      event.preventDefault();
+      setLeaves([[id, round(nodes[id].data + (event.key === "ArrowUp" ? step : -step), step)]]);
+    }
+  });
+  function round(x, step) { return Number((Math.round(x / step) * step).toFixed(6)); }
+  var scrub = null, pendingScrub = null;
+  svg.addEventListener("pointerdown", function (event) {
+    var g = event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
+    if (!isLeaf(id)) return;
+    event.stopPropagation();  // a drag over a leaf changes it; anywhere else it pans
+    scrub = { id: id, x: event.clientX, start: nodes[id].data, moved: false };
+  });
+  window.addEventListener("pointermove", function (event) {
+    if (!scrub) return;
+    var dx = event.clientX - scrub.x;
+    if (!scrub.moved && Math.abs(dx) < 4) return;
+    scrub.moved = true;
+    var step = event.shiftKey ? 0.001 : 0.01;
+    var value = round(scrub.start + dx * step, step);
+    if (pendingScrub === null) requestAnimationFrame(function () { setLeaves([pendingScrub]); pendingScrub = null; });
+    pendingScrub = [scrub.id, value];
+  });
+  window.addEventListener("pointerup", function () {
+    if (scrub && !scrub.moved) { var id = scrub.id; scrub = null; select(id); openEditor(id); return; }
+    scrub = null;
+  });
+  var announcer = document.getElementById("cr-announce");
+  function announce(k) {  // one sentence for screen readers: the step and what each input receives
+    if (k === 0) { announcer.textContent = "Before the first step: " + dL(root) + " = 1."; return; }
+    var step = steps[k - 1];
+    announcer.textContent = "Step " + k + " of " + cr.frames + ": " + formula(step.node) + "; " +
+      step.contributions.map(function (c) { return name(c[0]) + " receives " + format(c[1]); }).join(", ") + ".";
+  }
+
   // --- zoom and pan: a CSS transform on the drawing ----------------------------------------------------
   var view = { x: 0, y: 0, scale: 1 };
   var width = svg.viewBox.baseVal.width, height = svg.viewBox.baseVal.height;
@@ -384,10 +632,11 @@
   function place() {
     pan.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
   }
-  function fit() {
+  var READABLE = 9 / 11;  // the scale at which Graphviz's 11-point text is 9 px high
+  function fit(readable) {  // the whole graph; with `readable`, never smaller than 9 px text
     var w = canvas.clientWidth, h = canvas.clientHeight, margin = 24;
     view.scale = Math.min(1.5, (w - 2 * margin) / width, (h - 2 * margin) / height);
-    if (view.scale < 0.6) view.scale = 0.6;  // still readable: pan (or zoom out) to see the rest
+    if (readable && view.scale < READABLE) view.scale = READABLE;  // the current step's neighbourhood
     view.x = Math.max(0, (w - width * view.scale) / 2);
     view.y = Math.max(0, (h - height * view.scale) / 2);
     place();
@@ -436,11 +685,13 @@
   });
   cr.view = view;
 
-  fit();
+  fit(true);
   if (height * view.scale + 48 < canvas.clientHeight) {  // a small graph: no empty band below it
     canvas.style.height = Math.max(160, Math.ceil(height * view.scale + 48)) + "px";
-    fit();
+    fit(true);
   }
   keepInView(element[root]);
+  var hashed = /(?:^#|&)seed=(\d+)/.exec(location.hash);
+  if (hashed) { compute(); cr.randomize(Number(hashed[1])); }
   cr.render(render);
 })();

@@ -7,17 +7,26 @@ panel that says each step in words and maths with the op's rule, the backward pa
 turn" mode in which the learner types each step's amounts before they are revealed. In a notebook,
 ``autograd.explore(loss)`` shows the page inline.
 
+Every leaf can be changed in the page (click or Enter and type, drag across it, ↑/↓): the page runs
+the graph forward and back again with its own code and repaints; ``Explorer.set({leaf: number})``
+does the same in Python, and ``randomize(seed)`` draws fresh numbers as the page's "New numbers"
+button does (``explorer.html#seed=17`` opens with them).
+
 The page carries its numbers as JSON (see ``autograd.pages``)::
 
-    nodes  [{id, label, name, code, kind, op, symbol, data, grad, requires_grad, lines}]
+    nodes  [{id, label, name, code, kind, op, symbol, data, grad, requires_grad, lines, group}]
            id: place in topological_order; grad: after the whole pass; code: the node's variable in
            the code (v7); lines: its lines in the code
     edges  [{input, output, position, derivative}]  ∂output/∂input, for output.inputs[position]
     steps  [{node, upstream, contributions: [[input id, amount], ...]}]  as backward_steps gives them
+    code   the lines of compile's code for the graph;  program  its forward pass and local derivatives
+           as JavaScript;  random  the leaves "New numbers" draws
 
 and ``window.chainrule`` adds ``grads()`` (node id → the grad shown, ``null`` before the pass
-reaches it), ``answer([amounts])`` (your turn: submit the next step's amounts; true if all right)
-and ``score()`` to the shell's timeline. Every value's SVG group carries ``data-node="<id>"``.
+reaches it), ``values()`` (node id → data), ``set(node, number)`` (node: id, name or label),
+``reset()``, ``randomize(seed)``, ``error()`` (the message of an op out of its domain, or null),
+``answer([amounts])`` (your turn: submit the next step's amounts; true if all right) and
+``score()`` to the shell's timeline. Every value's SVG group carries ``data-node="<id>"``.
 """
 
 from __future__ import annotations
@@ -31,11 +40,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import OPS, Step, Value, backward_steps, topological_order
-from ..compiler import Code, code_for
+from ..compiler import DERIVATIVE_CODE, FORWARD_CODE, Code, code_for
 from ..pages import Page, svg_image
+from ..value import apply, is_number
 from .draw import draw_dot, groups
 from .text import name_table, node_kind, node_name, number, op_symbol
-from ..value import apply, is_number
 
 MAX_VALUES = 2000
 """Graphs with more values than this are drawn one box per neuron (or layer) unless asked otherwise."""
@@ -143,6 +152,7 @@ class Explorer(Page):
             "rules": {op: rule(op) for op in sorted({v.op for v in order if v.op})},
             "code": code.source.split("\n")[:-1],  # the lines as compile numbers them
             "random": [i for i, v in enumerate(order) if _redrawn(v)],
+            "program": _program(order, index),
             "note": note,
             "grouped": group is not None,
         }
@@ -163,10 +173,17 @@ class Explorer(Page):
             f'<div class="cr-canvas">{self.svg}</div></div>'
             '<p class="cr-static">The graph after the whole backward pass: every grad as backward() '
             "leaves it. Open the page where scripts run to step through it.</p>"
+            '<div class="cr-edit cr-live"><span class="cr-hint-edit">Change a leaf: click it (or Tab to it, '
+            "Enter) and type, drag across it (Shift: finer), or ↑/↓.</span> "
+            '<button type="button" id="cr-reset">Reset numbers</button> '
+            '<button type="button" id="cr-new" title="fresh numbers at the leaves; the seed goes in the '
+            'address (#seed=…)">New numbers</button> <span id="cr-seed"></span>'
+            '<span id="cr-error" class="cr-error" role="alert"></span></div>'
+            '<div id="cr-announce" class="cr-sr cr-live" aria-live="polite"></div>'
             '<div class="cr-panels cr-live">'
             '<section class="cr-side"><div class="cr-mode"><label><input type="checkbox" id="cr-turn"> '
             'Your turn: type each amount before it is shown</label> <span id="cr-score"></span></div>'
-            '<div id="cr-step" class="cr-step" aria-live="polite"></div>'
+            '<div id="cr-step" class="cr-step"></div>'
             '<div id="cr-node" class="cr-node"></div></section>'
             '<section class="cr-codebox"><div class="cr-codetitle">the backward pass as code '
             "(autograd.compile)</div>"
@@ -410,6 +427,43 @@ def draws(seed: int) -> Iterator[float]:
         yield ((t ^ (t >> 14)) % 41 - 20) / 10
 
 
+def _program(order: list[Value], index: dict[Value, int]) -> str:
+    """The graph's forward pass and every local derivative as one JavaScript function, for the page to
+    compute with when a leaf changes: ``function (x) {… return [v, d];}`` takes every value's number
+    by node id (the leaves' are used), returns them all (``v``) and, for each value made by an
+    operation, ∂value/∂input for each input (``d[id]``), written from compile's code of each op."""
+    lines = ["function (x) {", "var v = x.slice(), d = [];"]
+    for i, value in enumerate(order):
+        if value.is_leaf:
+            continue
+        names = [f"v[{index[x]}]" for x in value.inputs]
+        forward = FORWARD_CODE[value.op]
+        # a sum of terms adds them to 0 one by one, as the op's forward rule does
+        terms = [forward.format(*names)] if isinstance(forward, str) else ["0", *forward(*names)]
+        derivative = DERIVATIVE_CODE[value.op]
+        local = (
+            [template.format(*names, out=f"v[{i}]") for template in derivative]
+            if isinstance(derivative, tuple)
+            else list(derivative(*names, f"v[{i}]"))
+        )
+        total = " + ".join(f"({_javascript(term)})" for term in terms)
+        lines.append(f"v[{i}] = {total}; d[{i}] = [{', '.join(_javascript(x) for x in local)}];")
+    return "\n".join([*lines, "return [v, d];", "}"])
+
+
+def _javascript(expression: str) -> str:
+    """One of compile's Python expressions as JavaScript: ``a if c else b`` as ``(c ? a : b)``,
+    ``x ** y`` as ``Math.pow(x, y)``, ``math.`` as ``Math.``, an op's forward rule called by name as
+    the ``F`` function of the same name (see explorer.js)."""
+    if " if " in expression:
+        then, rest = expression.split(" if ", 1)
+        condition, otherwise = rest.split(" else ", 1)
+        return f"({_javascript(condition)} ? {_javascript(then)} : {_javascript(otherwise)})"
+    expression = re.sub(r"(\S+) \*\* (\([^()]*\)|\S+)", r"Math.pow(\1, \2)", expression)
+    expression = expression.replace("math.inf", "Infinity").replace("math.", "Math.")
+    return re.sub(r"(?<![\w.])([a-z_]+)\(", r"F.\1(", expression)
+
+
 def _code_links(code: Code, index: dict[Value, int]) -> tuple[dict[int, str], dict[int, list[int]]]:
     """Each node's variable in the code (``v7``) and its lines: a value made by an operation has the
     lines ``code.lines`` gives; a parameter, the line that reads it and the one that adds to its grad."""
@@ -441,7 +495,7 @@ def _mark(svg: str, order: list[Value], index: dict[Value, int]) -> str:
     def node(found: re.Match[str]) -> str:
         number_, operation = found[2], found[3]
         attribute = f'data-op="{number_}"' if operation else f'data-node="{number_}"'
-        return f"{found[1]} {attribute}>\n<title>v{number_}{operation}</title>"
+        return f"{found[1]} {attribute}>\n<title>v{number_}{operation or ''}</title>"
 
     svg = re.sub(r'(<g id="node\d+" class="node")>\n<title>v(\d+)(op)?</title>', node, svg)
     seen: dict[tuple[int, int], int] = {}
