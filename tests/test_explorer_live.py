@@ -6,12 +6,12 @@ import math
 import random
 
 import pytest
-from autograd.views.explorer import MAX_VALUES, draws, explore
 from hypothesis import given
 from hypothesis import strategies as st
 from test_explorer import lecture_neuron, programs, run_program
 
 from autograd import Value, topological_order
+from autograd.views.explorer import MAX_VALUES, draws, explore
 
 
 def rebuilt_neuron(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8813735870195432) -> Value:
@@ -202,3 +202,256 @@ def test_labels_with_line_separators_keep_their_code_lines(separator):
         for number in node["lines"]:
             assert 1 <= number <= len(lines)
     assert len({node["code"] for node in data["nodes"] if node["code"]}) == 4
+
+
+# --- in a real browser: the page computes what Python computes ---------------------------------------
+
+
+def close(a: float, b: float, rtol: float = 1e-12) -> bool:
+    return a == b or abs(a - b) <= rtol * max(abs(a), abs(b))
+
+
+def agrees(page, explorer) -> None:
+    """Every data and grad in the page equals the explorer's (made by Explorer.set) to 1e-12 relative."""
+    values = page.evaluate("chainrule.values()")
+    page.evaluate("chainrule.go(chainrule.frames)")
+    grads = page.evaluate("chainrule.grads()")
+    for node in explorer.data()["nodes"]:
+        assert close(values[str(node["id"])], node["data"]), (node, values[str(node["id"])])
+        if node["requires_grad"]:
+            assert close(grads[str(node["id"])], node["grad"]), (node, grads[str(node["id"])])
+
+
+def leaf_numbers(page) -> dict:
+    """The page's leaf numbers, by node id, as Explorer.set takes them (by the graph's Values)."""
+    values = page.evaluate("chainrule.values()")
+    return {int(i): x for i, x in values.items()}
+
+
+def as_changes(explorer, numbers: dict) -> dict:
+    order = topological_order(explorer.root)
+    return {order[i]: x for i, x in numbers.items() if order[i].is_leaf}
+
+
+def network():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 0.25) ** 2
+    return explore(loss)
+
+
+def test_typing_into_every_kind_of_leaf_agrees_with_set_and_backward(page):
+    explorer = network()
+    page.set_content(explorer.to_html())
+    kinds = {}
+    for node in explorer.data()["nodes"]:
+        if node["op"] is None:
+            kinds.setdefault(node["kind"], node["id"])
+    assert set(kinds) == {"weight", "bias", "constant"}  # inputs and the target are constants in nn
+    for number, (kind, node) in enumerate(sorted(kinds.items())):
+        page.focus(f'[data-node="{node}"]')  # Tab to it, then Enter
+        page.keyboard.press("Enter")
+        editor = page.locator(".cr-editor")
+        assert editor.is_visible()
+        editor.fill(str(0.25 + number))
+        editor.press("Enter")
+        assert editor.is_hidden()
+        assert page.evaluate(f"chainrule.values()[{node}]") == 0.25 + number, kind
+    changed = explorer.set(as_changes(explorer, leaf_numbers(page)))
+    agrees(page, changed)
+    page.problems.check()
+
+
+def test_scrubbing_and_arrow_keys_change_a_leaf(page):
+    o, _ = lecture_neuron()
+    explorer = explore(o)
+    page.set_content(explorer.to_html())
+    box = page.locator('[data-node="1"]').bounding_box()  # w1 = -3
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    view = page.evaluate("({...chainrule.view})")
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + 50, start[1], steps=5)
+    page.mouse.up()
+    w1 = page.evaluate("chainrule.values()[1]")
+    assert w1 == pytest.approx(-3.0 + 50 * 0.01, abs=0.011) and w1 > -3.0
+    assert page.evaluate("({...chainrule.view})") == view  # a drag over a leaf does not pan
+    agrees(page, explorer.set({"w1": w1}))
+    page.keyboard.down("Shift")  # Shift: a finer drag
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + 50, start[1], steps=5)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    finer = page.evaluate("chainrule.values()[1]")
+    assert finer - w1 == pytest.approx(50 * 0.001, abs=0.0011)
+    page.click('[data-node="0"]')  # x1: a click opens the editor
+    page.locator(".cr-editor").fill("−0.5")
+    page.locator(".cr-editor").press("Enter")
+    assert page.evaluate("chainrule.values()[0]") == -0.5
+    page.focus('[data-node="7"]')  # b, by keyboard
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Shift+ArrowDown")
+    b = page.evaluate("chainrule.values()[7]")
+    assert b == 6.99  # up 0.1 to 7.0 (steps land on the step's grid), down 0.01
+    page.keyboard.press("Enter")
+    page.keyboard.type("1.5")
+    page.keyboard.press("Enter")
+    agrees(page, explorer.set({"w1": finer, "b": 1.5, "x1": -0.5}))
+    assert page.locator(".cr-flash").count() > 0  # what changed flashes
+    page.click("#cr-reset")
+    agrees(page, explorer)
+    page.problems.check()
+
+
+def test_set_in_the_page_names_and_refuses_as_python_does(page):
+    o, _ = lecture_neuron()
+    explorer = explore(o)
+    page.set_content(explorer.to_html())
+    assert page.evaluate("chainrule.set('x2', -1.5)") is True
+    assert page.evaluate("chainrule.set(4, 2.5)") is True  # w2, by id
+    agrees(page, explorer.set({"x2": -1.5, "w2": 2.5}))
+    for call, message in (
+        ("chainrule.set('n', 1)", "made by add, not a leaf"),
+        ("chainrule.set('nope', 1)", 'no value "nope"'),
+        ("chainrule.set('b', NaN)", "must be finite"),
+    ):
+        with pytest.raises(Exception, match=message):
+            page.evaluate(call)
+    page.problems.check()
+
+
+def test_an_op_out_of_its_domain_greys_what_depends_on_it_and_recovers(page):
+    x = Value(2.0, label="x")
+    w = Value(3.0, label="w")
+    y = (x * 1.0).log() + w
+    y.label = "y"
+    explorer = explore(y)
+    page.set_content(explorer.to_html())
+    assert page.evaluate("chainrule.set('x', -1)") is False
+    message = page.evaluate("chainrule.error()")
+    assert "log(Value(data=-1.0, grad=0.0))" in message
+    with pytest.raises(ValueError, match=r"log\(Value\(data=-1.0, grad=0.0\)\)"):
+        explorer.set({"x": -1.0})
+    assert page.locator("#cr-error").text_content() == message
+    values = page.evaluate("chainrule.values()")
+    assert values["0"] == -1.0 and values["3"] is None and values["5"] is None  # log and y
+    assert "cr-grey" in page.locator('[data-node="5"]').get_attribute("class")
+    assert "cr-grey" not in (page.locator('[data-node="4"]').get_attribute("class") or "")  # w
+    assert "data —" in page.locator('[data-node="5"]').text_content()
+    assert page.evaluate("chainrule.set('x', 0.5)") is True
+    assert page.evaluate("chainrule.error()") is None and page.locator("#cr-error").text_content() == ""
+    assert "cr-grey" not in page.locator('[data-node="5"]').get_attribute("class")
+    agrees(page, explorer.set({"x": 0.5}))
+    page.problems.check()
+
+
+def test_new_numbers_from_a_seed_in_the_address_are_python_randomize(page):
+    explorer = network()
+    page.set_content(explorer.to_html())
+    page.evaluate("location.hash = 'seed=17'")
+    page.wait_for_function("document.getElementById('cr-seed').textContent === 'seed 17'")
+    agrees(page, explorer.randomize(17))
+    page.click("#cr-new")
+    seed = int(page.locator("#cr-seed").text_content().split()[1])
+    agrees(page, explorer.randomize(seed))
+    assert page.evaluate("chainrule.randomize(3)") is True
+    agrees(page, explorer.randomize(3))
+    page.problems.check()
+
+
+def test_the_live_region_announces_each_step(page):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o).to_html())
+    region = page.locator("#cr-announce")
+    assert region.get_attribute("aria-live") == "polite"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert region.text_content() == "Step 2 of 5: n = v6 + b; v6 receives 0.5000, b receives 0.5000."
+    assert "frame 2 of 5" in page.locator('[data-cr="label"]').text_content()
+    page.click('[data-node="3"]')  # x2, then a constant-free graph's output
+    page.keyboard.press("Escape")
+    page.problems.check()
+
+
+def test_a_constant_reads_no_grad_and_the_output_its_own(page):
+    x = Value(2.0, label="x")
+    c = Value(3.0, label="c", requires_grad=False)
+    y = x * c
+    y.label = "y"
+    page.set_content(explore(y).to_html())
+    page.click('[data-op="2"]')  # the op: nothing opens
+    page.evaluate(
+        "document.querySelector('[data-node=\"2\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+    )
+    assert "∂y/∂y = 1" in page.locator("#cr-node").text_content()
+    page.click('[data-node="1"]')
+    page.keyboard.press("Escape")
+    assert "constant: no grad" in page.locator("#cr-node").text_content()
+    page.problems.check()
+
+
+OP_GRAPHS = {
+    "add": (lambda a, b: a + b, (-3, 3), (-3, 3)),
+    "mul": (lambda a, b: a * b, (-3, 3), (-3, 3)),
+    "div": (lambda a, b: a / b, (-3, 3), (0.1, 3)),
+    "pow": (lambda a, b: a**2.5, (0.1, 3), (-3, 3)),
+    "general_pow": (lambda a, b: a**b, (0.1, 3), (-3, 3)),
+    "exp": (lambda a, b: a.exp(), (-5, 5), (0, 1)),
+    "log": (lambda a, b: a.log(), (0.01, 9), (0, 1)),
+    "sqrt": (lambda a, b: a.sqrt(), (0.01, 9), (0, 1)),
+    "tanh": (lambda a, b: a.tanh(), (-4, 4), (0, 1)),
+    "sigmoid": (lambda a, b: a.sigmoid(), (-6, 6), (0, 1)),
+    "relu": (lambda a, b: a.relu(), (-3, 3), (0, 1)),
+    "leaky_relu": (lambda a, b: a.leaky_relu(b), (-3, 3), (0, 0.5)),
+    "abs": (lambda a, b: a.abs(), (-3, 3), (0, 1)),
+    "sin": (lambda a, b: a.sin(), (-6, 6), (0, 1)),
+    "cos": (lambda a, b: a.cos(), (-6, 6), (0, 1)),
+}
+
+
+def op_graph(op: str):
+    """A graph whose output is made by ``op`` from leaves a and b (sum, dot and linear over four)."""
+    import autograd
+
+    a, b = Value(1.0, label="a"), Value(0.5, label="b")
+    if op in OP_GRAPHS:
+        return OP_GRAPHS[op][0](a, b), OP_GRAPHS[op][1:]
+    xs = [Value(0.3 * i, label=f"x{i}") for i in range(5)]
+    made = {
+        "sum": lambda: autograd.value_sum(xs),
+        "dot": lambda: autograd.dot(xs[:2], xs[2:4]),
+        "linear": lambda: autograd.linear(xs[:2], xs[2:4], xs[4]),
+    }[op]()
+    return made, ((-3, 3), (-3, 3))
+
+
+def test_every_ops_javascript_agrees_with_python(page):
+    import autograd
+
+    rng = random.Random(20)
+    for op in autograd.OPS:
+        root, ranges = op_graph(op)
+        assert root.op == op
+        explorer = explore(root)
+        page.set_content(explorer.to_html())
+        order = topological_order(root)
+        leaves = [i for i, v in enumerate(order) if v.is_leaf and v.label]
+        for _ in range(15):
+            numbers = {
+                i: rng.uniform(*ranges[min(k, 1)] if op in OP_GRAPHS else ranges[0])
+                for k, i in enumerate(leaves)
+            }
+            page.evaluate(
+                "changes => changes.forEach(c => chainrule.set(c[0], c[1]))",
+                [[i, x] for i, x in numbers.items()],
+            )
+            changed = explorer.set({order[i]: x for i, x in numbers.items()})
+            values = page.evaluate("chainrule.values()")
+            edges = page.evaluate("chainrule.data.edges.map(e => [e.output, e.position, e.derivative])")
+            for node in changed.data()["nodes"]:
+                assert close(values[str(node["id"])], node["data"], 1e-14), (op, node)
+            python = {(e["output"], e["position"]): e["derivative"] for e in changed.data()["edges"]}
+            for output, position, derivative in edges:
+                assert close(derivative, python[(output, position)], 1e-14), (op, output, position)
+    page.problems.check()

@@ -552,6 +552,7 @@
   var editingId = null;
   function isLeaf(id) { return id !== null && !nodes[id].op && element[id] !== undefined; }
   function openEditor(id) {
+    keepInView(element[id]);
     var r = element[id].getBoundingClientRect(), b = box.getBoundingClientRect();
     editingId = id;
     editor.hidden = false;
@@ -583,6 +584,7 @@
     g.setAttribute("role", "button");
     g.setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter to change its number, or ↑/↓");
     g.classList.add("cr-leaf");
+    g.addEventListener("focus", function () { keepInView(g); });
   });
   svg.addEventListener("keydown", function (event) {
     var g = event.target.closest && event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
@@ -691,7 +693,11 @@
     fit(true);
   }
   keepInView(element[root]);
-  var hashed = /(?:^#|&)seed=(\d+)/.exec(location.hash);
-  if (hashed) { compute(); cr.randomize(Number(hashed[1])); }
+  function fromAddress() {  // explorer.html#seed=17: the exercise a teacher shared
+    var hashed = /(?:^#|&)seed=(\d+)/.exec(location.hash);
+    if (hashed) cr.randomize(Number(hashed[1]));
+  }
+  fromAddress();
+  window.addEventListener("hashchange", fromAddress);
   cr.render(render);
 })();
