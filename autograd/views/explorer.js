@@ -49,6 +49,7 @@
   function partial(of, by) { return "∂" + of + "/∂" + by; }
   function dL(id) { return partial(rootName, id === root ? rootName : name(id)); }
   function inputsOf(id) { return into[id] || []; }
+  function localOf(id, position) { return local[id][position]; }  // ∂node/∂(its input at position)
   function formula(id) {  // "x1w1 = x1 * w1", "o = tanh(n)"
     var node = nodes[id], ins = inputsOf(id).map(function (e) { return name(e.input); });
     if (!node.op) return name(id) + " = " + format(node.data);
@@ -65,10 +66,11 @@
 
   // --- the graph's elements, found once ---------------------------------------------------------------
   var edges = data.edges;
-  var derivative = {}, into = {};  // "output:position" -> local derivative; output -> its input edges
+  var local = [], into = {}, sources = [];  // by output id: local derivatives, input edges, input ids
   edges.forEach(function (e) {
-    derivative[e.output + ":" + e.position] = e.derivative;
+    (local[e.output] = local[e.output] || [])[e.position] = e.derivative;
     (into[e.output] = into[e.output] || []).push(e);
+    (sources[e.output] = sources[e.output] || [])[e.position] = e.input;
   });
   var box = document.getElementById("cr-graph"), canvas = box.querySelector(".cr-canvas");
   var svg = canvas.querySelector("svg");
@@ -214,7 +216,7 @@
 
   // One contribution in maths: ∂L/∂x += ∂n/∂x · ∂L/∂n = local · upstream = amount
   function contributionLine(step, c, position, amount) {
-    var local = derivative[step.node + ":" + position];
+    var local = localOf(step.node, position);
     return partial(rootName, name(c[0])) + " += " + partial(name(step.node), name(c[0])) + " · " +
       dL(step.node) + " = " + format(local) + " · " + format(step.upstream) + amount;
   }
@@ -246,7 +248,7 @@
   function question(k) {
     var step = steps[k], node = nodes[step.node], positions = positionsOf(step);
     var rows = step.contributions.map(function (c, i) {
-      var local = derivative[step.node + ":" + positions[i]];
+      var local = localOf(step.node, positions[i]);
       var tries = attempts[k + ":" + i] || 0, hints = [];
       if (tries >= 1) hints.push("The rule: " + (data.rules[node.op] || "") + ", so " +
         partial(name(step.node), name(c[0])) + " = " + format(local) + ".");
@@ -419,46 +421,52 @@
     return "Value(data=" + pyFloat(nodes[id].data) + ", grad=0.0" +
       (label ? ", label='" + label.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'" : "") + ")";
   }
-  function failure(id) {  // the first op whose result is no number though its inputs are
-    var ins = inputsOf(id);
-    if (isFinite(nodes[id].data) && ins.every(function (e) { return !isNaN(derivative[id + ":" + e.position]); })) return null;
-    if (!ins.every(function (e) { return isFinite(nodes[e.input].data); })) return null;
-    return nodes[id].op + "(" + ins.map(function (e) { return pyValue(e.input); }).join(", ") +
+  function failure(id, v, d) {  // the first op whose result is no number though its inputs are
+    var ins = sources[id], i;
+    if (isFinite(v[id])) {
+      for (i = 0; i < d.length && !isNaN(d[i]); i++);
+      if (i === d.length) return null;
+    }
+    for (i = 0; i < ins.length; i++) if (!isFinite(v[ins[i]])) return null;
+    return nodes[id].op + "(" + ins.map(pyValue).join(", ") +
       "): the result is not a real number: " + nodes[id].op + " is not defined there";
   }
+  var requires = nodes.map(function (n) { return n.requires_grad; });
   // Runs the graph on the current leaves: every data, local derivative, step and grad of the pass.
   function compute() {
-    var result = program(nodes.map(function (n) { return n.data; })), v = result[0], d = result[1];
+    var result = program(nodes.map(function (n) { return n.data; })), v = result[0];
+    local = result[1];
     broken = null;
-    order.forEach(function (id) {
+    for (var k = 0; k < order.length; k++) {
+      var id = order[k], ins = sources[id];
       nodes[id].data = v[id];
-      inputsOf(id).forEach(function (e) { derivative[id + ":" + e.position] = d[id][e.position]; e.derivative = d[id][e.position]; });
       if (!broken) {
-        var message = failure(id);
+        var message = failure(id, v, local[id]);
         if (message) broken = { node: id, message: name(id) + ": " + message, after: {} };
       }
-      if (broken && (id === broken.node || inputsOf(id).some(function (e) { return broken.after[e.input]; }))) {
-        broken.after[id] = true;
+      if (broken) {
+        var after = id === broken.node;
+        for (var i = 0; i < ins.length && !after; i++) after = broken.after[ins[i]] === true;
+        if (after) broken.after[id] = true;
       }
-    });
+    }
     if (!broken) backward();
     cached = { frame: 0, grads: initial() };
   }
   function backward() {  // as backward() does: last value first, input.grad += local · grad
-    var grads = nodes.map(function () { return 0; }), list = [];
+    var grads = new Array(nodes.length).fill(0);
     grads[root] = 1;
-    for (var i = order.length - 1; i >= 0; i--) {
-      var id = order[i], upstream = grads[id], contributions = [];
-      inputsOf(id).forEach(function (e) {
-        if (!nodes[e.input].requires_grad) return;
-        var amount = derivative[id + ":" + e.position] * upstream;
-        grads[e.input] += amount;
-        contributions.push([e.input, amount]);
-      });
-      list.push({ node: id, upstream: upstream, contributions: contributions });
+    for (var k = order.length - 1, s = 0; k >= 0; k--, s++) {
+      var id = order[k], upstream = grads[id], ins = sources[id], d = local[id], contributions = [];
+      for (var i = 0; i < ins.length; i++) {
+        if (!requires[ins[i]]) continue;
+        var amount = d[i] * upstream;
+        grads[ins[i]] += amount;
+        contributions.push([ins[i], amount]);
+      }
+      steps[s] = { node: id, upstream: upstream, contributions: contributions };
     }
-    for (var k = 0; k < list.length; k++) steps[k] = list[k];
-    nodes.forEach(function (n, id) { n.grad = grads[id]; });
+    for (var j = 0; j < nodes.length; j++) nodes[j].grad = grads[j];
   }
   function flash(el) {
     if (!el || el.classList.contains("cr-flash")) return;
@@ -512,6 +520,9 @@
     return values;
   };
   cr.error = function () { return broken ? broken.message : null; };
+  cr.derivatives = function () {  // [output id, position, ∂output/∂input] for every edge, as now
+    return edges.map(function (e) { return [e.output, e.position, local[e.output][e.position]]; });
+  };
   cr.reset = function () {
     setLeaves(nodes.filter(function (n) { return !n.op; }).map(function (n) { return [n.id, original[n.id]]; }));
     seedText.textContent = "";
