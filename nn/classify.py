@@ -117,8 +117,13 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any], *, threshold: float
     the output is above ``threshold``: 0 reads a score's sign (as micrograd's demo does, for
     hinge or logit outputs); pass ``threshold=0.5`` for a sigmoid's probability. Targets are then
     labels 1 (positive) and 0 or −1 (negative). With several outputs per sample (a list of class
-    scores), the prediction is their ``argmax`` and each target is a class index.
+    scores), the prediction is their ``argmax`` and each target is a class index: a whole number
+    from 0 to the number of scores − 1. A target outside those, or a NaN threshold, is refused.
     """
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or math.isnan(threshold):
+        raise (ValueError if isinstance(threshold, numbers.Real) else TypeError)(
+            f"accuracy: threshold must be a number (not NaN), got {threshold!r}"
+        )
     outputs, targets = list(outputs), list(targets)
     if len(outputs) != len(targets):
         raise ValueError(f"accuracy: {len(outputs)} outputs but {len(targets)} targets")
@@ -134,9 +139,11 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any], *, threshold: float
                 )
             correct += (_number(output, "accuracy") > threshold) == (label == 1.0)
         else:
-            if not label.is_integer():
+            classes = len(_listed(output, "accuracy"))
+            if not (label.is_integer() and 0 <= label < classes):
                 raise ValueError(
-                    f"accuracy: with several outputs per sample, a target is a class index, got {target!r}"
+                    f"accuracy: target {target!r} is not a class index in [0, {classes}): with several "
+                    "outputs per sample, a target is a class index"
                 )
             correct += argmax(output) == label
     return correct / len(outputs)

@@ -152,9 +152,10 @@ def cross_entropy(
     such lists with a list of indices (the loss is then the mean over samples), as in
     ``torch.nn.functional.cross_entropy``. The gradient with respect to zⱼ is softmax(z)ⱼ − [j = y].
     """
-    one_sample = isinstance(targets, numbers.Integral)  # Python's and NumPy's integers alike
+    targets = _unwrapped(targets)
+    one_sample = isinstance(targets, (numbers.Real, Value))  # one target (if not an index, refused below)
     batch: Sequence[Any] = [logits] if one_sample else logits
-    labels = [targets] if one_sample else list(targets)  # type: ignore[arg-type]
+    labels = [targets] if one_sample else [_unwrapped(t) for t in targets]  # type: ignore[union-attr]
     rows = [[autograd.as_value(z, "cross_entropy") for z in row] for row in batch]
     if len(rows) != len(labels):
         raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets")
@@ -167,6 +168,12 @@ def cross_entropy(
             raise ValueError(f"cross_entropy: target must be a class index in [0, {len(row)}), got {label!r}")
         terms.append(logsumexp(row) - row[index])
     return _mean(terms)
+
+
+def _unwrapped(x: Any) -> Any:
+    """The number inside a 0-d NumPy array (``np.array(1)``); anything else as it is."""
+    is_array = not isinstance(x, numbers.Number) and getattr(x, "ndim", None) == 0 and hasattr(x, "item")
+    return x.item() if is_array else x
 
 
 def _class_index(label: object) -> int | None:
@@ -192,6 +199,10 @@ def hinge_loss(scores: Predictions, targets: Predictions) -> Value:
 
 def l2_penalty(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
     """L2 regularisation: α Σ w², added to a loss to keep weights small (micrograd's α = 1e-4).
+
+    The penalty is already multiplied by ``alpha``, 1e-4 unless you pass another: write
+    ``loss + nn.l2_penalty(model.weights(), alpha=1e-3)``, not ``1e-3 * nn.l2_penalty(...)``
+    (that would be 1e-3 · 1e-4 · Σ w²).
 
     Its gradient is 2αw, the same as an optimizer's ``weight_decay = 2α``. Σ w² is one node,
     the dot product w·w.

@@ -42,6 +42,10 @@ class Optimizer:
     switches: ClassVar[tuple[str, ...]] = ()
     """The optimizer's on/off settings (``nesterov``, ``amsgrad``, ``centered``)."""
 
+    remembers: ClassVar[dict[str, float | None]] = {}
+    """What ``state`` holds per parameter, with the least value each may take (``None``: any finite
+    number); ``step`` counts steps, a whole number. ``load_state_dict`` refuses anything else."""
+
     def __init__(self, params: ParamsOrGroups, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
         self.defaults = dict(defaults)
@@ -161,7 +165,8 @@ class Optimizer:
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore what ``state_dict()`` returned, into an optimizer over the same parameter shapes.
 
-        Everything is checked first (group sizes, settings, positions, numbers); on any problem a
+        Everything is checked first (group sizes, settings, positions, and each parameter's state:
+        the names ``remembers`` lists, with values ``step()`` could have made); on any problem a
         ``ValueError`` says what, and the optimizer is left as it was.
         """
         where = f"{type(self).__name__}.load_state_dict"
@@ -194,9 +199,31 @@ class Optimizer:
                 isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values.values()
             ):
                 raise ValueError(f"{where}: the state of parameter {key!r} must map names to numbers")
-            state[params[position]] = {str(k): float(v) for k, v in values.items()}
+            state[params[position]] = self._checked_state(values, f"parameter {position}'s", where)
         self.param_groups[:] = settings
         self.state = state
+
+    def _checked_state(self, values: Mapping[Any, float], whose: str, where: str) -> dict[str, float]:
+        """One parameter's saved state as floats, refused unless it is what ``step()`` could have made:
+        known names, a whole step count ≥ 0, finite averages, squares ≥ 0 (else the next step is NaN)."""
+        checked = {}
+        for name, value in values.items():
+            if name not in self.remembers:
+                kept = ", ".join(self.remembers) or "nothing"
+                raise ValueError(
+                    f"{where}: {whose} unknown state {name!r} ({type(self).__name__} keeps {kept})"
+                )
+            counts = name == "step"
+            try:
+                number = _number(where, f"{whose} {name}", value, self.remembers[name])
+            except ValueError:
+                if not counts:
+                    raise
+                number = math.nan
+            if counts and not number.is_integer():
+                raise ValueError(f"{where}: {whose} step must be a whole number ≥ 0, got {value!r}")
+            checked[str(name)] = number
+        return checked
 
 
 def _gradient(owner: str, p: Value) -> float:
@@ -285,6 +312,7 @@ class SGD(Optimizer):
         "weight_decay": 0.0,
     }
     switches: ClassVar[tuple[str, ...]] = ("nesterov",)
+    remembers: ClassVar[dict[str, float | None]] = {"momentum_buffer": None}
 
     def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
         checked = super()._checked(group)
@@ -335,6 +363,12 @@ class Adam(Optimizer):
 
     settings: ClassVar[dict[str, float | None]] = {"lr": 0.0, "eps": 0.0, "weight_decay": 0.0}
     switches: ClassVar[tuple[str, ...]] = ("amsgrad",)
+    remembers: ClassVar[dict[str, float | None]] = {
+        "step": 0.0,
+        "exp_avg": None,
+        "exp_avg_sq": 0.0,
+        "max_exp_avg_sq": 0.0,
+    }
 
     def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
         checked = super()._checked(group)
@@ -408,6 +442,12 @@ class RMSprop(Optimizer):
         "momentum": 0.0,
     }
     switches: ClassVar[tuple[str, ...]] = ("centered",)
+    remembers: ClassVar[dict[str, float | None]] = {
+        "step": 0.0,
+        "square_avg": 0.0,
+        "grad_avg": None,
+        "momentum_buffer": None,
+    }
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         alpha = group["alpha"]
@@ -455,6 +495,7 @@ class Adagrad(Optimizer):
         "initial_accumulator_value": 0.0,
         "eps": 0.0,
     }
+    remembers: ClassVar[dict[str, float | None]] = {"step": 0.0, "sum": 0.0}
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         step = state["step"] = state.get("step", 0.0) + 1

@@ -1,6 +1,9 @@
 """Losses at their edges: log1p in BCE with logits, BCE at saturation, NumPy numbers as targets."""
 
+import inspect
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,3 +149,24 @@ def test_a_zero_dimensional_numpy_array_is_a_lone_number():
     assert losses.mse_loss(Value(0.5), np.array(1.0)).data == 0.25
     assert losses.mse_loss(np.array(0.5), np.array(1.0)).data == 0.25
     assert losses.binary_cross_entropy_with_logits(Value(0.0), np.array(1)).data == pytest.approx(math.log(2))
+
+
+@pytest.mark.parametrize("target", [1, np.int64(1), np.array(1)])
+def test_cross_entropy_takes_a_lone_class_index_of_any_integer_kind(target):
+    logits = [Value(1.0), Value(2.0)]
+    assert losses.cross_entropy(logits, target).data == losses.cross_entropy([1.0, 2.0], 1).data
+
+
+@pytest.mark.parametrize("target", [1.0, 1.5, np.array(1.0), np.float64(1.0)])
+def test_cross_entropy_refuses_a_target_that_is_not_a_class_index(target):
+    with pytest.raises(ValueError, match=r"cross_entropy: target must be a class index in \[0, 2\)"):
+        losses.cross_entropy([Value(1.0), Value(2.0)], target)
+
+
+def test_l2_penalty_shows_its_default_alpha_where_learners_read_it():
+    default = inspect.signature(losses.l2_penalty).parameters["alpha"].default
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"`nn\.l2_penalty\(parameters, alpha=([^)]+)\)`", readme)
+    assert shown is not None and float(shown.group(1)) == default
+    assert "1e-4 unless you pass another" in (losses.l2_penalty.__doc__ or "")
+    assert losses.l2_penalty([Value(3.0)]).data == default * 9  # α Σ w², α already in

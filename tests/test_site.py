@@ -131,6 +131,37 @@ def run_cells_in_cpython(sources: list[str], site: Path, cwd: Path) -> list[dict
     return json.loads(run_in_cpython(script, site, cwd, given=json.dumps(sources)))
 
 
+HOSTILE_RUNS = {
+    "class Odd:\n    def _repr_html_(self):\n        return object()\nOdd()": "Odd._repr_html_() returned object",
+    "import sys\nprint(1)\nsys.stdout.close()\nprint(2)": "1\n2\n",
+    "import os\nprint(3)\nos._exit(0)": "os._exit() ends the run here",
+    "import os\nos.abort()": "os.abort() ends the run here",
+    "input()": "a page has no keyboard",
+}
+"""Code that once left the playground at "Running…" for ever, and a text its run must end with."""
+
+
+def run_in_the_runner(sources: list[str], cwd: Path) -> list[dict[str, Any]]:
+    """Each source's result from ``web/runner.py`` of this working tree, in CPython (a process of its own:
+    the runner changes ``os`` and ``autograd`` as it would in the page)."""
+    script = (
+        "import json, sys; from runner import session; "
+        "print(json.dumps([session.run(code, True) for code in json.load(sys.stdin)]))"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(sources),
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "web"), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return json.loads(finished.stdout)
+
+
 # --- the build, without a browser ------------------------------------------------------------------
 
 
@@ -172,6 +203,16 @@ def test_a_notebooks_page_shows_its_saved_outputs_until_it_runs(site: Path, stem
     for output in outputs:
         if output["output_type"] == "stream":
             assert build.html.escape("".join(output["text"])) in document
+
+
+def test_every_run_of_the_runner_ends_with_its_output_or_a_message(tmp_path: Path) -> None:
+    results = run_in_the_runner(list(HOSTILE_RUNS), tmp_path)
+    for (code, expected), result in zip(HOSTILE_RUNS.items(), results, strict=True):
+        assert expected in result["output"] + result["error"], (code, result)
+        json.dumps(result)  # plain data, which a worker can post to the page
+    odd = results[0]
+    assert odd["error"] == "" and odd["shown"][0]["text"].startswith("<__main__.Odd object")
+    assert [r["output"] for r in run_in_the_runner(["print(1)", "print(2)"], tmp_path)] == ["1\n", "2\n"]
 
 
 def test_the_examples_are_the_readme_blocks_titled_by_their_sections() -> None:
@@ -285,6 +326,22 @@ def test_stop_ends_a_run_that_never_ends_and_python_starts_again(page: Any, site
     page.wait_for_function("document.querySelector('#status').textContent.includes('ready again')")
     assert page.is_hidden("#stop")
     assert page.evaluate("window.chainrule.run('print(1 + 1)')")["output"] == "2\n"
+    page.problems.check()
+
+
+def test_every_run_ends_with_its_output_or_a_message_and_python_keeps_working(
+    page: Any, site_url: str
+) -> None:
+    open_ready(page, site_url + "index.html")
+    ended = "!document.querySelector('#status').textContent.startsWith('Running')"
+    runs = {**HOSTILE_RUNS, "import signal\nsignal.raise_signal(signal.SIGKILL)": "Python started again"}
+    for code, expected in runs.items():
+        page.fill("#code", code)
+        page.click("#run")
+        page.wait_for_function(ended, timeout=30_000)
+        assert expected in page.text_content("#output"), code
+        assert page.is_hidden("#stop"), code
+        assert page.evaluate("window.chainrule.run('print(1 + 1)')")["output"] == "2\n", code
     page.problems.check()
 
 

@@ -59,6 +59,10 @@ function run(code, fresh = true) {
     $("#stop").hidden = false; // shown while code runs
     try {
       return await ask("run", { code: code, fresh: fresh });
+    } catch (error) {
+      // Not the learner's error (the runner returns those) but Python's own: start it afresh.
+      if (!error.stopped) restartPython(`Python failed (${error.message}), so it starts again`);
+      throw error;
     } finally {
       $("#stop").hidden = true;
     }
@@ -69,15 +73,27 @@ function run(code, fresh = true) {
 
 function stop() {
   // Python cannot be interrupted from outside: end its worker and start a fresh one.
+  return restartPython("Stopped");
+}
+
+function restartPython(why) {
   worker.terminate();
-  calls.forEach((call) => call.reject(new Error("stopped")));
+  const ended = new Error(why);
+  ended.stopped = why === "Stopped";
+  calls.forEach((call) => call.reject(ended));
   queue = startPython().catch(() => {});
-  status.textContent = "Stopped. Python restarts…";
+  status.textContent = `${why}. Python restarts…`;
   python.then(
-    () => (status.textContent = "Stopped; Python is ready again."),
+    () => (status.textContent = `${why}; Python is ready again.`),
     (error) => (status.textContent = `Python did not start again: ${error}`),
   );
   return python;
+}
+
+function failed(error) {
+  // What a run that ended without a result shows: its reason (the status line says what follows).
+  const forgotten = error.stopped ? "Stopped: " : `${error.message}: `;
+  return { output: "", error: `${forgotten}Python started again, every name is forgotten.\n`, shown: [] };
 }
 
 const ready = loaded.then(() => undefined);
@@ -174,7 +190,8 @@ function playground() {
     try {
       result = await window.chainrule.run(editor.value);
     } catch (error) {
-      return; // stopped: stop() says so
+      show(failed(error), $("#output"), $("#shown")); // restartPython() says so in the status line
+      return;
     }
     show(result, $("#output"), $("#shown"));
     explore.hidden = !result.explorable;
@@ -214,7 +231,7 @@ function notebook() {
     try {
       result = await run($("textarea", cell).value, false);
     } catch (error) {
-      result = { output: "", error: "Stopped: Python started again, every name is forgotten.\n", shown: [] };
+      result = failed(error);
     }
     cell.classList.remove("running");
     show(result, $(".output", cell), $(".shown-objects", cell));

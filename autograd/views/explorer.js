@@ -4,7 +4,7 @@
 // of the last step applied (step k − 1) highlighted, each arrow into it labelled with what it added
 // to that input's grad.
 // Every leaf can be changed (typed, dragged, ↑/↓): the page runs the graph's forward pass and local
-// derivatives (data.program, written in Python from compile's code of each op) and the backward pass
+// derivatives (data.program, written in Python from the op table's templates) and the backward pass
 // as backward() does, and repaints what changed.
 // Adds chainrule.grads(): node id -> the grad shown, or null where the pass has not arrived yet;
 // chainrule.values(): node id -> data; chainrule.set(node, number); chainrule.reset(); chainrule.randomize(seed).
@@ -54,8 +54,8 @@
     var node = nodes[id], ins = inputsOf(id).map(function (e) { return name(e.input); });
     if (!node.op) return name(id) + " = " + format(node.data);
     var shown = ins.length > 6 ? ins.slice(0, 5).concat(["… " + (ins.length - 5) + " more"]) : ins;
-    var infix = { add: " + ", mul: " · ", div: " / ", pow: " ** ", general_pow: " ** " }[node.op];
-    var right = infix && ins.length === 2 ? shown.join(infix) : node.symbol + "(" + shown.join(", ") + ")";
+    var infix = node.infix && ins.length === 2;  // "a · b"; else "σ(a)", "Σ(a, b, c)"
+    var right = infix ? shown.join(" " + node.infix + " ") : node.symbol + "(" + shown.join(", ") + ")";
     return name(id) + " = " + right;
   }
   function escape(text) {
@@ -200,7 +200,7 @@
         if (g) label(g, asking ? "+= ?" : "+= " + format(c[1]));
       });
     }
-    stepPanel.innerHTML = (broken ? "<p class='cr-error'>" + escape(broken.message) + "</p>" : "") +
+    stepPanel.innerHTML = (broken ? "<p class='cr-error'>" + escape(name(broken.node) + ": " + broken.message) + "</p>" : "") +
       (asking ? question(k) : describe(k));
     announce(k);
     highlightCode(step ? nodes[step.node].lines : [], "cr-hl");
@@ -393,14 +393,9 @@
   }
 
   // --- live numbers: change a leaf, run the graph forward and back again ---------------------------
-  // data.program is the graph's forward pass and local derivatives as one function (see explorer.py);
-  // it calls an op's forward rule by the op's name (F.tanh), as compile's code does.
-  var F = {
-    pow: Math.pow, general_pow: Math.pow, exp: Math.exp, log: Math.log, sqrt: Math.sqrt,
-    tanh: Math.tanh, abs: Math.abs, sin: Math.sin, cos: Math.cos,
-    sigmoid: function (x) { return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)); },
-  };
-  var program = new Function("F", "return " + data.program)(F);
+  // data.program is the graph's forward pass and local derivatives as one function, written from
+  // the op table's templates (see explorer.py); it calls fail(id, reason) where an op leaves its domain.
+  var program = new Function("return " + data.program)();
   var order = [];  // the values made by operations, in topological order (ids are that order)
   nodes.forEach(function (n) { if (n.op) order.push(n.id); });
   var original = nodes.map(function (n) { return n.data; });
@@ -421,28 +416,21 @@
     return "Value(data=" + pyFloat(nodes[id].data) + ", grad=0.0" +
       (label ? ", label='" + label.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'" : "") + ")";
   }
-  function failure(id, v, d) {  // the first op whose result is no number though its inputs are
-    var ins = sources[id], i;
-    if (isFinite(v[id])) {
-      for (i = 0; i < d.length && !isNaN(d[i]); i++);
-      if (i === d.length) return null;
-    }
-    for (i = 0; i < ins.length; i++) if (!isFinite(v[ins[i]])) return null;
-    return nodes[id].op + "(" + ins.map(pyValue).join(", ") +
-      "): the result is not a real number: " + nodes[id].op + " is not defined there";
-  }
   var requires = nodes.map(function (n) { return n.requires_grad; });
   // Runs the graph on the current leaves: every data, local derivative, step and grad of the pass.
   function compute() {
-    var result = program(nodes.map(function (n) { return n.data; })), v = result[0];
+    var failed = null;
+    var result = program(nodes.map(function (n) { return n.data; }), function (id, reason) {
+      if (failed === null) failed = { id: id, reason: reason };
+    });
+    var v = result[0];
     local = result[1];
     broken = null;
     for (var k = 0; k < order.length; k++) {
       var id = order[k], ins = sources[id];
       nodes[id].data = v[id];
-      if (!broken) {
-        var message = failure(id, v, local[id]);
-        if (message) broken = { node: id, message: name(id) + ": " + message, after: {} };
+      if (failed !== null && failed.id === id) {  // the message Python raises, operands as Values
+        broken = { node: id, after: {}, message: nodes[id].op + "(" + ins.map(pyValue).join(", ") + "): " + failed.reason };
       }
       if (broken) {
         var after = id === broken.node;
@@ -486,7 +474,7 @@
       if (element[id] && element[id].classList.contains("cr-grey") !== grey) element[id].classList.toggle("cr-grey", grey);
       if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
     }
-    errorText.textContent = broken ? broken.message : "";
+    errorText.textContent = broken ? name(broken.node) + ": " + broken.message : "";
     editing = true;
     cr.go(cr.frame);
     editing = false;

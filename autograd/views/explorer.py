@@ -14,7 +14,7 @@ button does (``explorer.html#seed=17`` opens with them).
 
 The page carries its numbers as JSON (see ``autograd.pages``)::
 
-    nodes  [{id, label, name, code, kind, op, symbol, data, grad, requires_grad, lines, group}]
+    nodes  [{id, label, name, code, kind, op, symbol, infix, data, grad, requires_grad, lines, group}]
            id: place in topological_order; grad: after the whole pass; code: the node's variable in
            the code (v7); lines: its lines in the code
     edges  [{input, output, position, derivative}]  ∂output/∂input, for output.inputs[position]
@@ -32,6 +32,7 @@ reaches it), ``values()`` (node id → data), ``set(node, number)`` (node: id, n
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 import warnings
@@ -40,7 +41,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import OPS, Step, Value, backward_steps, topological_order
-from ..compiler import DERIVATIVE_CODE, FORWARD_CODE, Code, code_for
+from ..compiler import Code, code_for, javascript_expression
 from ..pages import Page, svg_image
 from ..value import apply, is_number
 from .draw import draw_dot, groups
@@ -49,32 +50,10 @@ from .text import name_table, node_kind, node_name, number, op_symbol
 MAX_VALUES = 2000
 """Graphs with more values than this are drawn one box per neuron (or layer) unless asked otherwise."""
 
-RULES: dict[str, str] = {
-    "add": "a sum passes its gradient on unchanged",
-    "mul": "a product hands each input the other factor",
-    "div": "one over the denominator for the numerator, −a/b² for the denominator",
-    "pow": "bring the power down and take one off it",
-    "general_pow": "the base as for a constant power; for the exponent, the output times ln a",
-    "exp": "the local derivative is the output itself",
-    "log": "one over the input",
-    "sqrt": "one over twice the output",
-    "tanh": "one minus the output squared",
-    "sigmoid": "the output times one minus the output",
-    "relu": "the gradient passes where the input was positive, and stops where it was not",
-    "leaky_relu": "the gradient passes where the input was positive, scaled by the slope where not",
-    "abs": "the sign of the input",
-    "sin": "the cosine of the input",
-    "cos": "minus the sine of the input",
-    "sum": "every term receives the gradient unchanged",
-    "dot": "each factor's local derivative is its partner",
-    "linear": "1 for the bias (it receives δ = ∂L/∂z itself), each weight's input, each input's weight",
-}
-"""Each operation's local derivative in words; the step panel shows it after the maths of ``OPS[op].rule``."""
-
 
 def rule(op: str) -> str:
     """The rule of operation ``op`` as the page states it: ``∂tanh(x)/∂x = 1 − tanh²(x): one minus …``."""
-    return f"{OPS[op].rule}: {RULES[op]}" if op in RULES else OPS[op].rule
+    return f"{OPS[op].rule}: {OPS[op].words}" if OPS[op].words else OPS[op].rule
 
 
 _FORMAT = re.compile(r"(?P<sign>[+ -]?)(?:\.(?P<digits>\d+))?(?P<type>[eEfFgG%]?)")
@@ -372,6 +351,7 @@ def _node(
         "kind": node_kind(value),
         "op": value.op or None,
         "symbol": op_symbol(value),
+        "infix": OPS[value.op].infix if value.op else "",
         "data": value.data,
         "grad": number(value.grad),
         "requires_grad": value.requires_grad,
@@ -429,57 +409,46 @@ def draws(seed: int) -> Iterator[float]:
 
 def _program(order: list[Value], index: dict[Value, int]) -> str:
     """The graph's forward pass and every local derivative as one JavaScript function, for the page to
-    compute with when a leaf changes: ``function (x) {… return [v, d];}`` takes every value's number
-    by node id (the leaves' are used), returns them all (``v``) and, for each value made by an
-    operation, ∂value/∂input for each input (``d[id]``), written from compile's code of each op."""
-    lines = ["function (x) {", "var v = x.slice(), d = [];"]
+    compute with when a leaf changes, written from each op's templates in the op table as ``compile``
+    writes them (``javascript_expression``).
+
+    ``function (x, fail) {… return [v, d];}`` takes every value's number by node id (the leaves' are
+    used) and returns them all (``v``) and, for each value made by an operation, ∂value/∂input for
+    each input (``d[id]``). Where an op leaves its domain it calls ``fail(id, reason)`` with the
+    reason Python gives, and goes on (NaN and Infinity flow on to what depends on it).
+    """
+    lines = ["function (x, fail) {", "var v = x.slice(), d = [];"]
     for i, value in enumerate(order):
         if value.is_leaf:
             continue
-        names = [f"v[{index[x]}]" for x in value.inputs]
-        forward = FORWARD_CODE[value.op]
-        # a sum of terms adds them to 0 one by one, as the op's forward rule does
-        terms = [forward.format(*names)] if isinstance(forward, str) else ["0", *forward(*names)]
-        derivative = DERIVATIVE_CODE[value.op]
+        op, names, out = OPS[value.op], [f"v[{index[x]}]" for x in value.inputs], f"v[{i}]"
+        if isinstance(op.code, str):
+            forward = javascript_expression(op.code.format(*names, out=out))
+        else:  # a sum of terms, added to 0 one by one as the op's forward rule adds them
+            forward = " + ".join(["0", *(f"({javascript_expression(t)})" for t in op.code(*names))])
         local = (
-            [template.format(*names, out=f"v[{i}]") for template in derivative]
-            if isinstance(derivative, tuple)
-            else list(derivative(*names, f"v[{i}]"))
+            [t.format(*names, out=out) for t in op.derivative_code]
+            if isinstance(op.derivative_code, tuple)
+            else list(op.derivative_code(*names, out))
         )
-        total = " + ".join(f"({_javascript(term)})" for term in terms)
-        lines.append(f"v[{i}] = {total}; d[{i}] = [{', '.join(_javascript(x) for x in local)}];")
+        lines.append(f"v[{i}] = {forward};")
+        lines += [
+            f"if ({javascript_expression(test.format(*names, out=out))}) fail({i}, {json.dumps(reason)});"
+            for test, reason in op.domain
+        ]
+        lines.append(f"d[{i}] = [{', '.join(javascript_expression(x) for x in local)}];")
     return "\n".join([*lines, "return [v, d];", "}"])
-
-
-def _javascript(expression: str) -> str:
-    """One of compile's Python expressions as JavaScript: ``a if c else b`` as ``(c ? a : b)``,
-    ``x ** y`` as ``Math.pow(x, y)``, ``math.`` as ``Math.``, an op's forward rule called by name as
-    the ``F`` function of the same name (see explorer.js)."""
-    if " if " in expression:
-        then, rest = expression.split(" if ", 1)
-        condition, otherwise = rest.split(" else ", 1)
-        return f"({_javascript(condition)} ? {_javascript(then)} : {_javascript(otherwise)})"
-    expression = re.sub(r"(\S+) \*\* (\([^()]*\)|\S+)", r"Math.pow(\1, \2)", expression)
-    expression = expression.replace("math.inf", "Infinity").replace("math.", "Math.")
-    return re.sub(r"(?<![\w.])([a-z_]+)\(", r"F.\1(", expression)
 
 
 def _code_links(code: Code, index: dict[Value, int]) -> tuple[dict[int, str], dict[int, list[int]]]:
     """Each node's variable in the code (``v7``) and its lines: a value made by an operation has the
     lines ``code.lines`` gives; a parameter, the line that reads it and the one that adds to its grad."""
-    written = code.source.split("\n")  # as compile numbers its lines: a label's \r or U+2028 splits none
-    names, lines = {}, {index[value]: numbers for value, numbers in code.lines.items()}
-    for value, numbers in code.lines.items():
-        found = re.match(r"\s*(v\d+) =", written[numbers[0] - 1]) if numbers else None
+    names = {index[value]: name for value, name in code.names.items()}
+    lines = {index[value]: numbers for value, numbers in code.lines.items()}
+    for number_, line in enumerate(code.source.split("\n"), start=1):
+        found = re.search(r"parameters\[(\d+)\](?:\.data|\.grad \+=)", line)
         if found:
-            names[index[value]] = found[1]
-    for number_, line in enumerate(written, start=1):
-        found = re.match(r"\s*(?:(v\d+) = )?parameters\[(\d+)\]", line)
-        if found:
-            node = index[code.parameters[int(found[2])]]
-            lines.setdefault(node, []).append(number_)
-            if found[1]:
-                names[node] = found[1]
+            lines.setdefault(index[code.parameters[int(found[1])]], []).append(number_)
     return names, lines
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import NamedTuple
@@ -32,7 +32,7 @@ from autograd import Value
 
 from ..layers import Neuron
 from ..module import Module
-from .probe import _neurons, _Recording
+from .probe import inputs_of, neurons, own_activation, pre_activations
 
 
 class GradientRow(NamedTuple):
@@ -93,13 +93,23 @@ def check_gradients(
     gives them) to the gradients you derived. A gradient is right when it is within ``rtol`` of the
     parameter's ``.grad`` (or within ``atol`` of it, near 0). The report names each wrong one with
     the usual slip it looks like; pass the ``loss`` you called ``backward()`` on to look for a
-    missing activation derivative too. A mismatch never raises; an unknown name raises ``KeyError``.
+    missing activation derivative too. A mismatch never raises; an unknown name raises ``KeyError``,
+    and an empty ``mine``, a tolerance that is not a finite number ≥ 0 or a ``loss`` that is not a
+    Value raise ``ValueError`` or ``TypeError``.
     """
     if not isinstance(model, Module):
         raise TypeError(f"check_gradients: model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(mine, Mapping):
         raise TypeError(
             f"check_gradients: mine must map parameter names to numbers, got {type(mine).__name__}"
+        )
+    if not mine:
+        raise ValueError("check_gradients: mine is empty; give the gradients you derived, {name: number}")
+    rtol, atol = _tolerance("rtol", rtol), _tolerance("atol", atol)
+    if loss is not None and not isinstance(loss, Value):
+        raise TypeError(
+            "check_gradients: loss must be the Value you called backward() on, "
+            f"got {type(loss).__name__}: {loss!r}"
         )
     parameters = dict(model.named_parameters())
     for name in mine:
@@ -110,7 +120,7 @@ def check_gradients(
                 f"check_gradients: {type(model).__name__} has no parameter {name!r}; its names are {shown}"
             )
     owners = _owners(model)
-    zs = _pre_activations(loss, owners) if loss is not None else None
+    zs = pre_activations(loss, [owner.neuron for owner in owners.values()]) if loss is not None else None
     rows, wrong = [], {}
     for name, parameter in parameters.items():
         if name not in mine:
@@ -118,10 +128,23 @@ def check_gradients(
         ours, theirs = _number(mine[name], name), float(parameter.grad)
         ratio = ours / theirs if theirs != 0 else math.nan if ours == 0 else math.copysign(math.inf, ours)
         rows.append(GradientRow(name, ours, theirs, ratio))
-        if not math.isclose(ours, theirs, rel_tol=rtol, abs_tol=atol):
-            owner = owners.get(id(parameter))
-            wrong[name] = _diagnose(ours, theirs, ratio, owner, zs, rtol, atol)
+        if math.isclose(ours, theirs, rel_tol=rtol, abs_tol=atol):
+            continue
+        if not math.isfinite(theirs):  # nothing to compare with: the loss itself went wrong
+            wrong[name] = f"autograd's gradient is {theirs}: the loss or its backward pass is not finite"
+        else:
+            wrong[name] = _diagnose(ours, theirs, ratio, owners.get(id(parameter)), zs, rtol, atol)
     return GradientReport(rows, wrong)
+
+
+def _tolerance(name: str, value: object) -> float:
+    """``rtol`` or ``atol`` as a float, or a clear error unless it is a finite number ≥ 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"check_gradients: {name} must be a finite number ≥ 0, got {value!r}")
+    number = float(value)  # type: ignore[arg-type]
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"check_gradients: {name} must be a finite number ≥ 0, got {value!r}")
+    return number
 
 
 def _number(x: object, name: str) -> float:
@@ -141,29 +164,12 @@ class _Owner(NamedTuple):
 
 def _owners(model: Module) -> dict[int, _Owner]:
     owners = {}
-    for _, neuron in _neurons(model):
+    for _, neuron in neurons(model):
         for j, w in enumerate(neuron.w):
             owners[id(w)] = _Owner(neuron, j)
         if neuron.b is not None:
             owners[id(neuron.b)] = _Owner(neuron, None)
     return owners
-
-
-def _pre_activations(loss: Value, owners: dict[int, _Owner]) -> dict[int, list[Value]]:
-    """Each neuron's z nodes in the graph of ``loss`` (one per sample), by ``id`` of the neuron.
-
-    A neuron's z is the ``linear`` node (``dot`` without a bias) whose weights are the neuron's own:
-    z = linear(a_prev, w, b) holds a_prev, then w, then b, as its inputs.
-    """
-    found: dict[int, list[Value]] = {}
-    for node in autograd.topological_order(loss):
-        if node.op not in ("linear", "dot") or not node.inputs:
-            continue
-        nin = len(node.inputs) // 2
-        owner = owners.get(id(node.inputs[nin]))
-        if owner is not None and owner.input == 0 and node.inputs[nin : 2 * nin] == tuple(owner.neuron.w):
-            found.setdefault(id(owner.neuron), []).append(node)
-    return found
 
 
 def _clean_factor(ratio: float, rtol: float) -> Fraction | None:
@@ -247,18 +253,10 @@ def _samples(neuron: Neuron, zs: dict[int, list[Value]] | None) -> list[_Sample]
     for z in zs.get(id(neuron), []):
         point = Value(z.data)
         with autograd.enable_grad():
-            a = _activation(neuron)(point)
+            a = own_activation(neuron)(point)
             slope = autograd.grad(a, [point])[0] if a.requires_grad else 0.0
-        samples.append(
-            _Sample(float(z.grad), a.data, float(slope), tuple(x.data for x in z.inputs[: neuron.nin]))
-        )
+        samples.append(_Sample(float(z.grad), a.data, float(slope), inputs_of(z, neuron)))
     return samples
-
-
-def _activation(neuron: Neuron) -> Callable[[Value], Value]:
-    """The neuron's activation function itself, unwrapped if ``nn.inspect`` is recording it."""
-    activation = neuron._activation
-    return activation.activation if isinstance(activation, _Recording) else activation
 
 
 def _without_activation_factors(owner: _Owner, samples: list[_Sample]) -> Iterator[tuple[str, float]]:

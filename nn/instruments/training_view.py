@@ -15,11 +15,12 @@ shared page shell ``autograd.pages``:
 - one timeline for all the runs side by side (the shell's: slider, play, speed, keys → ← Home End).
 
 The data is one JSON block (``autograd.pages.read_data`` reads it back): ``epochs`` (the timeline),
-and for each run its parameter ``names``, ``layers`` and ``frames``, each frame with its
-``epoch``, ``losses``, ``parameters`` and ``gradients`` (in the order of ``names``), ``flow`` and
-``maps``. A map is ``[scale, base64]``: bytes q (signed) with value = offset + scale·q/127, the
-offset being the run's ``threshold`` for the output map and 0 for a neuron's; tiles are sampled
-every ``stride``-th grid point. ``window.chainrule.state()`` gives the frame as shown.
+the ``palette`` (``PALETTE``), and for each run its parameter ``names``, ``layers`` and ``frames``,
+each frame with its ``epoch``, ``losses``, ``parameters`` and ``gradients`` (in the order of
+``names``), ``flow`` and ``maps``. A map is ``[scale, base64]``: bytes q (signed) with value =
+offset + scale·q/127, the offset being the run's ``threshold`` for the output map and 0 for a
+neuron's; tiles are sampled every ``stride``-th grid point. ``window.chainrule.state()`` gives the
+frame as shown.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from .recording import Frame, Recording, gradient_flow
 TILE_POINTS = 20
 """Tiles show at most this many points a side (every other point of a 40×40 grid): a page stays small."""
 
-ORANGE, BLUE, WHITE = (245, 147, 34), (8, 119, 189), (232, 234, 235)
-"""Negative, positive and zero, as TensorFlow Playground colours them."""
+PALETTE = {"negative": (245, 147, 34), "positive": (8, 119, 189), "zero": (232, 234, 235)}
+"""Orange, blue and grey-white, as TensorFlow Playground colours them: the classes below and above the
+threshold, and the signs of activations and weights. The page gets it in its data; ``nn.plot`` too."""
+ORANGE, BLUE, WHITE = PALETTE["negative"], PALETTE["positive"], PALETTE["zero"]
 
 
 class TrainingView(Page):
@@ -51,6 +54,8 @@ class TrainingView(Page):
     def __init__(self, recorders: Sequence[Recording], titles: Sequence[str] | None = None) -> None:
         self.recorders = list(recorders)
         self.titles = list(titles) if titles is not None else [_default_title(r) for r in self.recorders]
+        for k, title in enumerate(self.titles):
+            _check_title(title, f"titles[{k}]")
 
     def __repr__(self) -> str:
         epochs = self.epochs()
@@ -68,6 +73,7 @@ class TrainingView(Page):
         return {
             "frames": max(len(epochs) - 1, 0),
             "epochs": epochs,
+            "palette": {name: list(rgb) for name, rgb in PALETTE.items()},
             "runs": [_run(recorder, title) for recorder, title in zip(self.recorders, self.titles)],
         }
 
@@ -99,6 +105,19 @@ def training_view(*recorders: Recording, titles: Sequence[str] | None = None) ->
     if titles is not None and (isinstance(titles, str) or len(titles) != len(recorders)):
         raise ValueError(f"training_view: titles must list one title per recorder ({len(recorders)})")
     return TrainingView(recorders, titles)
+
+
+def _check_title(title: object, where: str) -> None:
+    """A title is text that can be written as UTF-8 (a lone surrogate, say from a file name, cannot)."""
+    if not isinstance(title, str):
+        raise TypeError(f"training_view: {where} must be a string, got {type(title).__name__}: {title!r}")
+    try:
+        title.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"training_view: {where} holds a lone surrogate U+{ord(title[error.start]):04X} at "
+            f"position {error.start}, which no page can hold: {title!r}"
+        ) from None
 
 
 # --- one run as JSON -------------------------------------------------------------------------------
@@ -311,6 +330,8 @@ def _static_regions(recorder: Recording, frame: Frame, size: int = 240) -> str:
     ):
         for x, t in zip(points, labels):
             u, v = _xy(x)
+            if not (x0 <= u <= x1 and y0 <= v <= y1):
+                continue  # outside the plane shown (an extent of the learner's choosing)
             px, py = (u - x0) / (x1 - x0) * size, size - (v - y0) / (y1 - y0) * size
             fill = _colour(1 if _label(t) > recorder.threshold else -1)
             if marker == "circle":
