@@ -448,3 +448,28 @@ def test_every_ops_javascript_agrees_with_python(page):
             for output, position, derivative in edges:
                 assert close(derivative, python[(output, position)], 1e-14), (op, output, position)
     page.problems.check()
+
+
+def test_the_neuron_card_shows_delta_and_follows_the_bias(page):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = (model([2.0, -1.0]) - 0.25) ** 2
+    loss.label = "C"
+    explorer = explore(loss)
+    neuron = explorer.data()["neurons"][1]
+    assert neuron["key"] == "layers.0.neurons.1" and len(neuron["w"]) == 2
+    page.set_content(explorer.to_html())
+    page.evaluate(f"chainrule.set({neuron['b']}, 0.5)")
+    page.focus(f'[data-node="{neuron["b"]}"]')
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    for bias in (0.5, -0.25, 1.75):  # as the bias moves, ∂C/∂b stays δ
+        page.evaluate(f"chainrule.set({neuron['b']}, {bias})")
+        nodes = explorer.set({topological_order(loss)[neuron["b"]]: bias}).data()["nodes"]
+        delta = nodes[neuron["z"]]["grad"]
+        card = page.locator(".cr-neuron").text_content()
+        assert "neuron layers.0.neurons.1" in card
+        assert f"δ = ∂C/∂z = {delta:.4f}" in card and f"∂C/∂b = δ = {delta:.4f}" in card
+        x0 = nodes[neuron["x"][0]]["data"]
+        assert f"∂C/∂w₀ = δ · x₀ = {delta:.4f} · {x0:.4f} = {nodes[neuron['w'][0]]['grad']:.4f}" in card
+    page.problems.check()

@@ -358,7 +358,31 @@
             " (the pass has not reached it yet)") : "")) + "</p>" +
       (node.op ? "" : "<p class='cr-muted'>A leaf: click it or press Enter to type a number, " +
         "drag across it, or ↑/↓.</p>");
+    var card = neuronOf[id];
+    if (card) nodePanel.innerHTML += neuronCard(card);
     highlightCode(node.lines, "cr-sel");
+  }
+  // --- the neuron card: a neuron's z, a, δ = ∂C/∂z and its parameters' gradients, numbers substituted -
+  var neuronOf = {};
+  (data.neurons || []).forEach(function (n) { n.members.forEach(function (id) { neuronOf[id] = n; }); });
+  var SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉";
+  function sub(i) { return String(i).replace(/\d/g, function (d) { return SUBSCRIPT[Number(d)]; }); }
+  function neuronCard(n) {  // the final pass's gradients: they follow every change of a leaf
+    var C = rootName, delta = nodes[n.z].grad, z = nodes[n.z], grey = broken !== null;
+    function f(x) { return grey ? "—" : format(x); }
+    var rows = [
+      "z = w·x + b = " + f(z.data) + (n.a === null ? "" : ",  a = " + nodes[n.a].symbol + "(z) = " + f(nodes[n.a].data)),
+      "δ = " + partial(C, "z") + " = " + f(delta),
+      partial(C, "b") + " = δ = " + f(nodes[n.b].grad),
+    ];
+    n.w.forEach(function (w, i) {
+      rows.push(partial(C, "w" + sub(i)) + " = δ · x" + sub(i) + " = " + f(delta) + " · " + f(nodes[n.x[i]].data) +
+        " = " + f(nodes[w].grad));
+    });
+    return "<div class='cr-neuron'><h3>neuron " + escape(n.key) + "</h3><ul class='cr-maths'>" +
+      rows.map(function (r) { return "<li>" + escape(r) + "</li>"; }).join("") + "</ul>" +
+      "<p class='cr-muted'>x" + sub(0) + "… are " + escape(n.x.map(name).join(", ")) +
+      "; the bias's gradient is δ itself, and each weight's is δ times its input.</p></div>";
   }
   function select(id) {  // a click on a value: show it, and its lines in the code
     showNode(id);
@@ -367,6 +391,12 @@
   svg.addEventListener("click", function (event) {
     var g = event.target.closest("[data-node]");
     if (g && nodes[Number(g.getAttribute("data-node"))].op) select(Number(g.getAttribute("data-node")));
+    var box_ = !g && event.target.closest('[id^="group-"]');
+    if (box_) {  // a neuron drawn as one box: its card
+      var key = box_.id.slice("group-".length);
+      var found = (data.neurons || []).filter(function (n) { return n.key === key; })[0];
+      if (found) select(found.a === null ? found.z : found.a);
+    }
   });
 
   // --- the code view -----------------------------------------------------------------------------------

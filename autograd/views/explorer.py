@@ -131,6 +131,7 @@ class Explorer(Page):
             "rules": {op: rule(op) for op in sorted({v.op for v in order if v.op})},
             "code": code.source.split("\n")[:-1],  # the lines as compile numbers them
             "random": [i for i, v in enumerate(order) if _redrawn(v)],
+            "neurons": _neurons(order, index),
             "program": _program(order, index),
             "note": note,
             "grouped": group is not None,
@@ -376,6 +377,36 @@ def _step(step: Step, index: dict[Value, int]) -> dict[str, Any]:
         "upstream": number(step.upstream),
         "contributions": [[index[x], number(amount)] for x, amount in step.contributions],
     }
+
+
+def _neurons(order: list[Value], index: dict[Value, int]) -> list[dict[str, Any]]:
+    """Each neuron of a graph built from ``nn`` modules, for the page's neuron card: its ``z`` (the
+    ``linear`` node its weights and bias feed), its activation ``a`` (the value made from z alone in
+    the same neuron, or ``None``), bias ``b``, weights ``w`` and their inputs ``x``, and ``members``,
+    every value drawn inside it; all as node ids."""
+    group_of = groups(order, "neuron")
+    made_from: dict[Value, list[Value]] = {}
+    for value in order:
+        for x in value.inputs:
+            made_from.setdefault(x, []).append(value)
+    neurons = []
+    for z in order:
+        n = (len(z.inputs) - 1) // 2
+        if z.op != "linear" or node_kind(z.inputs[-1]) != "bias" or z not in group_of:
+            continue
+        after = [v for v in made_from.get(z, []) if v.inputs == (z,) and group_of.get(v) == group_of[z]]
+        neurons.append(
+            {
+                "key": group_of[z],
+                "z": index[z],
+                "a": index[after[0]] if after else None,
+                "b": index[z.inputs[-1]],
+                "w": [index[w] for w in z.inputs[n : 2 * n]],
+                "x": [index[x] for x in z.inputs[:n]],
+                "members": [index[v] for v in order if group_of.get(v) == group_of[z]],
+            }
+        )
+    return neurons
 
 
 def _redrawn(value: Value) -> bool:
