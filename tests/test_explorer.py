@@ -481,7 +481,10 @@ def test_notebook_02_is_saved_with_a_working_explorer(page):
         for output in cell.get("outputs", [])
         if "<Explorer" in output.get("data", {}).get("text/plain", "")
     ]
-    assert len(outputs) == 1
+    assert len(outputs) == 2  # the explorer, then the same graph with w1 changed by Explorer.set
+    page.set_content(outputs[1]["data"]["text/html"])
+    page.frames[1].wait_for_function("window.chainrule !== undefined")
+    assert page.frames[1].evaluate("chainrule.data.nodes.find(n => n.name === 'w1').data") == -2.5
     page.set_content(outputs[0]["data"]["text/html"])
     frame = page.frames[1]
     frame.wait_for_function("window.chainrule !== undefined")
