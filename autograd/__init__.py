@@ -36,6 +36,7 @@ _ON_FIRST_USE = {
     "compile": "compiler",
     "CompiledFunction": "compiler",
     "TraceMismatchError": "compiler",
+    "diagnose": "slips",
     "show": "views.text",
     "Drawing": "views.render",
     "RenderError": "views.render",
@@ -47,7 +48,8 @@ _ON_FIRST_USE = {
     "explore": "views.explorer",
     "Explorer": "views.explorer",
 }
-"""Public names of the compiler and the views, by the module (loaded on first use) that defines them."""
+"""Public names of the compiler, the slips' diagnosis and the views, by the module (loaded on first
+use) that defines them."""
 
 
 def __getattr__(name: str) -> Any:

@@ -473,3 +473,108 @@ def test_the_neuron_card_shows_delta_and_follows_the_bias(page):
         x0 = nodes[neuron["x"][0]]["data"]
         assert f"∂C/∂w₀ = δ · x₀ = {delta:.4f} · {x0:.4f} = {nodes[neuron['w'][0]]['grad']:.4f}" in card
     page.problems.check()
+
+
+# --- your turn: a wrong amount is told which slip it looks like ---------------------------------------
+
+
+def slip_graph() -> Value:
+    """L = 3·tanh(a·b) + tanh(a·b): tanh's output is used twice, so its gradient adds two shares."""
+    a, b = Value(1.5, label="a"), Value(-0.4, label="b")
+    p = a * b
+    p.label = "p"
+    t = p.tanh()
+    t.label = "t"
+    m = t * 3.0
+    m.label = "m"
+    loss = m + t
+    loss.label = "L"
+    return loss
+
+
+def test_each_slip_in_a_step_is_named_as_autograd_diagnose_names_it(page):
+    from autograd.slips import STEP_SLIPS, diagnose, step_candidates
+
+    root = slip_graph()
+    explorer = explore(root)
+    data = explorer.data()
+    page.set_content(explorer.to_html())
+    nodes = {n["name"]: n for n in data["nodes"]}
+    t, p = nodes["t"], nodes["p"]
+    k = next(i for i, s in enumerate(data["steps"]) if s["node"] == t["id"])  # t = tanh(p)
+    step = data["steps"][k]
+    local = 1 - t["data"] ** 2
+    amount = step["contributions"][0][1]
+    shares = [c[1] for s in data["steps"][:k] for c in s["contributions"] if c[0] == t["id"]]
+    numbers = {"local": local, "upstream": step["upstream"], "out": t["data"], "input": p["data"]}
+    cases = {
+        "×2: a factor 2": 2 * amount,
+        "×−1: sign flipped?": -amount,
+        STEP_SLIPS[0][0]: local,  # the upstream gradient left out
+        STEP_SLIPS[1][0]: step["upstream"],  # the local derivative left out
+        STEP_SLIPS[2][0]: t["data"] * step["upstream"],  # tanh instead of 1 − tanh²
+        STEP_SLIPS[4][0]: local * shares[-1],  # = instead of +=
+    }
+    page.evaluate(f"chainrule.go({k})")
+    for message, typed in cases.items():
+        assert page.evaluate(f"chainrule.answer([{typed!r}])") is False
+        said = page.evaluate("chainrule.feedback()")[0]
+        assert said.startswith(message), (message, said)
+        python = diagnose(typed, amount, step_candidates(**numbers, share=shares[-1]), rtol=1e-4, atol=5e-5)
+        assert python == said
+        assert message.split(":")[0] in page.locator("#cr-step").text_content()
+    assert page.evaluate(f"chainrule.answer([{amount!r}])") is True and page.evaluate(
+        "chainrule.feedback()"
+    ) == [None]
+    # the product's step: the input's own value instead of the other factor
+    q = next(i for i, s in enumerate(data["steps"]) if s["node"] == p["id"])
+    page.evaluate(f"chainrule.go({q})")
+    a, b = nodes["a"], nodes["b"]
+    upstream = data["steps"][q]["upstream"]
+    assert page.evaluate(f"chainrule.answer([{a['data'] * upstream!r}, {a['data'] * upstream!r}])") is False
+    assert page.evaluate("chainrule.feedback()")[0] == STEP_SLIPS[3][0]
+    assert b["data"] != a["data"]
+    page.problems.check()
+
+
+def test_a_wrong_bias_amount_says_the_bias_receives_delta(page):
+    nn = pytest.importorskip("nn")
+    neuron = nn.Neuron(2, activation="tanh", seed=0)
+    out = neuron([1.0, -2.0])
+    explorer = explore(out)
+    data = explorer.data()
+    page.set_content(explorer.to_html())
+    k = next(i for i, s in enumerate(data["steps"]) if data["nodes"][s["node"]]["op"] == "linear")
+    contributions = data["steps"][k]["contributions"]
+    typed = [c[1] for c in contributions]
+    position = next(i for i, c in enumerate(contributions) if data["nodes"][c[0]]["kind"] == "bias")
+    typed[position] = 0.123
+    page.evaluate(f"chainrule.go({k})")
+    assert page.evaluate(f"chainrule.answer({typed!r})") is False
+    said = page.evaluate("chainrule.feedback()")
+    assert said[position] == "a bias's gradient is δ = ∂L/∂z itself: ∂z/∂b = 1"
+    page.problems.check()
+
+
+def test_the_pages_diagnose_agrees_with_pythons(page):
+    from autograd.slips import diagnose
+
+    page.set_content(explore(slip_graph()).to_html())
+    rng = random.Random(5)
+    cases = []
+    for _ in range(400):
+        right = rng.choice([0.0, rng.uniform(-3, 3)])
+        candidates = [("first", rng.uniform(-3, 3)), ("second", rng.uniform(-3, 3))]
+        mine = rng.choice(
+            [right * rng.choice([2, 0.5, -1, -2, 4, 0.25, 3, 1, 1.5]), candidates[0][1], candidates[1][1]]
+        ) + rng.choice([0.0, 1e-9, 1e-3])
+        cases.append(
+            (mine, right, candidates, rng.choice([1e-6, 1e-4]), rng.choice([0.0, 1e-5]), rng.random() < 0.2)
+        )
+    said = page.evaluate(
+        "cases => cases.map(c => chainrule.diagnose(c[0], c[1], c[2], c[3], c[4], c[5]))", cases
+    )
+    python = [diagnose(m, r, c, rtol=rt, atol=at, bias=b) for m, r, c, rt, at, b in cases]
+    assert said == python
+    assert {s.split(":")[0] for s in python if s} >= {"×2", "×½", "×−1", "×−2", "×4", "×1/4", "×3", "first"}
+    page.problems.check()

@@ -244,7 +244,7 @@
   }
 
   // --- your turn: type each amount of the next step before it is applied ------------------------------
-  var attempts = {}, answered = {};
+  var attempts = {}, answered = {}, said = {}, feedback = [];  // said: the slip named for an answer
   function question(k) {
     var step = steps[k], node = nodes[step.node], positions = positionsOf(step);
     var rows = step.contributions.map(function (c, i) {
@@ -257,7 +257,8 @@
         " · " + dL(step.node) + " = ") +
         "<input type='text' inputmode='decimal' size='10' data-answer='" + i + "' aria-label='amount'> " +
         (tries >= 3 ? "<button type='button' data-reveal='" + i + "'>show</button>" : "") +
-        "<span class='cr-verdict' data-verdict='" + i + "'>" + (tries ? "not quite" : "") + "</span>" +
+        "<span class='cr-verdict' data-verdict='" + i + "'>" + (tries ? "not quite" +
+          (said[k + ":" + i] ? ": " + escape(said[k + ":" + i]) : "") : "") + "</span>" +
         hints.map(function (h) { return "<div class='cr-hint'>" + escape(h) + "</div>"; }).join("") + "</li>";
     });
     var done = k > 0 ? steps[k - 1].contributions.map(function (c) {
@@ -279,6 +280,7 @@
     var verdict = stepPanel.querySelector("[data-verdict='" + i + "']");
     if (isNaN(typed)) { verdict.textContent = "type a number"; return; }
     if (format(typed) === format(amount) || Math.abs(typed - amount) <= tolerance(amount) * (1 + 1e-9)) {
+      feedback.push(null);
       score.right++;
       input.disabled = true;
       input.classList.add("cr-right");
@@ -287,6 +289,8 @@
     } else {
       score.wrong++;
       attempts[k + ":" + i] = (attempts[k + ":" + i] || 0) + 1;
+      said[k + ":" + i] = slip(k, i, typed);
+      feedback.push(said[k + ":" + i] || "not quite");
       var values = Array.prototype.map.call(stepPanel.querySelectorAll("input"), function (x) {
         return [x.value, x.disabled];
       });
@@ -315,7 +319,7 @@
       "score: " + score.right + " right, " + score.wrong + " wrong" : "";
   }
   stepPanel.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target.hasAttribute("data-answer")) check(event.target);
+    if (event.key === "Enter" && event.target.hasAttribute("data-answer")) { feedback = []; check(event.target); }
   });
   stepPanel.addEventListener("click", function (event) {
     var target = event.target;
@@ -331,9 +335,11 @@
   });
   turn.addEventListener("change", function () { cr.pause(); cr.go(cr.frame); showScore(); });
   // Submits the answers for the current step; for tests and scripts: true if all were right.
+  // chainrule.feedback() gives what the last answer was told, one entry per amount (null: right).
   cr.answer = function (amounts) {
     if (!turn.checked) { turn.checked = true; cr.go(cr.frame); }
     var before = cr.frame;
+    feedback = [];
     amounts.forEach(function (a, i) {
       var input = stepPanel.querySelector("[data-answer='" + i + "']");
       if (input && !input.disabled) { input.value = String(a); check(input); }
@@ -341,6 +347,54 @@
     return cr.frame === before + 1;
   };
   cr.score = function () { return { right: score.right, wrong: score.wrong }; };
+  cr.feedback = function () { return feedback.slice(); };
+
+  // --- naming the slip: autograd.diagnose (autograd/slips.py) in JavaScript, its words and the step
+  // slips' amounts (written from the same templates) in data.slips -----------------------------------
+  var words = data.slips, stepSlips = words.step.map(function (s) {
+    return [s[0], new Function("q", "return " + s[1]), s[2]];  // s[2]: it needs q.share
+  });
+  function isClose(a, b, rtol, atol) { return Math.abs(a - b) <= Math.max(rtol * Math.max(Math.abs(a), Math.abs(b)), atol); }
+  function cleanFactor(ratio, rtol) {  // [±n, d]: ratio as ±n or ±1/d for whole n, d up to 1000, or null
+    if (!isFinite(ratio) || ratio === 0) return null;
+    var f = Math.abs(ratio) >= 1 ? [Math.round(ratio), 1] : [Math.sign(ratio), Math.abs(Math.round(1 / ratio))];
+    var whole = f[0] / f[1];
+    if (f[1] === 0 || Math.abs(whole) > 1000 || 1 / Math.abs(whole) > 1000) return null;
+    return isClose(ratio, whole, Math.max(rtol, 1e-9), 0) ? f : null;
+  }
+  function factorSlip(f) {
+    var size = Math.abs(f[0]), sign = f[0] < 0 ? "−" : "";
+    var written = "×" + sign + (f[1] === 1 ? size : f[1] === 2 ? "½" : "1/" + f[1]);
+    if (size === 1 && f[1] === 1) return written + ": " + words.sign;
+    var two = (size === 2 && f[1] === 1) || f[1] === 2;
+    var cause = two ? words.two : words.samples.replace("{n}", f[1] === 1 ? size : f[1]);
+    return written + ": " + cause + (f[0] < 0 ? words.and_sign : "");
+  }
+  function diagnose(mine, right, candidates, rtol, atol, bias) {
+    if (!isFinite(mine)) return words.not_finite;
+    for (var i = 0; i < candidates.length; i++) {
+      var number = candidates[i][1];
+      if (isFinite(number) && isClose(mine, number, Math.max(rtol, 1e-9), atol)) return candidates[i][0];
+    }
+    if (right !== 0 && !isClose(mine, right, Math.max(rtol, 1e-9), atol)) {
+      var f = cleanFactor(mine / right, rtol);
+      if (f && !(f[0] === 1 && f[1] === 1)) return factorSlip(f);
+    }
+    return bias ? words.bias : null;
+  }
+  cr.diagnose = diagnose;  // for the test that it agrees with Python's
+  function slip(k, i, typed) {  // the slip an amount typed for input i of step k looks like, or null
+    var step = steps[k], c = step.contributions[i], shares = [];
+    for (var j = 0; j < k; j++) {
+      steps[j].contributions.forEach(function (d) { if (d[0] === step.node) shares.push(d[1]); });
+    }
+    var q = { local: localOf(step.node, positionsOf(step)[i]), upstream: step.upstream,
+      out: nodes[step.node].data, input: nodes[c[0]].data, share: shares.length > 1 ? shares[shares.length - 1] : null };
+    var candidates = stepSlips.filter(function (s) { return q.share !== null || !s[2]; })
+      .map(function (s) { return [s[0], s[1](q)]; });
+    var atol = tolerance(c[1]), rtol = c[1] === 0 ? 0 : atol / Math.abs(c[1]);
+    return diagnose(typed, c[1], candidates, rtol, atol, nodes[c[0]].kind === "bias");
+  }
 
   // --- clicking a value: its op, rule, data, grad and lines of code -----------------------------------
   function showNode(id) {

@@ -43,6 +43,7 @@ from typing import Any
 from .. import OPS, Step, Value, backward_steps, topological_order
 from ..compiler import Code, code_for, javascript_expression
 from ..pages import Page, svg_image
+from ..slips import MESSAGES, STEP_SLIPS
 from ..value import apply, is_number
 from .draw import draw_dot, groups
 from .text import name_table, node_kind, node_name, number, op_symbol
@@ -132,6 +133,7 @@ class Explorer(Page):
             "code": code.source.split("\n")[:-1],  # the lines as compile numbers them
             "random": [i for i, v in enumerate(order) if _redrawn(v)],
             "neurons": _neurons(order, index),
+            "slips": _slips(),
             "program": _program(order, index),
             "note": note,
             "grouped": group is not None,
@@ -407,6 +409,18 @@ def _neurons(order: list[Value], index: dict[Value, int]) -> list[dict[str, Any]
             }
         )
     return neurons
+
+
+def _slips() -> dict[str, Any]:
+    """``autograd.slips`` for the page's *your turn*: its words, and each step slip's amount as
+    JavaScript over ``q`` (``q.local``, ``q.upstream``, ``q.out``, ``q.input``, ``q.share``), and
+    whether it needs ``q.share``."""
+    names = {key: f"q.{key}" for key in ("local", "upstream", "out", "input", "share")}
+    step = [
+        [message, javascript_expression(template.format(**names)), "{share}" in template]
+        for message, template in STEP_SLIPS
+    ]
+    return {**MESSAGES, "step": step}
 
 
 def _redrawn(value: Value) -> bool:
