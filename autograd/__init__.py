@@ -38,6 +38,7 @@ _ON_FIRST_USE = {
     "ReplayedFunction": "replay",
     "CompiledFunction": "compiler",
     "TraceMismatchError": "compiler",
+    "diagnose": "slips",
     "show": "views.text",
     "Drawing": "views.render",
     "RenderError": "views.render",
@@ -49,7 +50,8 @@ _ON_FIRST_USE = {
     "explore": "views.explorer",
     "Explorer": "views.explorer",
 }
-"""Public names of the compiler and the views, by the module (loaded on first use) that defines them."""
+"""Public names of the compiler, the slips' diagnosis and the views, by the module (loaded on first
+use) that defines them."""
 
 
 def compile(
