@@ -16,6 +16,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
+from .checks import data_of, is_number, is_scalar, whole_number
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -37,6 +38,7 @@ _ON_FIRST_USE = {
     "ReplayedFunction": "replay",
     "CompiledFunction": "compiler",
     "TraceMismatchError": "compiler",
+    "diagnose": "slips",
     "show": "views.text",
     "Drawing": "views.render",
     "RenderError": "views.render",
@@ -48,7 +50,8 @@ _ON_FIRST_USE = {
     "explore": "views.explorer",
     "Explorer": "views.explorer",
 }
-"""Public names of the compiler and the views, by the module (loaded on first use) that defines them."""
+"""Public names of the compiler, the slips' diagnosis and the views, by the module (loaded on first
+use) that defines them."""
 
 
 def compile(
@@ -93,15 +96,19 @@ __all__ = [
     "Value",
     "as_value",
     "backward_steps",
+    "data_of",
     "detect_anomaly",
     "dot",
     "enable_grad",
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "is_number",
+    "is_scalar",
     "linear",
     "no_grad",
     "topological_order",
     "value_sum",
+    "whole_number",
     *_ON_FIRST_USE,
 ]

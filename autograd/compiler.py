@@ -37,9 +37,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checks import data_of, is_scalar
 from .functional import enable_grad
 from .ops import OPS, Op
-from .value import Value, is_number, storing, topological_order
+from .value import Value, storing, topological_order
 
 TERMS_PER_LINE = 100
 """A sum of more terms is written over several lines: Python cannot compile a 1000-term expression."""
@@ -199,13 +200,11 @@ def _trace(
 def _number(x: Any, where: str) -> float:
     if type(x) is float:
         return x
-    if isinstance(x, Value):
-        return x.data
-    if not is_number(x):
+    if not is_scalar(x):
         raise TypeError(
             f"compile: {where} must be a number, a Value or a list of them, got {type(x).__name__}"
         )
-    return float(x)
+    return float(data_of(x))  # type: ignore[arg-type]
 
 
 def _flatten(x: Any, out: list[float]) -> Shape:

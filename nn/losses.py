@@ -14,18 +14,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of, is_scalar
 
 Scalar = Value | int | float
 Predictions = Scalar | Sequence[Scalar]
 
 _LOG_FLOOR = -100.0
 """PyTorch's ``binary_cross_entropy`` clamps log(p) at −100 so that p = 0 gives a large, finite loss."""
-
-
-def _is_scalar(x: object) -> bool:
-    """A lone Value or real number (NumPy scalars included), as opposed to a list of them."""
-    return isinstance(x, (Value, numbers.Real))
 
 
 def _target(t: object, loss: str) -> Scalar:
@@ -45,9 +40,9 @@ def _item(x: Any) -> Any:
 def _pairs(predictions: Predictions, targets: Predictions, loss: str) -> list[tuple[Value, Scalar]]:
     """Match predictions with targets one to one; a lone prediction goes with a lone target."""
     predictions, targets = _item(predictions), _item(targets)
-    if _is_scalar(predictions):
+    if is_scalar(predictions) or isinstance(predictions, bool):  # a bool is refused below, by name
         predictions = [predictions]  # type: ignore[list-item]
-    if _is_scalar(targets):
+    if is_scalar(targets) or isinstance(targets, bool):
         targets = [targets]  # type: ignore[list-item]
     predictions, targets = list(predictions), list(targets)  # type: ignore[arg-type]
     if len(predictions) != len(targets):
@@ -98,7 +93,7 @@ def binary_cross_entropy(probabilities: Predictions, targets: Predictions) -> Va
     for p, y in _pairs(probabilities, targets, "binary_cross_entropy"):
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(f"binary_cross_entropy: probabilities must lie in [0, 1], got {p.data!r}")
-        target = y.data if isinstance(y, Value) else y
+        target = data_of(y)
         if not 0.0 <= target <= 1.0:
             raise ValueError(f"binary_cross_entropy: targets must lie in [0, 1], got {target!r}")
         terms.append(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
@@ -173,7 +168,7 @@ def cross_entropy(
     targets = _unwrapped(targets)
     # one sample: one target, or one flat row of scores (its target a row of class probabilities)
     one_sample = isinstance(targets, (numbers.Real, Value)) or (
-        bool(len(logits)) and _is_scalar(_unwrapped(logits[0]))
+        bool(len(logits)) and is_scalar(_unwrapped(logits[0]))
     )
     batch: Sequence[Any] = [logits] if one_sample else logits
     labels = [targets] if one_sample else [_unwrapped(t) for t in targets]  # type: ignore[union-attr]
@@ -187,7 +182,7 @@ def cross_entropy(
 
 def _cross_entropy_term(row: list[Value], label: Any) -> Value:
     """One sample's −log softmax(z)[y] (a class index) or Σⱼ tⱼ·(logsumexp(z) − zⱼ) (probabilities)."""
-    if not _is_scalar(_item(label)) and not isinstance(label, (str, bytes)):
+    if not is_scalar(_item(label)) and not isinstance(label, (str, bytes, bool)):
         probabilities = [_target(t, "cross_entropy") for t in label]
         if len(probabilities) != len(row):
             raise ValueError(

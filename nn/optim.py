@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from autograd import Value
+from autograd import Value, whole_number
 
 ParamsOrGroups = Iterable[Value] | Iterable[dict[str, Any]]
 
@@ -49,9 +49,10 @@ class Optimizer:
     switches: ClassVar[tuple[str, ...]] = ()
     """The optimizer's on/off settings (``nesterov``, ``amsgrad``, ``centered``)."""
 
-    remembers: ClassVar[dict[str, float | None]] = {}
+    remembers: ClassVar[dict[str, float | None] | None] = None
     """What ``state`` holds per parameter, with the least value each may take (``None``: any finite
-    number); ``step`` counts steps, a whole number. ``load_state_dict`` refuses anything else."""
+    number); ``step`` counts steps, a whole number. ``load_state_dict`` refuses anything else. An
+    optimizer of your own that leaves it ``None`` may remember any names, as finite numbers."""
 
     def __init__(self, params: ParamsOrGroups, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -254,15 +255,16 @@ class Optimizer:
         """One parameter's saved state as floats, refused unless it is what ``step()`` could have made:
         known names, a whole step count ≥ 0, finite averages, squares ≥ 0 (else the next step is NaN)."""
         checked = {}
+        remembers = {str(name): None for name in values} if self.remembers is None else self.remembers
         for name, value in values.items():
-            if name not in self.remembers:
-                kept = ", ".join(self.remembers) or "nothing"
+            if name not in remembers:
                 raise ValueError(
-                    f"{where}: {whose} unknown state {name!r} ({type(self).__name__} keeps {kept})"
+                    f"{where}: {whose} unknown state {name!r} "
+                    f"({type(self).__name__} keeps {', '.join(remembers) or 'nothing'})"
                 )
             counts = name == "step"
             try:
-                number = _number(where, f"{whose} {name}", value, self.remembers[name])
+                number = _number(where, f"{whose} {name}", value, remembers[name])
             except ValueError:
                 if not counts:
                     raise
@@ -628,8 +630,7 @@ class LRScheduler:
                 f"{where}: expected {{'last_epoch': epoch, 'base_lrs': [...]}}, got {state_dict!r}"
             )
         epoch, base_lrs = state_dict["last_epoch"], state_dict["base_lrs"]
-        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
-            raise ValueError(f"{where}: last_epoch must be a whole number ≥ 0, got {epoch!r}")
+        whole_number(epoch, f"{where}: last_epoch")
         if not isinstance(base_lrs, (list, tuple)) or len(base_lrs) != len(self.base_lrs):
             raise ValueError(
                 f"{where}: base_lrs must list {len(self.base_lrs)} learning rates, one per group, "
@@ -638,13 +639,6 @@ class LRScheduler:
         base_lrs = [_number(where, "base_lrs", lr, 0.0) for lr in base_lrs]
         self._last_lr = self._rates(base_lrs, int(epoch))
         self.last_epoch, self.base_lrs = int(epoch), base_lrs
-
-
-def _whole(owner: str, name: str, value: Any, least: int) -> int:
-    """``value`` as a Python int, or a clear error unless it is a whole number ≥ ``least``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise ValueError(f"{owner}: {name} must be a whole number ≥ {least}, got {value!r}")
-    return int(value)
 
 
 def _times_power(base: float, factor: float, exponent: float) -> float:
@@ -662,7 +656,7 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs: lr₀ · γ^⌊epoch / step_size⌋."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _whole("StepLR", "step_size", step_size, 1)
+        self.step_size = whole_number(step_size, "StepLR: step_size", 1)
         self.gamma = _number("StepLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
@@ -676,7 +670,7 @@ class MultiStepLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
         if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
             raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}")
-        self.milestones = sorted(_whole("MultiStepLR", "milestones", m, 0) for m in milestones)
+        self.milestones = sorted(whole_number(m, "MultiStepLR: milestones", 0) for m in milestones)
         self.gamma = _number("MultiStepLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
@@ -702,7 +696,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _whole("CosineAnnealingLR", "T_max", T_max, 1)
+        self.T_max = whole_number(T_max, "CosineAnnealingLR: T_max", 1)
         self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min, 0.0)
         super().__init__(optimizer)
 
