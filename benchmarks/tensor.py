@@ -268,11 +268,36 @@ def digits(samples: int, torch: bool, plain: bool = True) -> list[str]:
     return lines
 
 
+def sgd_line(samples: int) -> str:
+    """``optimizer.step()`` of plain SGD over the digits network's parameters, one at a time and as arrays."""
+    from nn import optim
+
+    model = _digits_model()
+    for number, p in enumerate(model.parameters()):
+        p.grad = (number % 7 - 3) * 1e-3
+    optimizers = {name: optim.SGD(model.parameters(), lr=1e-9) for name in ("one at a time", "as arrays")}
+    threshold = optim.ARRAY_UPDATE_FROM
+
+    def stepping(name: str) -> Callable[[], None]:
+        def step() -> None:
+            optim.ARRAY_UPDATE_FROM = 10**9 if name == "one at a time" else threshold
+            try:
+                optimizers[name].step()
+            finally:
+                optim.ARRAY_UPDATE_FROM = threshold
+
+        return step
+
+    figures = sample({name: stepping(name) for name in optimizers}, samples, 50)
+    speedup = figures["one at a time"].median / figures["as arrays"].median
+    parts = ", ".join(figure.text() for figure in figures.values())
+    return f"SGD step over {model.num_parameters():,} parameters: {parts} -> {speedup:.2g}x"
+
+
 def run(quick: bool, torch: bool) -> list[str]:
     """The tensor benchmark's lines (at least 5 samples each, fewer steps per sample when quick)."""
-    return moons(samples=5 if quick else 9, block=10 if quick else 40, torch=torch) + digits(
-        samples=5, torch=torch
-    )
+    lines = moons(samples=5 if quick else 9, block=10 if quick else 40, torch=torch)
+    return [*lines, *digits(samples=5, torch=torch), sgd_line(samples=5 if quick else 9)]
 
 
 if __name__ == "__main__":

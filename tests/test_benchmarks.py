@@ -94,6 +94,7 @@ def test_the_tensor_benchmark_checks_its_losses_and_gives_verdicts_from_samples(
         "-> 0.60x torch (goal ≤ 1x: met, 2 of 3 samples within it)"
     )
     assert "(goal ≤ 100 ms: met, 2 of 3 samples within it)" in tensor.goal_line("x", fast, None, 0.1)
+    assert tensor.sgd_line(samples=1).startswith("SGD step over 2,410 parameters: one at a time ")
 
 
 def test_the_digits_epoch_benchmark_runs_the_replays():
