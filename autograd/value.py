@@ -291,6 +291,8 @@ def backpropagate(root: Value, gradient: Grad = 1.0, *, create_graph: bool = Fal
     order = topological_order(root)
     grads: dict[Value, Grad] = dict.fromkeys(order, 0.0)
     grads[root] = gradient
+    if not create_graph and not checking_anomalies.get():
+        return _backpropagate_quickly(order, grads)  # the same loop, written out: see below
     for node in reversed(order):
         if node._op is not None:
             chain_rule(node, grads, create_graph)
@@ -302,9 +304,9 @@ def store(grads: dict[Value, Grad]) -> None:
     shows this pass's; under a lock, so that passes ending in several threads at once all add up."""
     with storing:
         for node, gradient in grads.items():
-            before = node.grad
             if not node.requires_grad:  # a constant receives nothing
                 continue
+            before = node.grad
             if node._op is None and (type(before) is not float or before != 0.0):
                 node.grad = before + gradient
             else:
@@ -336,6 +338,33 @@ def apply2(op: Op, a: Value, b: Value) -> Value:
     if anomalies := checking_anomalies.get():
         anomalies[0].forward(op, (a, b), out)
     return out
+
+
+def _backpropagate_quickly(order: list[Value], grads: dict[Value, Grad]) -> dict[Value, Grad]:
+    """``backpropagate``'s loop with ``chain_rule`` and ``local_derivatives`` written in, for speed:
+    the same products added in the same order (the same bits), without two calls and a list a node."""
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        upstream, inputs = grads[node], node._inputs
+        try:
+            if len(inputs) == 2:
+                a, b = inputs
+                da, db = op.derivatives(a.data, b.data, node.data)
+                if a.requires_grad:
+                    grads[a] += da * upstream
+                if b.requires_grad:
+                    grads[b] += db * upstream
+                continue
+            local = op.derivatives(*[x.data for x in inputs], node.data)
+        except (ArithmeticError, ValueError):
+            local_derivatives(node)  # raises it again, with the message that names the operation
+            raise
+        for x, derivative in zip(inputs, local):
+            if x.requires_grad:
+                grads[x] += derivative * upstream
+    return grads
 
 
 recording: ContextVar[bool | list[bool]] = ContextVar("recording", default=True)
