@@ -12,6 +12,7 @@ Importing ``autograd`` loads the engine and the standard library only. The compi
 not installed.
 """
 
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
@@ -35,9 +36,10 @@ from .value import Value, as_value, topological_order
 sum = value_sum  # autograd.sum, like torch.sum
 
 _ON_FIRST_USE = {
-    "compile": "compiler",
+    "ReplayedFunction": "replay",
     "CompiledFunction": "compiler",
     "TraceMismatchError": "compiler",
+    "diagnose": "slips",
     "show": "views.text",
     "Drawing": "views.render",
     "RenderError": "views.render",
@@ -49,7 +51,33 @@ _ON_FIRST_USE = {
     "explore": "views.explorer",
     "Explorer": "views.explorer",
 }
-"""Public names of the compiler and the views, by the module (loaded on first use) that defines them."""
+"""Public names of the compiler, the slips' diagnosis and the views, by the module (loaded on first
+use) that defines them."""
+
+
+def compile(
+    fn: Callable[..., Value],
+    *example_inputs: Any,
+    batch: bool = False,
+    reduction: str = "sum",
+    fuse: bool = False,
+) -> Any:
+    """Trace ``fn(*example_inputs)`` once and write its forward and backward passes out as code.
+
+    ``autograd.compiler.compile``: straight-line Python, called like ``fn``. With ``batch=True``,
+    ``autograd.replay.replay``: the trace of one example replayed over a whole batch with NumPy,
+    each parameter's ``.grad`` growing by the gradients' sum (``reduction="mean"``: their mean);
+    ``fuse=True`` writes each layer as matrix products (``z1 = x @ W1.T + b1``).
+    """
+    if batch:
+        from .replay import replay
+
+        return replay(fn, *example_inputs, reduction=reduction, fuse=fuse)
+    if fuse or reduction != "sum":
+        raise ValueError("compile: reduction and fuse apply to a batched replay; pass batch=True")
+    from .compiler import compile as trace_and_write
+
+    return trace_and_write(fn, *example_inputs)
 
 
 def __getattr__(name: str) -> Any:
@@ -61,6 +89,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "OPS",
+    "compile",
     "GradcheckError",
     "Op",
     "Parameter",

@@ -1,4 +1,4 @@
-"""Toy data sets (XOR, moons, circles, blobs) and mini-batches, in pure Python.
+"""Toy data sets (XOR, moons, circles, blobs), the 8×8 digits, mini-batches and one-hot rows, in pure Python.
 
 Every generator returns ``(X, y)``: ``X`` a list of points (each a list of floats), ``y`` a
 list of labels. Two-class sets label the classes ``labels[0]`` and ``labels[1]``, by default
@@ -10,10 +10,13 @@ follows scikit-learn's ``make_moons``, ``make_circles`` and ``make_blobs``, with
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import math
 import numbers
 import random
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from autograd import whole_number
@@ -159,3 +162,58 @@ def batches(
     for start in range(0, len(order), batch_size):
         chosen = order[start : start + batch_size]
         yield [X[i] for i in chosen], [y[i] for i in chosen]
+
+
+def split(
+    X: Sequence[Any], y: Sequence[Any], test_fraction: float = 0.2, seed: int | None = 0
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """``(X_train, y_train, X_test, y_test)``: a shuffled ``test_fraction`` of the samples held out.
+
+    A model is judged on the held-out samples, which it never trained on.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"split: {len(X)} inputs but {len(y)} labels")
+    if (
+        isinstance(test_fraction, bool)
+        or not isinstance(test_fraction, numbers.Real)
+        or not 0 < test_fraction < 1
+    ):
+        raise ValueError(f"split: test_fraction must lie strictly between 0 and 1, got {test_fraction!r}")
+    order = list(range(len(X)))
+    make_rng(seed).shuffle(order)
+    held = round(len(order) * float(test_fraction))
+    train, test = order[held:], order[:held]
+    return [X[i] for i in train], [y[i] for i in train], [X[i] for i in test], [y[i] for i in test]
+
+
+def one_hot(labels: Sequence[Any], classes: int) -> Points:
+    """Each class index as a row of ``classes`` numbers, 1.0 at the index and 0.0 elsewhere.
+
+    The targets of ``cross_entropy`` as class probabilities: a form that picks no score by a number
+    from the data, so a loss written with it replays over a batch (``autograd.compile(..., batch=True)``).
+    """
+    classes = whole_number(classes, "one_hot: classes", 1)
+    rows = []
+    for label in labels:
+        if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < classes:
+            raise ValueError(f"one_hot: labels must be class indices in [0, {classes}), got {label!r}")
+        rows.append([1.0 if j == label else 0.0 for j in range(classes)])
+    return rows
+
+
+def digits() -> tuple[Points, list[int]]:
+    """The 1,797 handwritten digits of 8×8 pixels (UCI's optical digits, as scikit-learn ships them).
+
+    ``X`` holds 64 pixels per image, scaled from 0 … 16 to 0 … 1, row by row; ``y`` the digit,
+    0 to 9. The file comes with scikit-learn, read here without importing it (which takes
+    seconds) and without any download: install it with ``pip install 'chainrule[digits]'``.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
+    if path is None or not path.is_file():
+        raise ImportError(
+            "nn.data.digits() reads the data set that scikit-learn ships: pip install 'chainrule[digits]'"
+        )
+    with gzip.open(path, "rt", encoding="ascii") as file:
+        rows = [[int(number) for number in line.split(",")] for line in file if line.strip()]
+    return [[pixel / 16.0 for pixel in row[:-1]] for row in rows], [row[-1] for row in rows]
