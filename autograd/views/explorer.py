@@ -479,7 +479,7 @@ def _program(order: list[Value], index: dict[Value, int]) -> str:
         lines.append(f"v[{i}] = {forward};")
         lines += [
             f"if ({javascript_expression(test.format(*names, out=out))}) fail({i}, {json.dumps(reason)});"
-            for test, reason in op.domain
+            for test, reason, _ in op.domain
         ]
         lines.append(f"d[{i}] = [{', '.join(javascript_expression(x) for x in local)}];")
     return "\n".join([*lines, "return [v, d];", "}"])
