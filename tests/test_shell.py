@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd.pages import DATA_ID, Page, decode_json, encode_json, read_data, svg_image, write_atomically
+from autograd.pages import (
+    DATA_ID,
+    Page,
+    decode_json,
+    document,
+    encode_json,
+    read_data,
+    svg_image,
+    write_atomically,
+)
 from autograd.pages import shell as page_module
 
 
@@ -228,6 +237,54 @@ def test_the_embed_works_when_a_notebook_runs_its_script_before_showing_it_twice
     for k in range(2):
         assert page.locator("iframe").nth(k).is_visible()
         assert page.locator(".chainrule-fallback").nth(k).is_hidden()
+    page.problems.check()
+
+
+def test_a_page_without_a_timeline_has_one_chainrule_that_its_script_extends(page):
+    script = "window.chainrule.extend({hello: () => 'hi ' + window.chainrule.data.name});"
+    page.set_content(document("plain", '<p id="p">text</p>', {"name": "</script>"}, scripts=[script]))
+    assert page.evaluate("chainrule.hello()") == "hi </script>"
+    assert page.evaluate("Object.keys(chainrule).sort()") == ["data", "extend", "hello"]  # no timeline
+    error = page.evaluate("() => { try { chainrule.extend({data: 1}); } catch (e) { return e.message; } }")
+    assert error == "chainrule.extend: chainrule.data exists already"
+    assert page.evaluate("chainrule.data.name") == "</script>"
+    page.problems.check()
+
+
+TALL = """<div id="more" style="height: PXpx; background: #eee">tall</div>
+<script>window.grow = function (px) { document.getElementById("more").style.height = px + "px"; };</script>"""
+
+
+def embedded_height(page, px: int) -> float:
+    """The iframe's height, once it has settled to the height of the page inside it (sandboxed, so
+    seen through its own frame), checking that the page inside does not scroll."""
+    inner = page.frames[1]
+    inner.wait_for_function("px => document.getElementById('more').offsetHeight === px", arg=px)
+    own = inner.evaluate("document.documentElement.getBoundingClientRect().height")
+    page.wait_for_function(
+        "own => Math.abs(document.querySelector('iframe').clientHeight - own) < 1", arg=own
+    )
+    assert inner.evaluate("document.documentElement.scrollHeight <= innerHeight")  # nothing cut
+    return page.evaluate("document.querySelector('iframe').clientHeight")
+
+
+@pytest.mark.parametrize("px", [20, 3000])
+def test_an_embedded_page_is_exactly_as_tall_as_its_content(page, px):
+    """No empty band under a short page, no cut under a tall one; and it follows its content."""
+
+    class Sized(Counter):
+        height = 600
+
+        def body(self):
+            return super().body() + TALL.replace("PX", str(px))
+
+    page.set_content("<!DOCTYPE html><body style='margin:0'></body>")
+    page.evaluate(RENDER_LIKE_JUPYTERLAB, Sized()._repr_html_())  # the same output shown twice
+    height = embedded_height(page, px)
+    assert (height < 200) if px == 20 else (height > 3000)
+    page.frames[1].evaluate("grow(400)")  # content that changes resizes its iframe
+    height = embedded_height(page, 400)
+    assert 400 < height < 600
     page.problems.check()
 
 
