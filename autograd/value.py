@@ -9,9 +9,12 @@ checks on numbers and the messages.
 
 from __future__ import annotations
 
+import copy
+import copyreg
 import math
 import numbers
 import threading
+import weakref
 from contextvars import ContextVar
 from typing import Any, NoReturn, SupportsIndex, TypeAlias, cast
 
@@ -186,26 +189,24 @@ class Value:
         """
         store(backpropagate(self, seed(self, gradient, "backward()"), create_graph=create_graph))
 
-    # --- after the lesson: truth, and copies and pickles of a whole graph (``copies.py``) -----------
+    # --- after the lesson: truth, copies and pickles (helpers at the end of this module) -------------
 
     def __bool__(self) -> bool:
         """``v.data != 0``, as for a PyTorch scalar: ``if loss:`` is False at 0.0 (and True for NaN)."""
         return self.data != 0.0
 
     def __copy__(self) -> Value:
-        from .copies import shallow_copy  # on first use: copying is no part of the lesson
+        """A new node with the same slots: the same data, grad, label, operation and inputs."""
+        return _shell(self, {name: getattr(self, name) for name in _filled_slots(self)})
 
-        return cast(Value, shallow_copy(self))
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        from .copies import deep_copy
-
-        return cast(Value, deep_copy(topological_order(self), memo))
+    def __deepcopy__(self, memo: dict[int, object]) -> Value:
+        """A copy of the whole graph behind this value, node by node without recursion, so a graph
+        of any depth copies. Nodes already copied (``memo``) are shared, as ``copy.deepcopy`` does."""
+        return _deep_copied(self, memo)
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
-        from .copies import pickled
-
-        return pickled(topological_order(self))
+        """Pickle the graph behind this value as a list of its nodes, inputs first (see ``_Saved``)."""
+        return _last, (_saved_graph(self),)
 
 
 # --- operations make values --------------------------------------------------------------------
@@ -424,6 +425,100 @@ def _check_backward(node: Value, grads: dict[Value, Grad]) -> None:
                 f"detect_anomaly: backward through {_call(node.op, node._inputs)} gave a non-finite "
                 f"gradient {grads[x]!r} (upstream gradient {grads[node]!r})"
             )
+
+
+# --- copies and pickles: a graph node by node, without recursion ------------------------------------
+
+
+def _filled_slots(value: Value) -> list[str]:
+    """The slots of ``value``'s class and its bases that hold something (a Parameter adds two)."""
+    names = _slot_names.get(type(value))
+    if names is None:
+        every = (name for cls in type(value).__mro__ for name in getattr(cls, "__slots__", ()))
+        names = _slot_names[type(value)] = tuple(name for name in every if name != "__weakref__")
+    return [name for name in names if hasattr(value, name)]
+
+
+_slot_names: dict[type, tuple[str, ...]] = {}
+
+
+def _shell(like: Value, slots: dict[str, Any]) -> Value:
+    """A new node of ``like``'s class with ``slots`` filled in."""
+    out = _empty(type(like))
+    for name, content in slots.items():
+        setattr(out, name, content)
+    return out
+
+
+def _empty(cls: type[Value]) -> Value:
+    """A node of class ``cls`` with no slot filled in yet (a pickle fills them in next)."""
+    return cls.__new__(cls)
+
+
+def _deep_copied(root: Value, memo: dict[int, Any]) -> Value:
+    """``copy.deepcopy(root)``: each node copied once its inputs are (topological order, no recursion).
+    A copy is in ``memo`` before its slots are copied, so a gradient made from the node itself
+    (``create_graph=True``) refers to the copy. Operations are the table's, shared, not copied."""
+    for node in topological_order(root):
+        if id(node) in memo:
+            continue
+        out = memo[id(node)] = _empty(type(node))
+        memo.setdefault(id(memo), []).append(node)  # keeps the original alive, as deepcopy does
+        for name in _filled_slots(node):
+            content = getattr(node, name)
+            if name == "_inputs":
+                content = tuple(memo[id(x)] for x in content)
+            elif name != "_op":
+                content = copy.deepcopy(content, memo)
+            setattr(out, name, content)
+    return cast(Value, memo[id(root)])
+
+
+class _Saved:
+    """One node in a pickle: it loads as a new node of the same class (``_shell``), then its slots
+    are set, its inputs among them. A graph is pickled as the list of its nodes, inputs first, so
+    every input is in the pickle already when a node is written: a reference, not a recursion.
+    One node has one ``_Saved`` while a pickling holds it (``_saving``), so values pickled
+    together that share nodes share them again when loaded."""
+
+    __slots__ = ("value", "inputs", "__weakref__")
+
+    def __init__(self, value: Value, inputs: tuple[_Saved, ...]) -> None:
+        self.value, self.inputs = value, inputs
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        node = self.value
+        slots = {name: getattr(node, name) for name in _filled_slots(node)}
+        slots["_inputs"] = self.inputs
+        return _empty, (type(node),), (None, slots)
+
+
+_saving: weakref.WeakValueDictionary[int, _Saved] = weakref.WeakValueDictionary()
+
+
+def _saved_graph(root: Value) -> list[_Saved]:
+    """The ``_Saved`` of every node behind ``root``, inputs first: those a pickling in progress
+    holds already, and new ones for the rest."""
+    saved: dict[Value, _Saved] = {}
+    for node in topological_order(root):
+        held = _saving.get(id(node))
+        if held is None or held.value is not node:
+            held = _saving[id(node)] = _Saved(node, tuple(saved[x] for x in node._inputs))
+        saved[node] = held
+    return list(saved.values())
+
+
+def _last(nodes: list[Value]) -> Value:
+    """The value a pickled graph stands for: the last of its nodes."""
+    return nodes[-1]
+
+
+def _op_named(name: str) -> Op:
+    """The derivative table's entry ``name``: operations pickle and copy by name."""
+    return ops.OPS[name]
+
+
+copyreg.pickle(Op, lambda op: (_op_named, (op.name,)))
 
 
 # --- micrograd's names, pointing to chainrule's -------------------------------------------------------
