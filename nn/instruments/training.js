@@ -7,7 +7,7 @@
   var chainrule = window.chainrule, data = chainrule.data, root = document.getElementById("training");
   var SVG = "http://www.w3.org/2000/svg";
   var TILE = 30, MAIN = 300, CHART_W = 300, CHART_H = 130;
-  var ORANGE = [245, 147, 34], BLUE = [8, 119, 189], WHITE = [232, 234, 235];
+  var ORANGE = data.palette.negative, BLUE = data.palette.positive, WHITE = data.palette.zero;  // training_view.PALETTE
 
   // --- small helpers ---------------------------------------------------------------------------
   function element(tag, attributes, parent, namespace) {
@@ -171,6 +171,7 @@
     ["train", "test"].forEach(function (kind) {
       run.data.points[kind].forEach(function (p) {
         var fill = css(p[2] > threshold ? 1 : -1), x = run.toX(p[0]), y = run.toY(p[1]);
+        if (!(x >= 0 && x <= MAIN && y >= 0 && y <= MAIN)) return;  // outside the plane shown
         if (kind === "train") svg("circle", { cx: x, cy: y, r: 3.5, fill: fill, "class": "tv-point" }, run.overlay);
         else svg("rect", { x: x - 3, y: y - 3, width: 6, height: 6, fill: fill, "class": "tv-point tv-test" }, run.overlay);
       });
