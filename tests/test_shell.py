@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd.pages import DATA_ID, Page, decode_json, document, encode_json, read_data, svg_image
+from autograd.pages import (
+    DATA_ID,
+    Page,
+    decode_json,
+    document,
+    encode_json,
+    read_data,
+    svg_image,
+    write_atomically,
+)
 from autograd.pages import shell as page_module
 
 
@@ -364,3 +373,58 @@ def test_svg_image_survives_a_sanitiser_and_shows(page):
     page.set_content(sanitise(markup))
     assert page.evaluate("document.querySelector('img').naturalWidth") == 120
     page.problems.check()
+
+
+# --- text no UTF-8 file can hold: a lone surrogate in a label or a title ---------------------------------
+
+with_surrogates = st.text(st.characters(codec=None, categories=["Cs", "L", "P", "Zs"]), max_size=12)
+
+
+@given(label=with_surrogates, title=with_surrogates)
+def test_a_page_with_lone_surrogates_saves_and_its_data_keeps_them(tmp_path_factory, label, title):
+    page = Counter(label=label)
+    page.title = title
+    path = tmp_path_factory.mktemp("saved") / "page.html"
+    page.save(path)
+    document = path.read_bytes().decode("utf-8")  # strict: every byte is UTF-8
+    assert read_data(document)["label"] == label  # the very code points, surrogates too
+    shown = title.encode("utf-8", "backslashreplace").decode("utf-8")  # a surrogate as its escape
+    assert f"<title>{html.escape(shown)}</title>" in document
+
+
+def test_the_explorer_and_the_training_view_save_labels_and_titles_with_lone_surrogates(tmp_path):
+    import autograd
+    import nn
+    from nn import optim
+
+    x = autograd.Value(2.0, label="lone \udc80 label")
+    autograd.explore((x * 3).tanh()).save(tmp_path / "explorer.html")
+    data = read_data((tmp_path / "explorer.html").read_text(encoding="utf-8"))
+    assert data["nodes"][0]["name"] == "lone \udc80 label"
+
+    X, y = nn.data.make_moons(n_samples=10, noise=0.1, seed=0, labels=(-1, 1))
+    model = nn.MLP(2, [2, 1], seed=0)
+    recorder = nn.Recorder(model, X, y, grid=4)
+    nn.fit(
+        model,
+        X,
+        y,
+        nn.hinge_loss,
+        optim.SGD(model.parameters(), lr=0.2),
+        2,
+        progress=False,
+        recorder=recorder,
+    )
+    nn.training_view(recorder, titles=["lone \ud800 title"]).save(tmp_path / "training.html")
+    document = (tmp_path / "training.html").read_text(encoding="utf-8")
+    assert read_data(document)["runs"][0]["title"] == "lone \ud800 title" and "lone \\ud800 title" in document
+
+
+def test_writing_a_lone_surrogate_elsewhere_is_a_clear_error_and_writes_nothing(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("old", encoding="utf-8")
+    with pytest.raises(
+        ValueError, match=r"notes\.txt: cannot write '\\udc80' at character 4 \(in 'abc \\udc80 def'\)"
+    ):
+        write_atomically(path, "abc \udc80 def")
+    assert path.read_text(encoding="utf-8") == "old" and [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

@@ -101,7 +101,10 @@ class Page:
         raise NotImplementedError
 
     def to_html(self) -> str:
-        """One self-contained HTML document: styles, scripts, pictures and data inline."""
+        """One self-contained HTML document: styles, scripts, pictures and data inline.
+
+        Every text in it can be written as UTF-8 (``writable``): a label or title holding a lone
+        surrogate is written with its escape, which the data reads back as the same character."""
         data = self.data()
         frames = data.get("frames")
         if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
@@ -137,8 +140,9 @@ def document(
     ``styles`` and ``scripts`` are texts, inlined after the shell's own, so a page's script finds
     ``window.chainrule`` made and extends it. Nothing is fetched: no ``src``, no ``href``. ``head``
     is more HTML for the ``<head>`` (the site's pages, served over HTTP, say they have no icon).
+    A lone surrogate in any text is written as its escape (``writable``), so the page can be saved.
     """
-    return "\n".join(
+    text = "\n".join(
         [
             "<!DOCTYPE html>",
             '<html lang="en">',
@@ -160,6 +164,7 @@ def document(
             "",
         ]
     )
+    return writable(text)
 
 
 def embed(page: str, title: str, height: int, fallback: str) -> str:
@@ -217,12 +222,20 @@ The output is found from the script itself: front ends that run an output's scri
 VS Code) may run them before the output is in the document, or show one output twice."""
 
 
+def writable(text: str) -> str:
+    """``text`` with each lone surrogate (half of a UTF-16 pair, not a character: no UTF-8 file can
+    hold one, and a label read from data may) written as its Python escape, ``\\udc80``. Inside a
+    JSON string that is JSON's escape for the same code point, so the data keeps it exactly; in
+    text it shows as drawings show it. Any other text is returned as it is."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def svg_image(svg: str, alt: str) -> str:
     """An SVG drawing as an ``<img>`` with a ``data:`` URI, scaled down to the width available.
 
     For fallbacks: sanitizers that strip inline ``<svg>`` from untrusted notebook outputs keep it.
     """
-    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    encoded = base64.b64encode(writable(svg).encode("utf-8")).decode("ascii")
     return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{html.escape(alt)}" style="max-width:100%">'
 
 

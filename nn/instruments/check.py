@@ -21,18 +21,16 @@ False
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import NamedTuple
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of, is_scalar
 
 from ..layers import Neuron
 from ..module import Module
-from .probe import inputs_of, neurons, own_activation, pre_activations
+from .probe import inputs_of, neurons, own_activation, pre_activations, tolerance
 
 
 class GradientRow(NamedTuple):
@@ -105,7 +103,7 @@ def check_gradients(
         )
     if not mine:
         raise ValueError("check_gradients: mine is empty; give the gradients you derived, {name: number}")
-    rtol, atol = _tolerance("rtol", rtol), _tolerance("atol", atol)
+    rtol, atol = tolerance("check_gradients", "rtol", rtol), tolerance("check_gradients", "atol", atol)
     if loss is not None and not isinstance(loss, Value):
         raise TypeError(
             "check_gradients: loss must be the Value you called backward() on, "
@@ -133,26 +131,14 @@ def check_gradients(
         if not math.isfinite(theirs):  # nothing to compare with: the loss itself went wrong
             wrong[name] = f"autograd's gradient is {theirs}: the loss or its backward pass is not finite"
         else:
-            wrong[name] = _diagnose(ours, theirs, ratio, owners.get(id(parameter)), zs, rtol, atol)
+            wrong[name] = _diagnose(ours, theirs, owners.get(id(parameter)), zs, rtol, atol)
     return GradientReport(rows, wrong)
 
 
-def _tolerance(name: str, value: object) -> float:
-    """``rtol`` or ``atol`` as a float, or a clear error unless it is a finite number ≥ 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"check_gradients: {name} must be a finite number ≥ 0, got {value!r}")
-    number = float(value)  # type: ignore[arg-type]
-    if not (math.isfinite(number) and number >= 0):
-        raise ValueError(f"check_gradients: {name} must be a finite number ≥ 0, got {value!r}")
-    return number
-
-
 def _number(x: object, name: str) -> float:
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not is_scalar(x):
         raise TypeError(f"check_gradients: the gradient given for {name!r} is not a number: {x!r}")
-    return float(x)  # type: ignore[arg-type]
+    return float(data_of(x))  # type: ignore[arg-type]
 
 
 class _Owner(NamedTuple):
@@ -172,63 +158,30 @@ def _owners(model: Module) -> dict[int, _Owner]:
     return owners
 
 
-def _clean_factor(ratio: float, rtol: float) -> Fraction | None:
-    """``ratio`` as ±n or ±1/n for a whole n up to 1000, if it is one within ``rtol``."""
-    if not math.isfinite(ratio) or ratio == 0:
-        return None
-    whole = Fraction(round(ratio)) if abs(ratio) >= 1 else 1 / Fraction(round(1 / ratio))
-    if abs(whole) <= 1000 and 1 / abs(whole) <= 1000 and math.isclose(ratio, whole, rel_tol=max(rtol, 1e-9)):
-        return whole
-    return None
-
-
-def _factor_text(factor: Fraction) -> str:
-    """±n as "×n", ±1/n as "×1/n" (and ½ as ½)."""
-    size = abs(factor)
-    sign = "−" if factor < 0 else ""
-    if size.denominator == 1:
-        return f"×{sign}{size.numerator}"
-    return f"×{sign}" + ("½" if size.denominator == 2 else f"1/{size.denominator}")
-
-
 def _diagnose(
     ours: float,
     theirs: float,
-    ratio: float,
     owner: _Owner | None,
     zs: dict[int, list[Value]] | None,
     rtol: float,
     atol: float,
 ) -> str:
-    """The usual slip that turns the right gradient ``theirs`` into ``ours``, if one fits."""
-
-    def close(a: float, b: float) -> bool:
-        return math.isclose(a, b, rel_tol=max(rtol, 1e-9), abs_tol=atol)
-
-    if not math.isfinite(ours):
-        return "not a finite number"
-    if theirs == 0:
+    """The usual slip that turns the right gradient ``theirs`` into ``ours``, if one fits: the
+    engine's ``autograd.diagnose``, given the slips a neuron's own numbers can show."""
+    if theirs == 0 and math.isfinite(ours):
         return "autograd gives 0: does this parameter reach the loss?"
-    factor = _clean_factor(ratio, rtol)
-    if factor is not None and factor != 1:
-        size = abs(factor)
-        if size == 1:
-            return "×−1: sign flipped?"
-        if size in (2, Fraction(1, 2)):
-            cause = "a factor 2 of a square, or a ½, dropped?"
-        else:
-            n = size.numerator if size.denominator == 1 else size.denominator
-            cause = f"a sum over {n} samples where the loss takes their mean, or the reverse?"
-        return f"{_factor_text(factor)}: {cause}{' And sign flipped?' if factor < 0 else ''}"
+    candidates: list[tuple[str, float]] = []
     if owner is not None:
         samples = _samples(owner.neuron, zs)
         if owner.input is not None:
             delta_sum = math.fsum(s.delta for s in samples) if samples else _bias_gradient(owner.neuron)
-            if delta_sum is not None and close(ours, delta_sum):
-                return "the weight's input missing? This is Σ δ (the bias's gradient), not Σ δ·a_prev"
-        for text, without in _without_activation_factors(owner, samples):
-            if close(ours, without):
-                return text
+            if delta_sum is not None:
+                text = "the weight's input missing? This is Σ δ (the bias's gradient), not Σ δ·a_prev"
+                candidates.append((text, delta_sum))
+        candidates += _without_activation_factors(owner, samples)
+    found = autograd.diagnose(ours, theirs, candidates, rtol=rtol, atol=atol)
+    if found is not None:
+        return found
     if zs is None:
         return "no usual slip recognised (pass loss= to look for a missing activation derivative)"
     return "no usual slip recognised"
