@@ -6,6 +6,9 @@ Everything it needs is fetched here, at build time, and copied into the site: th
 ``@viz-js/viz`` from npm (``web/package-lock.json``), a wheel of chainrule built from this working
 tree, and the wheels of its dependencies from PyPI (``web/requirements.txt``, pinned with hashes).
 The pages fetch nothing but the site's own files, so any static server works, offline too.
+Every page is a document of the one page shell (``autograd.pages.document``; ``page`` below), with
+``page.js`` on it; a notebook's Markdown links and saved outputs reach its page only as
+``web/sanitise.py`` keeps them (as JupyterLab treats an untrusted notebook).
 
 To move to newer versions: ``npm install --save-exact pyodide@VERSION @viz-js/viz@VERSION`` in
 ``web/`` (it rewrites both package files), and new pins with their hashes in ``requirements.txt``
