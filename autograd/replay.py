@@ -135,6 +135,7 @@ class ReplayedFunction:
         self.name = _identifier(getattr(fn, "__name__", ""))
         self._names = _argument_names(fn, len(example_inputs))
         self._shapes = [_example_shape(x, name) for x, name in zip(example_inputs, self._names)]
+        example_inputs = tuple(x.tolist() if isinstance(x, np.ndarray) else x for x in example_inputs)
         output, leaves = _trace(fn, example_inputs, self._names)
         self._signature = _signature(output, leaves)
         code = _write(self.name, output, leaves, self._shapes, self._array_names(), fuse)
