@@ -578,3 +578,55 @@ def test_the_pages_diagnose_agrees_with_pythons(page):
     assert said == python
     assert {s.split(":")[0] for s in python if s} >= {"×2", "×½", "×−1", "×−2", "×4", "×1/4", "×3", "first"}
     page.problems.check()
+
+
+# --- the worksheet: printed, the graph with every label, data filled in, grads left to fill -----------
+
+CONTROLS = ("play", "speed", "Reset numbers", "New numbers", "Your turn", "autograd.compile", "fit")
+
+
+def pdf_text(page) -> str:
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    reader = pypdf.PdfReader(io.BytesIO(page.pdf()))
+    return "\n".join(p.extract_text() for p in reader.pages)
+
+
+def test_the_worksheet_prints_every_label_and_no_controls_then_the_answer_key(page):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 0.25) ** 2
+    loss.label = "loss"
+    explorer = explore(loss)
+    sheet = explorer.worksheet()
+    page.set_content(sheet.to_html())
+    text = pdf_text(page)
+    labels = {n["name"] for n in explorer.data()["nodes"] if n["name"]}
+    assert labels and all(label in text for label in labels), labels - {x for x in labels if x in text}
+    assert not [word for word in CONTROLS if word in text]
+    graph, key = text.split("Answer key")
+    assert "grad ____" in graph and "grad 0." not in graph and "grad -" not in graph  # grads left to fill
+    for node in explorer.data()["nodes"]:
+        if node["requires_grad"]:
+            assert f"{node['grad']:.4f}" in key
+    assert "constant: no grad" in key
+    width = page.evaluate("document.querySelector('.cr-canvas svg').getBoundingClientRect().width")
+    assert width == pytest.approx(page.evaluate("document.querySelector('main').clientWidth"), abs=2)
+    page.problems.check()
+
+
+def test_printing_the_live_page_gives_the_worksheet_of_the_numbers_shown(page):
+    o, _ = lecture_neuron()
+    explorer = explore(o)
+    page.set_content(explorer.to_html())
+    page.evaluate("chainrule.set('w1', 0.5)")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    text = pdf_text(page)
+    assert all(label in text for label in ("x1", "x2", "w1", "w2", "b", "n", "o"))
+    assert not [word for word in CONTROLS if word in text]
+    graph, key = text.split("Answer key")
+    assert "data 0.5000" in graph
+    changed = explorer.set({"w1": 0.5}).data()["nodes"]
+    assert f"{changed[0]['grad']:.4f}" in key  # x1's grad with w1 = 0.5
+    page.problems.check()

@@ -701,6 +701,22 @@
     if (scrub && !scrub.moved) { var id = scrub.id; scrub = null; select(id); openEditor(id); return; }
     scrub = null;
   });
+  // --- printing: grads left empty to fill in, the answer key with the numbers as they are now --------
+  Object.keys(gradText).forEach(function (id) { gradText[id].classList.add("cr-gradtext"); });
+  var key = document.getElementById("cr-key");
+  window.addEventListener("beforeprint", function () {
+    var rows = nodes.map(function (n) {
+      return "<tr><td>" + escape(name(n.id)) + "</td><td>" + format(n.data) + "</td><td>" +
+        (n.requires_grad ? (broken ? "—" : format(n.grad)) : "constant: no grad") + "</td></tr>";
+    });
+    var list = broken ? [] : steps.map(function (s) {
+      return "<li>" + escape(name(s.node)) + ": " + s.contributions.map(function (c) {
+        return escape(name(c[0])) + " += " + format(c[1]);
+      }).join(", ") + "</li>";
+    });
+    key.innerHTML = "<h2>Answer key</h2><table><tr><th>value</th><th>data</th><th>grad</th></tr>" +
+      rows.join("") + "</table><h3>The steps</h3><ol>" + list.join("") + "</ol>";
+  });
   var announcer = document.getElementById("cr-announce");
   function announce(k) {  // one sentence for screen readers: the step and what each input receives
     if (k === 0) { announcer.textContent = "Before the first step: " + dL(root) + " = 1."; return; }

@@ -170,7 +170,8 @@ class Explorer(Page):
             '<section class="cr-codebox"><div class="cr-codetitle">the backward pass as code '
             "(autograd.compile)</div>"
             '<pre id="cr-code" class="cr-code"></pre></section>'
-            "</div></main>"
+            "</div>"
+            f'<section class="cr-key" id="cr-key">{answer_key(self._data)}</section></main>'
         )
 
     def fallback(self) -> str:
@@ -183,6 +184,13 @@ class Explorer(Page):
     def __repr__(self) -> str:
         steps = self._data["frames"]
         return f"<Explorer: {self.values} values, {steps} steps>"
+
+    def worksheet(self) -> Worksheet:
+        """A handout of this graph to print (``worksheet().save("sheet.html")``, then the browser's
+        Print): the whole graph at the paper's width with every data filled in and every grad box
+        empty, then an answer key with every grad and each step's amounts. The explorer page itself
+        prints the same way."""
+        return Worksheet(self)
 
     def set(self, changes: Mapping[Value | str, float]) -> Explorer:
         """The explorer of the same graph with other numbers at some leaves; this one is unchanged.
@@ -246,6 +254,67 @@ class Explorer(Page):
                 f"Explorer.set: {key!r} is made by {found[0].op}, not a leaf: change the leaves it comes from"
             )
         return found[0]
+
+
+class Worksheet(Page):
+    """The printable handout of an explorer: the graph with empty grad boxes, then the answer key."""
+
+    title = "chainrule · worksheet"
+    assets = ("explorer.css",)
+
+    def __init__(self, explorer: Explorer) -> None:
+        self.explorer = explorer
+
+    def data(self) -> dict[str, Any]:
+        return {"frames": 0}
+
+    def body(self) -> str:
+        data, svg = self.explorer.data(), self.explorer.svg
+        size = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', svg)
+        wide = size is not None and float(size[1]) > 1.3 * float(size[2])
+        # the boxes to fill in: a line about as wide as the number was
+        blank = re.sub(
+            r">grad ([^<]*)</text>",
+            lambda m: f">grad {'_' * max(4, len(html.unescape(m[1])) - 1)}</text>",
+            svg,
+        )
+        return (
+            (f"<style>@page {{ size: {'landscape' if wide else 'portrait'}; }}</style>")
+            + '<main class="cr-explorer cr-worksheet"><h2>Backpropagation by hand</h2>'
+            "<p>Fill in every grad, the output's first (it is 1), then each value's from the values "
+            "made from it: <code>input.grad += local derivative × grad</code>.</p>"
+            f'<div class="cr-graph"><div class="cr-canvas">{blank}</div></div>'
+            f'<section class="cr-key">{answer_key(data)}</section></main>'
+        )
+
+    def fallback(self) -> str:
+        return self.body()
+
+
+def answer_key(data: dict[str, Any]) -> str:
+    """The answer key of an explorer's data: every value's data and grad, then each step's amounts."""
+
+    def name(node: dict[str, Any]) -> str:
+        return node["name"] or node["code"] or f"#{node['id']}"
+
+    form = data["format"]
+    spec = "{:" + (form["sign"] or "") + (f".{form['digits']}" if form["digits"] else "") + form["type"] + "}"
+    nodes = data["nodes"]
+    rows = "".join(
+        f"<tr><td>{html.escape(name(n))}</td><td>{spec.format(n['data'])}</td>"
+        f"<td>{spec.format(n['grad']) if n['requires_grad'] else 'constant: no grad'}</td></tr>"
+        for n in nodes
+    )
+    steps = "".join(
+        f"<li>{html.escape(name(nodes[s['node']]))}: "
+        + ", ".join(f"{html.escape(name(nodes[i]))} += {spec.format(x)}" for i, x in s["contributions"])
+        + "</li>"
+        for s in data["steps"]
+    )
+    return (
+        "<h2>Answer key</h2><table><tr><th>value</th><th>data</th><th>grad</th></tr>"
+        f"{rows}</table><h3>The steps</h3><ol>{steps}</ol>"
+    )
 
 
 def explore(root: Value, **options: Any) -> Explorer:
