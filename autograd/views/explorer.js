@@ -559,9 +559,29 @@
       if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
     }
     errorText.textContent = broken ? name(broken.node) + ": " + broken.message : "";
+    rewriteLiterals();
     editing = true;
     cr.go(cr.frame);
     editing = false;
+  }
+  // A constant is written into the code as a number (v5 = v4 * 2.0): its lines say its new one.
+  var users = {}, literal = {};
+  edges.forEach(function (e) { (users[e.input] = users[e.input] || []).push(e.output); });
+  function pyLiteral(x) { var text = pyFloat(x); return x < 0 || Object.is(x, -0) ? "(" + text + ")" : text; }
+  nodes.forEach(function (n) { if (!n.op && !n.requires_grad) literal[n.id] = pyLiteral(n.data); });
+  function rewriteLiterals() {
+    Object.keys(literal).forEach(function (id) {
+      var now = pyLiteral(nodes[id].data), before = literal[id];
+      if (now === before) return;
+      (users[id] || []).forEach(function (user) {
+        nodes[user].lines.forEach(function (number) {
+          var span = codeLines[number - 1];
+          span.textContent = span.textContent.split(before).join(now);
+          flash(span);
+        });
+      });
+      literal[id] = now;
+    });
   }
   var errorText = document.getElementById("cr-error"), seedText = document.getElementById("cr-seed");
   function find(key) {  // a node by id, name, label or variable in the code

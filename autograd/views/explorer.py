@@ -101,21 +101,14 @@ class Explorer(Page):
         order = topological_order(root)
         self.values, index = len(order), {value: i for i, value in enumerate(order)}
         group, cut, note = _layout(order, group, max_nodes)
-        code = code_for(root)
-        code_names, code_lines = _code_links(code, index)
-        # a value with no name is drawn with its variable in the code (v6), as the step panel calls it
-        drawn_names = {
-            v: code_names[i] for i, v in enumerate(order) if not node_name(v, self._table) and i in code_names
-        }
         with _rerun(order, self._leaf_data):
+            code = code_for(root)  # a constant is written in as a number: the number as it is now
+            code_names, code_lines = _code_links(code, index)
+            # a value with no name is drawn with its variable in the code (v6), as the step panel says
+            unnamed = {v: code_names[i] for i, v in enumerate(order) if i in code_names}
             steps = list(backward_steps(root))
-            names = {**drawn_names, **self._table}
-            with warnings.catch_warnings():  # draw_dot's warning of a cut: the page's note says it
-                warnings.simplefilter("ignore")
-                drawing = draw_dot(
-                    root, **{**self._options, "names": names, "group": group, "max_nodes": cut}
-                )
-            svg = drawing.pipe(format="svg", encoding="utf-8")
+            names = {**unnamed, **{v: node_name(v, self._table) for v in order if node_name(v, self._table)}}
+            svg = _draw(root, {**self._options, "names": names, "group": group, "max_nodes": cut})
             group_of = groups(order, group) if group is not None else {}
             nodes = [
                 _node(i, v, self._table, code_names.get(i), code_lines.get(i, []), group_of.get(v))
@@ -333,6 +326,13 @@ def explore(root: Value, **options: Any) -> Explorer:
     (<Explorer: 4 values, 2 steps>, 0.0)
     """
     return Explorer(root, **options)
+
+
+def _draw(root: Value, options: dict[str, Any]) -> str:
+    """``draw_dot(root, **options)`` as SVG, without its warning of a cut (the page's note says it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return draw_dot(root, **options).pipe(format="svg", encoding="utf-8")
 
 
 def _check(root: Value, format_spec: str, max_nodes: int | None) -> re.Match[str]:
