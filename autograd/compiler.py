@@ -37,9 +37,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checks import data_of, is_scalar
 from .functional import enable_grad
 from .ops import OPS, Op
-from .value import Value, is_number, storing, topological_order
+from .value import Value, storing, topological_order
 
 TERMS_PER_LINE = 100
 """A sum of more terms is written over several lines: Python cannot compile a 1000-term expression."""
@@ -199,13 +200,11 @@ def _trace(
 def _number(x: Any, where: str) -> float:
     if type(x) is float:
         return x
-    if isinstance(x, Value):
-        return x.data
-    if not is_number(x):
+    if not is_scalar(x):
         raise TypeError(
             f"compile: {where} must be a number, a Value or a list of them, got {type(x).__name__}"
         )
-    return float(x)
+    return float(data_of(x))  # type: ignore[arg-type]
 
 
 def _flatten(x: Any, out: list[float]) -> Shape:
@@ -474,14 +473,8 @@ def _backward_lines(
     for node in reversed(order):
         if node.is_leaf or node not in on_path:
             continue
-        op = _op(node)
-        arguments = [names[x] for x in node.inputs]
-        out = names[node]
-        if isinstance(op.derivative_code, tuple):
-            local = [t.format(*arguments, out=out) for t in op.derivative_code]
-        else:
-            local = list(op.derivative_code(*arguments, out))
-        upstream = _gradient(out)
+        local = local_derivative_code(node, names)
+        upstream = _gradient(names[node])
         lines = []
         for x, derivative in zip(node.inputs, local):
             if x not in on_path:
@@ -491,6 +484,15 @@ def _backward_lines(
             lines.append(_assign(language, _gradient(names[x]), term, "+=" if x in has_gradient else "="))
             has_gradient.add(x)
         yield node, lines
+
+
+def local_derivative_code(node: Value, names: dict[Value, str]) -> list[str]:
+    """∂node/∂input for each input of ``node``: its op's templates filled in with the values' ``names``."""
+    op = _op(node)
+    arguments = [names[x] for x in node.inputs]
+    if isinstance(op.derivative_code, tuple):
+        return [t.format(*arguments, out=names[node]) for t in op.derivative_code]
+    return list(op.derivative_code(*arguments, names[node]))
 
 
 def _note(language: Language, text: str) -> str:

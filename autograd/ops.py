@@ -7,7 +7,8 @@ its entry.
 
 The derivative rules use plain arithmetic on their arguments, so one rule serves twice: called
 with floats it gives the numbers ``backward()`` multiplies by; called with ``Value`` nodes it
-builds a graph of its own, which is how higher-order derivatives (``create_graph=True``) work.
+builds a graph of its own, which is how higher-order derivatives (``create_graph=True``) work
+(where a rule compares, ``x > 0`` and ``float(x)`` read the number in either).
 
 Each entry also holds its rules as code templates (``code``, ``derivative_code``, ``domain``), from
 which ``compile`` writes a graph's passes in Python and in JavaScript. A template is an expression
@@ -34,15 +35,11 @@ class Op:
     ``forward(*inputs)`` takes the inputs' data (floats) and returns the output's data; it raises
     ``ValueError``, ``ZeroDivisionError`` or ``OverflowError`` outside its domain, and the caller
     names the operation and its operands in the message. ``derivatives(*inputs, out)`` returns
-    ∂out/∂input for each input, in input order. ``rule`` says the same in maths. ``symbol`` is how
-    drawings write it (the name, if not given); ``settings`` are the positions of inputs that set
-    how the operation behaves (leaky_relu's slope) rather than data flowing through it.
-
-    ``words`` says the local derivative in words, ``infix`` is how formulas write it between two
-    operands (``a · b``). ``code`` is the forward rule as a template and ``derivative_code`` the
-    local derivatives (see the module's notes); for a sum of many terms (sum, dot, linear) both are
-    functions from the inputs' names to the terms to add and to the local derivatives. ``domain``
-    lists where ``forward`` refuses: (a condition over the inputs and ``{out}``, the message).
+    ∂out/∂input for each input, in input order; ``rule`` and ``words`` say it in maths and words.
+    ``symbol`` is how drawings write it (else its name), ``infix`` how formulas write it between
+    two operands (``a · b``); ``settings`` are the positions of inputs that set how it behaves
+    (leaky_relu's slope) rather than data flowing through it. ``code``, ``derivative_code`` and
+    ``domain`` (each: a condition where ``forward`` refuses, and its message) are the templates.
     """
 
     name: str
@@ -56,11 +53,6 @@ class Op:
     derivative_code: tuple[str, ...] | Callable[..., tuple[str, ...]] = ()
     infix: str = ""
     domain: tuple[tuple[str, str], ...] = ()
-
-
-def _data(x: Any) -> float:
-    """The float inside ``x``: ``x`` itself for a float, ``x.data`` for a Value (in derivative rules)."""
-    return x if isinstance(x, float) else x.data
 
 
 # --- arithmetic ------------------------------------------------------------------------------------
@@ -127,9 +119,9 @@ def _power(x: float, p: float) -> float:
 def _slope_of_power(x: Any, p: Any) -> Any:
     """p·x^(p−1). For floats a slope too steep for a float is ±inf, not an error: the forward
     value was representable, so the operation itself was fine."""
-    if _data(p) == 0:
+    if float(p) == 0:
         return 0.0
-    if _data(x) == 0 and _data(p) < 1:
+    if float(x) == 0 and p < 1:
         return math.inf  # the curve is vertical at 0 (e.g. sqrt)
     if not isinstance(x, float):
         return p * x ** (p - 1)
@@ -195,11 +187,14 @@ GENERAL_POW = Op(
 # --- functions of one input ------------------------------------------------------------------------
 
 
+_EXP_OVERFLOWS = "the result is too large for a float (exp overflows above x ≈ 709.78)"
+
+
 def _exp(x: float) -> float:
     try:
         return math.exp(x)
     except OverflowError:
-        raise OverflowError("the result is too large for a float (exp overflows above x ≈ 709.78)") from None
+        raise OverflowError(_EXP_OVERFLOWS) from None
 
 
 EXP = Op(
@@ -210,12 +205,7 @@ EXP = Op(
     words="the local derivative is the output itself",
     code="math.exp({0})",
     derivative_code=("{out}",),
-    domain=(
-        (
-            "{out} == math.inf and {0} < math.inf",
-            "the result is too large for a float (exp overflows above x ≈ 709.78)",
-        ),
-    ),
+    domain=(("{out} == math.inf and {0} < math.inf", _EXP_OVERFLOWS),),
 )
 
 
@@ -247,7 +237,7 @@ SQRT = Op(
     "sqrt",
     rule="∂√x/∂x = 1/(2√x)",
     forward=_sqrt,
-    derivatives=lambda x, out: (0.5 / out if _data(out) else math.inf,),
+    derivatives=lambda x, out: (0.5 / out if float(out) else math.inf,),
     words="one over twice the output",
     code="math.sqrt({0})",
     derivative_code=("where({out} != 0.0, 0.5 / {out}, math.inf)",),
@@ -289,7 +279,7 @@ RELU = Op(
     "relu",
     rule="∂relu(x)/∂x = 1 if x > 0, else 0",
     forward=lambda x: 0.0 if x <= 0 else x,
-    derivatives=lambda x, out: (1.0 if _data(x) > 0 else 0.0,),
+    derivatives=lambda x, out: (1.0 if x > 0 else 0.0,),
     words="the gradient passes where the input was positive, and stops where it was not",
     code="where({0} <= 0.0, 0.0, {0})",
     derivative_code=("where({0} > 0.0, 1.0, 0.0)",),
@@ -299,7 +289,7 @@ LEAKY_RELU = Op(
     "leaky_relu",
     rule="∂leaky_relu(x, s)/∂x = 1 if x > 0, else s;  ∂/∂s = 0 if x > 0, else x",
     forward=lambda x, s: s * x if x <= 0 else x,
-    derivatives=lambda x, s, out: (1.0, 0.0) if _data(x) > 0 else (s, x),
+    derivatives=lambda x, s, out: (1.0, 0.0) if x > 0 else (s, x),
     settings=(1,),
     words="the gradient passes where the input was positive, scaled by the slope where not",
     code="where({0} <= 0.0, {1} * {0}, {0})",
@@ -308,7 +298,7 @@ LEAKY_RELU = Op(
 
 
 def _sign(x: Any) -> float:
-    value = _data(x)
+    value = float(x)
     return 1.0 if value > 0 else -1.0 if value < 0 else value * 0.0  # 0 at 0, NaN at NaN, as PyTorch
 
 
@@ -323,16 +313,21 @@ ABS = Op(
 )
 
 
-def _sin(x: float) -> float:
-    if math.isinf(x):
-        raise ValueError("sin is undefined at ±infinity")
-    return math.sin(x)
+def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
+    """``f`` (sin or cos) refusing ±infinity, where it has no value."""
+
+    def forward(x: float) -> float:
+        if math.isinf(x):
+            raise ValueError(f"{f.__name__} is undefined at ±infinity")
+        return f(x)
+
+    return forward
 
 
 SIN = Op(
     "sin",
     rule="∂sin x/∂x = cos x",
-    forward=_sin,
+    forward=_periodic(math.sin),
     derivatives=lambda x, out: (math.cos(x) if isinstance(x, float) else x.cos(),),
     words="the cosine of the input",
     code="math.sin({0})",
@@ -341,16 +336,10 @@ SIN = Op(
 )
 
 
-def _cos(x: float) -> float:
-    if math.isinf(x):
-        raise ValueError("cos is undefined at ±infinity")
-    return math.cos(x)
-
-
 COS = Op(
     "cos",
     rule="∂cos x/∂x = −sin x",
-    forward=_cos,
+    forward=_periodic(math.cos),
     derivatives=lambda x, out: (-(math.sin(x) if isinstance(x, float) else x.sin()),),
     words="minus the sine of the input",
     code="math.cos({0})",

@@ -14,18 +14,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of, is_scalar
 
 Scalar = Value | int | float
 
 
-def _is_scalar(x: object) -> bool:
-    return isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool)
-
-
 def _listed(values: Any, function: str) -> list[Any]:
     """``values`` (a list, a tuple or a NumPy array) as a list; refuses a string, a lone number, nothing."""
-    if isinstance(values, (str, bytes)) or _is_scalar(values) or not isinstance(values, Iterable):
+    if isinstance(values, (str, bytes)) or is_scalar(values) or not isinstance(values, Iterable):
         raise ValueError(f"{function}: expected a non-empty list of scores, got {values!r}")
     items = list(values)
     if not items:
@@ -35,10 +31,10 @@ def _listed(values: Any, function: str) -> list[Any]:
 
 def _is_batch(items: list[Any], function: str) -> bool:
     """True for a list of rows, False for one row of numbers or Values; refuses anything else."""
-    if all(_is_scalar(v) for v in items):
+    if all(is_scalar(v) for v in items):
         return False
     if all(
-        isinstance(row, Iterable) and not isinstance(row, (str, bytes)) and not _is_scalar(row)
+        isinstance(row, Iterable) and not isinstance(row, (str, bytes)) and not is_scalar(row)
         for row in items
     ):
         return True
@@ -84,11 +80,9 @@ def log_softmax(values: Sequence[Scalar] | Sequence[Sequence[Scalar]]) -> Any:
 
 
 def _number(v: object, function: str) -> float:
-    if isinstance(v, Value):
-        return v.data
-    if not _is_scalar(v):
+    if not is_scalar(v):
         raise ValueError(f"{function}: expected a Value or a real number, got {type(v).__name__}: {v!r}")
-    return float(v)  # type: ignore[arg-type]
+    return float(data_of(v))  # type: ignore[arg-type]
 
 
 def argmax(values: Sequence[Scalar] | Sequence[Sequence[Scalar]]) -> Any:
@@ -132,7 +126,7 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any], *, threshold: float
     correct = 0
     for output, target in zip(outputs, targets):
         label = _number(target, "accuracy")
-        if _is_scalar(output):
+        if is_scalar(output):
             if label not in (-1.0, 0.0, 1.0):
                 raise ValueError(
                     f"accuracy: with one output per sample, targets must be 1, 0 or -1, got {target!r}"

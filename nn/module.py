@@ -36,7 +36,8 @@ class Module:
     assignment happens last and its longer names win.
 
     Put lists of parameters in place whole (``self.layers = [...]``): a later ``append`` is not
-    seen by the labelling (though ``named_parameters`` still finds it).
+    seen by the labelling (though ``named_parameters`` still finds it). A list that contains
+    itself is refused (its parameters would have no names), and the module is left as it was.
     """
 
     _registry: ClassVar[dict[tuple[str, str], type[Module]]] = {}

@@ -18,13 +18,20 @@ from __future__ import annotations
 import bisect
 import math
 import numbers
+import operator
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from autograd import Value
+from autograd import Value, whole_number
 
 ParamsOrGroups = Iterable[Value] | Iterable[dict[str, Any]]
+
+ARRAY_UPDATE_FROM = 256
+"""Parameters in a group from which a stateless update (plain SGD) runs on arrays: below it, the
+time to make the arrays is more than the loop it saves."""
+
+_DATA, _GRAD = operator.attrgetter("data"), operator.attrgetter("grad")
 
 
 class Optimizer:
@@ -42,9 +49,10 @@ class Optimizer:
     switches: ClassVar[tuple[str, ...]] = ()
     """The optimizer's on/off settings (``nesterov``, ``amsgrad``, ``centered``)."""
 
-    remembers: ClassVar[dict[str, float | None]] = {}
+    remembers: ClassVar[dict[str, float | None] | None] = None
     """What ``state`` holds per parameter, with the least value each may take (``None``: any finite
-    number); ``step`` counts steps, a whole number. ``load_state_dict`` refuses anything else."""
+    number); ``step`` counts steps, a whole number. ``load_state_dict`` refuses anything else. An
+    optimizer of your own that leaves it ``None`` may remember any names, as finite numbers."""
 
     def __init__(self, params: ParamsOrGroups, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -133,16 +141,56 @@ class Optimizer:
         """Update every trainable parameter from its gradient (``float(p.grad)``: a Value grad works too).
 
         Every gradient is read before any parameter moves: one that is not a number stops the step
-        with a ``TypeError`` naming the parameter, and no parameter has moved.
+        with a ``TypeError`` naming the parameter, and no parameter has moved. A large group whose
+        update needs no memory per parameter (plain SGD) is updated as arrays, when NumPy is
+        installed: the same arithmetic on every number at once, so the same numbers to the last bit.
         """
-        grads = [[_gradient(type(self).__name__, p) for p in group["params"]] for group in self.param_groups]
-        for group, group_grads in zip(self.param_groups, grads):
-            for p, grad in zip(group["params"], group_grads):
+        arrays = [self._as_arrays(group) for group in self.param_groups]
+        grads = [
+            None if found is not None else [_gradient(type(self).__name__, p) for p in group["params"]]
+            for group, found in zip(self.param_groups, arrays)
+        ]
+        for group, group_grads, found in zip(self.param_groups, grads, arrays):
+            if found is not None:
+                self._update_arrays(group, *found)
+                continue
+            for p, grad in zip(group["params"], group_grads or ()):
                 if p.requires_grad:
                     self._update(p, grad, group, self.state.setdefault(p, {}))
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         raise NotImplementedError
+
+    # --- the same update on arrays, for large groups ----------------------------------------------
+
+    def _array_update(self, group: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
+        """``new_data(data, grad)`` for arrays when this group's update keeps no state, else None."""
+        return None
+
+    def _as_arrays(self, group: dict[str, Any]) -> tuple[list[Value], Any, Any] | None:
+        """The group's trainable parameters with their data and gradients as arrays, or None when the
+        update runs one parameter at a time (a small group, state to keep, no NumPy, a grad no number)."""
+        if len(group["params"]) < ARRAY_UPDATE_FROM or self._array_update(group) is None:
+            return None
+        try:
+            import numpy
+        except ImportError:
+            return None
+        params = [p for p in group["params"] if p.requires_grad]
+        try:
+            grads = numpy.fromiter(map(_GRAD, params), float, len(params))
+        except (TypeError, ValueError):
+            return None  # read one by one, for the message that names the parameter
+        return params, numpy.fromiter(map(_DATA, params), float, len(params)), grads
+
+    def _update_arrays(self, group: dict[str, Any], params: list[Value], data: Any, grads: Any) -> None:
+        update = self._array_update(group)
+        assert update is not None
+        if len(self.state) < len(params):  # each parameter has its (empty) state, as one at a time
+            for p in params:
+                self.state.setdefault(p, {})
+        for p, number in zip(params, update(data, grads).tolist()):
+            p.data = number
 
     # --- saving and restoring -------------------------------------------------------------------
 
@@ -207,15 +255,16 @@ class Optimizer:
         """One parameter's saved state as floats, refused unless it is what ``step()`` could have made:
         known names, a whole step count ≥ 0, finite averages, squares ≥ 0 (else the next step is NaN)."""
         checked = {}
+        remembers = {str(name): None for name in values} if self.remembers is None else self.remembers
         for name, value in values.items():
-            if name not in self.remembers:
-                kept = ", ".join(self.remembers) or "nothing"
+            if name not in remembers:
                 raise ValueError(
-                    f"{where}: {whose} unknown state {name!r} ({type(self).__name__} keeps {kept})"
+                    f"{where}: {whose} unknown state {name!r} "
+                    f"({type(self).__name__} keeps {', '.join(remembers) or 'nothing'})"
                 )
             counts = name == "step"
             try:
-                number = _number(where, f"{whose} {name}", value, self.remembers[name])
+                number = _number(where, f"{whose} {name}", value, remembers[name])
             except ValueError:
                 if not counts:
                     raise
@@ -319,6 +368,17 @@ class SGD(Optimizer):
         if checked["nesterov"] and (checked["momentum"] <= 0 or checked["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
         return checked
+
+    def _array_update(self, group: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
+        if group["momentum"] != 0:
+            return None  # a momentum buffer per parameter: one at a time
+
+        def update(data: Any, grad: Any) -> Any:  # _update below, on arrays
+            if group["weight_decay"] != 0:
+                grad = grad + group["weight_decay"] * data
+            return data + -group["lr"] * grad
+
+        return update
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         if group["weight_decay"] != 0:
@@ -570,8 +630,7 @@ class LRScheduler:
                 f"{where}: expected {{'last_epoch': epoch, 'base_lrs': [...]}}, got {state_dict!r}"
             )
         epoch, base_lrs = state_dict["last_epoch"], state_dict["base_lrs"]
-        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
-            raise ValueError(f"{where}: last_epoch must be a whole number ≥ 0, got {epoch!r}")
+        whole_number(epoch, f"{where}: last_epoch")
         if not isinstance(base_lrs, (list, tuple)) or len(base_lrs) != len(self.base_lrs):
             raise ValueError(
                 f"{where}: base_lrs must list {len(self.base_lrs)} learning rates, one per group, "
@@ -580,13 +639,6 @@ class LRScheduler:
         base_lrs = [_number(where, "base_lrs", lr, 0.0) for lr in base_lrs]
         self._last_lr = self._rates(base_lrs, int(epoch))
         self.last_epoch, self.base_lrs = int(epoch), base_lrs
-
-
-def _whole(owner: str, name: str, value: Any, least: int) -> int:
-    """``value`` as a Python int, or a clear error unless it is a whole number ≥ ``least``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise ValueError(f"{owner}: {name} must be a whole number ≥ {least}, got {value!r}")
-    return int(value)
 
 
 def _times_power(base: float, factor: float, exponent: float) -> float:
@@ -604,7 +656,7 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs: lr₀ · γ^⌊epoch / step_size⌋."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _whole("StepLR", "step_size", step_size, 1)
+        self.step_size = whole_number(step_size, "StepLR: step_size", 1)
         self.gamma = _number("StepLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
@@ -618,7 +670,7 @@ class MultiStepLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
         if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
             raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}")
-        self.milestones = sorted(_whole("MultiStepLR", "milestones", m, 0) for m in milestones)
+        self.milestones = sorted(whole_number(m, "MultiStepLR: milestones", 0) for m in milestones)
         self.gamma = _number("MultiStepLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
@@ -644,7 +696,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _whole("CosineAnnealingLR", "T_max", T_max, 1)
+        self.T_max = whole_number(T_max, "CosineAnnealingLR: T_max", 1)
         self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min, 0.0)
         super().__init__(optimizer)
 

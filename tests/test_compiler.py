@@ -309,3 +309,31 @@ def test_javascript_code_throws_the_engines_message_on_the_node_that_leaves_its_
 def test_code_for_refuses_an_unknown_language() -> None:
     with pytest.raises(ValueError, match=r"language must be one of \['javascript', 'python'\], got 'rust'"):
         code_for(Value(1.0) * 2.0, language="rust")
+
+
+# --- labels reach the code only as comments --------------------------------------------------------
+
+HOSTILE_LABELS = ["a\nraise SystemExit", "b\rraise SystemExit", "c\x00d", "e\u2028raise SystemExit", "f\x0bg"]
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS, ids=["newline", "return", "NUL", "U+2028", "vertical tab"])
+def test_a_label_that_ends_a_line_stays_an_escaped_comment(label: str) -> None:
+    w = Value(0.5, label=label)
+
+    def f(x: Value) -> Value:
+        y = w * x
+        y.label = label
+        return y.tanh()
+
+    step = autograd.compile(f, 2.0)
+    lines = step.source.splitlines()
+    assert len(lines) == step.source.count("\n")  # no line break but the code's own
+    assert all(not line.strip() or line.startswith("    ") or line.startswith("def ") for line in lines)
+    escaped = label.encode("unicode_escape").decode("ascii")
+    assert f"# {escaped}" in step.source
+    plain = Value(0.5)
+    expected = (plain * 3.0).tanh()
+    expected.backward()
+    assert step(3.0) == expected.data and w.grad == plain.grad
+    javascript = code_for(f(Value(3.0, requires_grad=False)), language="javascript").source
+    assert f"// {escaped}" in javascript and "\u2028" not in javascript and "\r" not in javascript

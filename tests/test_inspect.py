@@ -203,3 +203,14 @@ def test_a_model_copied_inside_inspect_is_a_plain_model(duplicate):
             twin([1.0, 2.0])
         assert len(second["layers.0.neurons.0"].z) == 1
     assert twin([1.0, 2.0]).data == model([1.0, 2.0]).data
+
+
+@pytest.mark.parametrize("name", ["rel_tol", "abs_tol"])
+@pytest.mark.parametrize("bad", [-1e-9, math.nan, "1e-9"])
+def test_the_table_refuses_a_tolerance_that_is_not_a_finite_number_at_least_zero(name, bad):
+    model = nn.MLP(2, [2, 1], seed=0)
+    with nn.inspect(model) as probe:
+        nn.mse_loss(model([1.0, 2.0]), 0.0).backward()
+    error = ValueError if isinstance(bad, float) else TypeError
+    with pytest.raises(error, match=rf"table: {name} must be a finite number ≥ 0, got {bad!r}"):
+        probe.table(**{name: bad})

@@ -696,3 +696,27 @@ def test_clip_grad_value_keeps_nan_and_refuses_a_bad_bound():
     for bad in (math.nan, -1.0, "1"):
         with pytest.raises((ValueError, TypeError), match="clip_grad_value_: clip_value"):
             optim.clip_grad_value_(params, bad)
+
+
+class Heavy(optim.Optimizer):
+    """An optimizer of a learner's own: it remembers a velocity that no table lists."""
+
+    settings = {"lr": 0.0}  # noqa: RUF012
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, {"lr": lr})
+
+    def _update(self, p, grad, group, state):
+        state["velocity"] = 0.9 * state.get("velocity", 0.0) + grad
+        p.data -= group["lr"] * state["velocity"]
+
+
+def test_an_optimizer_of_ones_own_loads_any_state_names_as_finite_numbers():
+    _, optimizer = _stepped(Heavy)
+    saved = optimizer.state_dict()
+    assert set(saved["state"][0]) == {"velocity"}
+    optimizer.load_state_dict(saved)
+    assert optimizer.state_dict() == saved
+    saved["state"][0]["velocity"] = math.nan
+    with pytest.raises(ValueError, match=r"parameter 0's velocity must be a finite number, got nan"):
+        optimizer.load_state_dict(saved)

@@ -198,7 +198,7 @@ def test_draw_step_highlights_the_node_and_shows_its_contributions():
     assert re.search(rf"\t{node} \[.*color=\"{HIGHLIGHT}\".*penwidth=3", drawing.source)
     assert re.search(rf"\t{node}op \[.*color=\"{HIGHLIGHT}\"", drawing.source)
     amounts = [f"+= {amount:.4f}" for _, amount in steps[2].contributions]
-    assert re.findall(r'label="(\+= [^"]+)"', drawing.source) == amounts
+    assert re.findall(r"taillabel=<.*?<TD>(\+= [^<]+)</TD>", drawing.source) == amounts
     assert "red: step 2 of the backward pass" in drawing.source  # the legend says what red means
     assert "</svg>" in drawing.pipe("svg", encoding="utf-8")
 

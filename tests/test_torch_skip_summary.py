@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed here")
 def test_the_skipped_torch_tests_are_one_line_of_the_summary_saying_how_to_run_them():
-    files = ["tests/test_losses_more.py", "tests/test_torch_bridge.py"]  # in a test and at import
+    files = ["tests/test_losses.py", "tests/test_torch_bridge.py"]  # in a test and at import
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
         cwd=ROOT,

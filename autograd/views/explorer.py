@@ -131,7 +131,7 @@ class Explorer(Page):
             "note": note,
             "grouped": group is not None,
         }
-        self.svg = _mark(svg, order, index)
+        self.svg = _mark(svg)
 
     def data(self) -> dict[str, Any]:
         return self._data
@@ -566,31 +566,19 @@ def _code_links(code: Code, index: dict[Value, int]) -> tuple[dict[int, str], di
     return names, lines
 
 
-def _mark(svg: str, order: list[Value], index: dict[Value, int]) -> str:
+def _mark(svg: str) -> str:
     """The SVG without its XML prologue and comments, marked for the page's script.
 
     Each value's group gets ``data-node="<id>"``, each operation's ``data-op="<id>"`` and each arrow
-    into an operation ``data-edge="<output>:<position>"``.
+    into an operation ``data-edge="<output>:<position>"``, read from the ids ``draw_dot`` gives them
+    (``v<i>``, ``v<i>op``, ``v<i>op_in<p>``).
     """
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
 
     def node(found: re.Match[str]) -> str:
-        number_, operation = found[2], found[3]
-        attribute = f'data-op="{number_}"' if operation else f'data-node="{number_}"'
-        return f"{found[1]} {attribute}>\n<title>v{number_}{operation or ''}</title>"
+        attribute = f'data-op="{found[2]}"' if found[3] else f'data-node="{found[2]}"'
+        return f"{found[1]} {attribute}>"
 
-    svg = re.sub(r'(<g id="node\d+" class="node")>\n<title>v(\d+)(op)?</title>', node, svg)
-    seen: dict[tuple[int, int], int] = {}
-
-    def edge(found: re.Match[str]) -> str:
-        source, target = int(found[2]), int(found[3])
-        n = seen.get((source, target), 0)
-        seen[(source, target)] = n + 1
-        positions = [p for p, x in enumerate(order[target].inputs) if index[x] == source]
-        mark = f' data-edge="{target}:{positions[n]}"' if n < len(positions) else ""
-        return f"{found[1]}{mark}>\n<title>{found[4]}</title>"
-
-    return re.sub(
-        r'(<g id="edge\d+" class="edge")>\n<title>(?=v(\d+)&#45;&gt;v(\d+)op<)(.*?)</title>', edge, svg
-    )
+    svg = re.sub(r'(<g id="v(\d+)(op)?" class="node")>', node, svg)
+    return re.sub(r'(<g id="v(\d+)op_in(\d+)" class="edge")>', r'\1 data-edge="\2:\3">', svg)

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of, is_scalar
 
 from ..layers import Neuron
 from ..module import Module
-from .probe import inputs_of, neurons, own_activation, pre_activations
+from .probe import inputs_of, neurons, own_activation, pre_activations, tolerance
 
 
 class GradientRow(NamedTuple):
@@ -104,7 +104,7 @@ def check_gradients(
         )
     if not mine:
         raise ValueError("check_gradients: mine is empty; give the gradients you derived, {name: number}")
-    rtol, atol = _tolerance("rtol", rtol), _tolerance("atol", atol)
+    rtol, atol = tolerance("check_gradients", "rtol", rtol), tolerance("check_gradients", "atol", atol)
     if loss is not None and not isinstance(loss, Value):
         raise TypeError(
             "check_gradients: loss must be the Value you called backward() on, "
@@ -136,22 +136,10 @@ def check_gradients(
     return GradientReport(rows, wrong)
 
 
-def _tolerance(name: str, value: object) -> float:
-    """``rtol`` or ``atol`` as a float, or a clear error unless it is a finite number ≥ 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"check_gradients: {name} must be a finite number ≥ 0, got {value!r}")
-    number = float(value)  # type: ignore[arg-type]
-    if not (math.isfinite(number) and number >= 0):
-        raise ValueError(f"check_gradients: {name} must be a finite number ≥ 0, got {value!r}")
-    return number
-
-
 def _number(x: object, name: str) -> float:
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not is_scalar(x):
         raise TypeError(f"check_gradients: the gradient given for {name!r} is not a number: {x!r}")
-    return float(x)  # type: ignore[arg-type]
+    return float(data_of(x))  # type: ignore[arg-type]
 
 
 class _Owner(NamedTuple):

@@ -18,7 +18,7 @@ from typing import Any
 from ..module import Module
 from .recorder import Recorder
 from .recording import gradient_flow as _layer_gradients
-from .recording import network, plane_maps
+from .recording import label_number, network, plane_maps
 from .training_view import PALETTE
 
 CLASS_COLOURS = tuple("#{:02x}{:02x}{:02x}".format(*PALETTE[side]) for side in ("negative", "positive"))
@@ -90,9 +90,9 @@ def decision_boundary(
 
 def _scatter_classes(ax: Any, X: Sequence[Any], y: Sequence[Any]) -> None:
     """The points of ``(X, y)``, one colour per class (the two of ``CLASS_COLOURS`` for two classes)."""
-    labels = sorted(set(_label(t) for t in y))
+    labels = sorted(set(label_number(t) for t in y))
     for k, label in enumerate(labels):
-        points = [x for x, t in zip(X, y) if _label(t) == label]
+        points = [x for x, t in zip(X, y) if label_number(t) == label]
         ax.scatter(
             [float(p[0]) for p in points],
             [float(p[1]) for p in points],
@@ -170,13 +170,6 @@ def weight_histograms(model: Module, bins: int = 20) -> Any:
         ax.legend()
     figure.tight_layout()
     return figure
-
-
-def _label(t: Any) -> float:
-    """A label as a number: itself, or the index of the largest entry of a one-hot list."""
-    if isinstance(t, (list, tuple)):
-        return float(max(range(len(t)), key=lambda k: t[k]))
-    return float(t)
 
 
 def _class_map() -> Any:

@@ -29,6 +29,7 @@ node z = linear(a_prev, w, b), whose inputs are a_prev, then the neuron's weight
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -153,6 +154,7 @@ def neurons(model: Module) -> list[tuple[str, Neuron]]:
 
 
 def _neurons(module: Module, prefix: str = "") -> Iterator[tuple[str, Neuron]]:
+    """The walk ``neurons`` makes: a neuron reached twice is yielded twice."""
     if isinstance(module, Neuron):
         yield prefix, module
     for name, child in module.named_children():
@@ -232,6 +234,7 @@ class Probe:
         ``grad`` equals Σ δ·a_prev,j, each marked ✓ or ✗ (equal within ``rel_tol``/``abs_tol``).
         Call it after ``loss.backward()``; it shows in a notebook, and ``print`` prints it.
         """
+        rel_tol, abs_tol = tolerance("table", "rel_tol", rel_tol), tolerance("table", "abs_tol", abs_tol)
         lines = [f"{'neuron':<22} {'sample':>6} {'z':>12} {'a':>12} {'δ = ∂C/∂z':>12}"]
         for record in self.records.values():
             if not record.z:
@@ -265,6 +268,17 @@ class Probe:
         else:
             parts.append("∂C/∂w: no inputs recorded (made under no_grad)")
         return "   ".join(parts)
+
+
+def tolerance(owner: str, name: str, value: object) -> float:
+    """A tolerance of the instruments (``rtol``, ``abs_tol``, ...) as a float, or an error naming it
+    unless it is a finite number ≥ 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a finite number ≥ 0, got {value!r}")
+    number = float(value)  # type: ignore[arg-type]
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"{owner}: {name} must be a finite number ≥ 0, got {value!r}")
+    return number
 
 
 def inspect(model: Module) -> Probe:

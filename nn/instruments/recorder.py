@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of
 
 from ..module import Module
 from .probe import unrecorded
@@ -88,6 +88,8 @@ class Recorder:
             raise ValueError(
                 f"Recorder: X and y must be non-empty and of one length, got {len(X)} and {len(y)}"
             )
+        if X_test is not None and y_test is not None:  # NumPy arrays too
+            X_test, y_test = list(X_test), list(y_test)
         if (X_test is None) != (y_test is None) or (X_test is not None and len(X_test) != len(y_test or ())):
             raise ValueError("Recorder: give X_test and y_test together, of one length")
         points = _samples(X, "X")
@@ -107,9 +109,8 @@ class Recorder:
         self.inputs = len(points[0])
         """How many inputs the model takes: the maps need 2."""
         output_activation = self.network[-1][0].activation if self.network else "linear"
-        self.threshold = float(
-            threshold if threshold is not None else 0.5 if output_activation == "sigmoid" else 0
-        )
+        default = 0.5 if output_activation == "sigmoid" else 0.0
+        self.threshold = default if threshold is None else _number(threshold, "threshold")
         self.extent: tuple[float, float, float, float] | None = None
         if self.inputs == 2:
             self.extent = _check_extent(extent) if extent is not None else _padded_box(points)
@@ -242,17 +243,15 @@ class Recorder:
 
 def _number(v: Any, where: str) -> float:
     """``v`` (a number or a Value) as a finite float, or an error naming ``where`` it was found."""
-    number = v.data if isinstance(v, Value) else v
+    number = data_of(v)
     try:
         if isinstance(number, (str, bytes)):
             raise TypeError
         number = float(number)
     except (TypeError, ValueError):
-        raise TypeError(f"Recorder: {where} must hold numbers, got {type(v).__name__}: {v!r}") from None
+        raise TypeError(f"Recorder: {where}: {v!r} ({type(v).__name__}) is not a number") from None
     if not math.isfinite(number):
-        raise ValueError(
-            f"Recorder: {where} holds {number}, which is not finite; the maps need finite numbers"
-        )
+        raise ValueError(f"Recorder: {where}: {number} is not finite; the maps need finite numbers")
     return number
 
 
@@ -317,7 +316,10 @@ def _centres(lo: float, hi: float, n: int) -> list[float]:
 
 
 def _check_extent(extent: Sequence[float]) -> tuple[float, float, float, float]:
-    values = [float(v) for v in extent]
+    try:
+        values = [_number(v, "extent") for v in _listed(extent)]
+    except (TypeError, ValueError):
+        values = []
     if (
         len(values) != 4
         or not all(map(math.isfinite, values))

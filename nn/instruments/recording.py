@@ -7,7 +7,8 @@ Both depend on this module, and it on neither:
 - ``NeuronInfo`` and ``network(model)``: the neurons layer by layer with their parameters' names;
 - ``plane_maps(model, points)``: each neuron's activation over the input plane, with no graph built;
 - ``gradient_flow(neurons, gradients)``: per layer, the mean |∂C/∂w| and |∂C/∂b|;
-- ``Recording``: what a page needs of a recording (``nn.Recorder`` has it all).
+- ``Recording``: what a page needs of a recording (``nn.Recorder`` has it all);
+- ``to_float`` and ``label_number``: a number, a Value or a label (one-hot too) as a float.
 
 >>> import nn
 >>> from nn.instruments.recording import network, plane_maps
@@ -21,13 +22,14 @@ True
 
 from __future__ import annotations
 
+import numbers
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of
 
 from ..layers import ACTIVATIONS, MLP, Layer, Neuron
 from ..module import Module
@@ -196,6 +198,15 @@ def gradient_flow(
     return flow
 
 
+def label_number(t: Any) -> float:
+    """A label as one number: itself (a number or a Value), or the index of the largest entry of a
+    one-hot list or array (the class it names)."""
+    if isinstance(t, (Value, numbers.Real)) or not isinstance(t, Iterable):
+        return to_float(t)
+    entries = [to_float(v) for v in t]
+    return float(max(range(len(entries)), key=entries.__getitem__))
+
+
 def to_float(x: Any) -> float:
     """A Value's number, or a number, as a float."""
-    return float(x.data) if isinstance(x, Value) else float(x)
+    return float(data_of(x))

@@ -28,12 +28,12 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd.pages import Page, svg_image
 
-from .recording import Frame, Recording, gradient_flow
+from .recording import Frame, Recording, gradient_flow, label_number, to_float
 
 TILE_POINTS = 20
 """Tiles show at most this many points a side (every other point of a 40×40 grid): a page stays small."""
@@ -102,22 +102,17 @@ def training_view(*recorders: Recording, titles: Sequence[str] | None = None) ->
             raise ValueError(
                 f"training_view: recorder {k} has recorded nothing yet (train with fit(recorder=...))"
             )
-    if titles is not None and (isinstance(titles, str) or len(titles) != len(recorders)):
+    if titles is not None and not isinstance(titles, str) and isinstance(titles, Iterable):
+        titles = list(titles)
+    if titles is not None and (not isinstance(titles, list) or len(titles) != len(recorders)):
         raise ValueError(f"training_view: titles must list one title per recorder ({len(recorders)})")
     return TrainingView(recorders, titles)
 
 
 def _check_title(title: object, where: str) -> None:
-    """A title is text that can be written as UTF-8 (a lone surrogate, say from a file name, cannot)."""
+    """A title is text (a lone surrogate in it is saved as its escape by the page shell)."""
     if not isinstance(title, str):
         raise TypeError(f"training_view: {where} must be a string, got {type(title).__name__}: {title!r}")
-    try:
-        title.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ValueError(
-            f"training_view: {where} holds a lone surrogate U+{ord(title[error.start]):04X} at "
-            f"position {error.start}, which no page can hold: {title!r}"
-        ) from None
 
 
 # --- one run as JSON -------------------------------------------------------------------------------
@@ -162,8 +157,10 @@ def _run(recorder: Recording, title: str) -> dict[str, Any]:
             "tile": len(range(0, recorder.grid, stride)),
         }
         run["points"] = {
-            "train": [[*_xy(x), _label(t)] for x, t in zip(recorder.X, recorder.y)],
-            "test": [[*_xy(x), _label(t)] for x, t in zip(recorder.X_test or [], recorder.y_test or [])],
+            "train": [[*_xy(x), label_number(t)] for x, t in zip(recorder.X, recorder.y)],
+            "test": [
+                [*_xy(x), label_number(t)] for x, t in zip(recorder.X_test or [], recorder.y_test or [])
+            ],
         }
     else:
         run["note"] = (
@@ -214,14 +211,7 @@ def decode(encoded: Sequence[Any], offset: float = 0.0) -> list[float]:
 
 
 def _xy(x: Any) -> list[float]:
-    return [float(getattr(v, "data", v)) for v in x][:2]
-
-
-def _label(t: Any) -> float:
-    """A label as one number: itself, or the index of the largest entry of a one-hot list."""
-    if isinstance(t, (list, tuple)):
-        return float(max(range(len(t)), key=lambda k: t[k]))
-    return float(getattr(t, "data", t))
+    return [to_float(v) for v in x][:2]
 
 
 # --- the static fallback ----------------------------------------------------------------------------
@@ -333,7 +323,7 @@ def _static_regions(recorder: Recording, frame: Frame, size: int = 240) -> str:
             if not (x0 <= u <= x1 and y0 <= v <= y1):
                 continue  # outside the plane shown (an extent of the learner's choosing)
             px, py = (u - x0) / (x1 - x0) * size, size - (v - y0) / (y1 - y0) * size
-            fill = _colour(1 if _label(t) > recorder.threshold else -1)
+            fill = _colour(1 if label_number(t) > recorder.threshold else -1)
             if marker == "circle":
                 dots.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{fill}" stroke="#fff"/>')
             else:
