@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from test_explorer import lecture_neuron, programs, run_program
 
 from autograd import Value, topological_order
+from autograd.pages import read_data
 from autograd.views.explorer import MAX_VALUES, draws, explore
 
 
@@ -649,4 +650,22 @@ def test_a_constant_changed_in_the_page_changes_in_its_lines_of_code(page):
     )
     shown = page.eval_on_selector_all(".cr-line", "lines => lines.map(l => l.textContent.slice(6, -1))")
     assert shown == changed.data()["code"]  # the code compile writes for the new numbers
+    page.problems.check()
+
+
+def test_edits_in_the_page_agree_with_backward_on_the_neuron_built_again(page):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o).to_html())
+    numbers = {"x1": 1.25, "w1": -0.5, "x2": 0.75, "w2": 1.5, "b": -0.3}
+    for name, number in numbers.items():
+        page.evaluate(f"chainrule.set({name!r}, {number!r})")
+    rebuilt = rebuilt_neuron(**numbers)
+    page.evaluate("chainrule.go(chainrule.frames)")
+    grads, values = page.evaluate("chainrule.grads()"), page.evaluate("chainrule.values()")
+    data = read_data(page.content())
+    ids = {node["name"]: node["id"] for node in data["nodes"]}
+    for v in topological_order(rebuilt):
+        if v.label:
+            assert close(values[str(ids[v.label])], v.data) and close(grads[str(ids[v.label])], v.grad)
+    assert close(values[str(data["root"])], rebuilt.data)
     page.problems.check()
