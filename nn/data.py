@@ -192,7 +192,7 @@ def one_hot(labels: Sequence[Any], classes: int) -> Points:
     The targets of ``cross_entropy`` as class probabilities: a form that picks no score by a number
     from the data, so a loss written with it replays over a batch (``autograd.compile(..., batch=True)``).
     """
-    classes = _whole("one_hot", "classes", classes)
+    classes = whole_number(classes, "one_hot: classes", 1)
     rows = []
     for label in labels:
         if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < classes:

@@ -168,7 +168,7 @@ def cross_entropy(
     targets = _unwrapped(targets)
     # one sample: one target, or one flat row of scores (its target a row of class probabilities)
     one_sample = isinstance(targets, (numbers.Real, Value)) or (
-        bool(len(logits)) and _is_scalar(_unwrapped(logits[0]))
+        bool(len(logits)) and is_scalar(_unwrapped(logits[0]))
     )
     batch: Sequence[Any] = [logits] if one_sample else logits
     labels = [targets] if one_sample else [_unwrapped(t) for t in targets]  # type: ignore[union-attr]
@@ -182,7 +182,7 @@ def cross_entropy(
 
 def _cross_entropy_term(row: list[Value], label: Any) -> Value:
     """One sample's −log softmax(z)[y] (a class index) or Σⱼ tⱼ·(logsumexp(z) − zⱼ) (probabilities)."""
-    if not _is_scalar(_item(label)) and not isinstance(label, (str, bytes)):
+    if not is_scalar(_item(label)) and not isinstance(label, (str, bytes, bool)):
         probabilities = [_target(t, "cross_entropy") for t in label]
         if len(probabilities) != len(row):
             raise ValueError(

@@ -186,7 +186,8 @@ def test_an_operation_outside_its_domain_raises_naming_the_line():
     w.grad = 0.0
     with pytest.raises(
         FloatingPointError,
-        match=r"line \d+: if np.any\(v\d+ <= 0.0\).*log, at example 2 of the batch: log is defined only for positive numbers",
+        match=r"line \d+: if np.any\(v\d+ <= 0.0\).*log, at example 2 of the batch: "
+        r"log is defined only for positive numbers",
     ):
         step([1.0, 2.0, -1.0])
     assert w.grad == 0.0  # a failed call adds nothing
