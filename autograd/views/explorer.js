@@ -7,7 +7,9 @@
 // derivatives (data.program, written in Python from the op table's templates) and the backward pass
 // as backward() does, and repaints what changed.
 // Adds chainrule.grads(): node id -> the grad shown, or null where the pass has not arrived yet;
-// chainrule.values(): node id -> data; chainrule.set(node, number); chainrule.reset(); chainrule.randomize(seed).
+// chainrule.values(): node id -> data; chainrule.set(node, number); chainrule.reset();
+// chainrule.randomize(seed); chainrule.error(); chainrule.derivatives(); chainrule.answer(amounts),
+// chainrule.feedback() and chainrule.score() for "your turn" (see explorer.py).
 "use strict";
 (function () {
   var cr = window.chainrule, data = cr.data;

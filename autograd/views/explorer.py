@@ -21,12 +21,18 @@ The page carries its numbers as JSON (see ``autograd.pages``)::
     steps  [{node, upstream, contributions: [[input id, amount], ...]}]  as backward_steps gives them
     code   the lines of compile's code for the graph;  program  its forward pass and local derivatives
            as JavaScript;  random  the leaves "New numbers" draws
+    neurons  [{key, z, a, b, w, x, members}]  each nn neuron, for the neuron card
+    slips  autograd.slips' words and step slips, to name a wrong amount in *your turn*
 
 and ``window.chainrule`` adds ``grads()`` (node id → the grad shown, ``null`` before the pass
 reaches it), ``values()`` (node id → data), ``set(node, number)`` (node: id, name or label),
 ``reset()``, ``randomize(seed)``, ``error()`` (the message of an op out of its domain, or null),
-``answer([amounts])`` (your turn: submit the next step's amounts; true if all right) and
-``score()`` to the shell's timeline. Every value's SVG group carries ``data-node="<id>"``.
+``derivatives()`` (every edge's local derivative now), ``answer([amounts])`` (your turn: submit the
+next step's amounts; true if all right), ``feedback()`` (what the last answer was told: the slip it
+looks like, one per amount, null where right) and ``score()`` to the shell's timeline. Every value's
+SVG group carries ``data-node="<id>"``. Clicking a value inside an ``nn`` neuron opens its card (z,
+a, δ = ∂C/∂z, ∂C/∂b = δ, each ∂C/∂wᵢ = δ·xᵢ with the numbers). Printing the page, or
+``Explorer.worksheet()``, gives a handout: the graph with empty grad boxes, then an answer key.
 """
 
 from __future__ import annotations
