@@ -669,3 +669,20 @@ def test_edits_in_the_page_agree_with_backward_on_the_neuron_built_again(page):
             assert close(values[str(ids[v.label])], v.data) and close(grads[str(ids[v.label])], v.grad)
     assert close(values[str(data["root"])], rebuilt.data)
     page.problems.check()
+
+
+def test_a_graph_drawn_one_box_per_neuron_computes_too(page):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 0.25) ** 2
+    explorer = explore(loss, max_nodes=10)
+    assert explorer.data()["grouped"]
+    page.set_content(explorer.to_html())
+    page.evaluate("chainrule.go(3)")
+    name, parameter = list(model.named_parameters())[2]
+    assert page.evaluate(f"chainrule.set({name!r}, 0.75)") is True
+    agrees(page, explorer.set({parameter: 0.75}))
+    key = explorer.data()["neurons"][0]["key"]
+    page.click(f'[id="group-{key}"]')
+    assert f"neuron {key}" in page.locator(".cr-neuron").text_content()
+    page.problems.check()

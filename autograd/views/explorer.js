@@ -158,7 +158,7 @@
   };
 
   // --- drawing a frame --------------------------------------------------------------------------------
-  var shownText = [], marked = [], selected = null;
+  var shownText = [], marked = [], selected = null, drawnFrame = null;
   var stepPanel = document.getElementById("cr-step"), nodePanel = document.getElementById("cr-node");
   var turn = document.getElementById("cr-turn"), scoreText = document.getElementById("cr-score");
   var score = { right: 0, wrong: 0 };
@@ -186,10 +186,19 @@
       }
       shownText[id] = text;
     }
-    clearMarks();
     var asking = turn.checked && k < cr.frames;
     var step = asking ? steps[k] : (k > 0 ? steps[k - 1] : null);
-    if (step) {
+    // An edit keeps the frame: the same elements stay marked, only the amounts on the arrows change.
+    var same = editing && drawnFrame !== null && drawnFrame.k === k && drawnFrame.asking === asking;
+    drawnFrame = { k: k, asking: asking };
+    if (!same) clearMarks();
+    if (step && same) {
+      var again = {};
+      step.contributions.forEach(function (c) {
+        var nth = again[c[0]] = (again[c[0]] || 0) + 1, g = edgeFor(step.node, c[0], nth - 1);
+        if (g && !asking) label(g, "+= " + format(c[1]));
+      });
+    } else if (step) {
       mark(element[step.node], asking ? "cr-asking" : "cr-current");
       mark(opElement[step.node], asking ? "cr-asking" : "cr-current");
       if (!element[step.node] && !opElement[step.node]) mark(groupBox(step.node), "cr-current");
@@ -204,9 +213,10 @@
     }
     stepPanel.innerHTML = (broken ? "<p class='cr-error'>" + escape(name(broken.node) + ": " + broken.message) + "</p>" : "") +
       (asking ? question(k) : describe(k));
+    if (selected !== null) showNode(selected);
+    if (same) return;
     announce(k);
     highlightCode(step ? nodes[step.node].lines : [], "cr-hl");
-    if (selected !== null) showNode(selected);
     // Every change is written; now read the layout once: pan to the node, scroll the code to its lines.
     if (step) keepInView(element[step.node] || opElement[step.node] || groupBox(step.node));
     scrollCode(step ? nodes[step.node].lines : []);
@@ -598,8 +608,7 @@
   function setLeaves(changes) {  // changes: [[id, number], ...]; repaints once
     changes.forEach(function (c) { nodes[c[0]].data = c[1]; });
     compute();
-    repaint();
-    if (selected !== null) showNode(selected);
+    repaint();  // the frame again, and the clicked value's panel
   }
   cr.set = function (key, number) {
     var id = find(key), x = Number(number);
