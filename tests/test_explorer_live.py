@@ -331,11 +331,13 @@ def test_an_op_out_of_its_domain_greys_what_depends_on_it_and_recovers(page):
     values = page.evaluate("chainrule.values()")
     assert values["0"] == -1.0 and values["3"] is None and values["5"] is None  # log and y
     assert "cr-grey" in page.locator('[data-node="5"]').get_attribute("class")
+    assert "cr-broken" in page.locator('[data-op="3"]').get_attribute("class")  # the log itself
     assert "cr-grey" not in (page.locator('[data-node="4"]').get_attribute("class") or "")  # w
     assert "data —" in page.locator('[data-node="5"]').text_content()
     assert page.evaluate("chainrule.set('x', 0.5)") is True
     assert page.evaluate("chainrule.error()") is None and page.locator("#cr-error").text_content() == ""
     assert "cr-grey" not in page.locator('[data-node="5"]').get_attribute("class")
+    assert page.locator(".cr-broken").count() == 0
     agrees(page, explorer.set({"x": 0.5}))
     page.problems.check()
 

@@ -571,6 +571,8 @@
       if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
     }
     errorText.textContent = broken ? name(broken.node) + ": " + broken.message : "";
+    svg.querySelectorAll(".cr-broken").forEach(function (g) { g.classList.remove("cr-broken"); });
+    if (broken) [element[broken.node], opElement[broken.node]].forEach(function (g) { if (g) g.classList.add("cr-broken"); });
     rewriteLiterals();
     editing = true;
     cr.go(cr.frame);
