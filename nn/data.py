@@ -195,7 +195,11 @@ def one_hot(labels: Sequence[Any], classes: int) -> Points:
     classes = whole_number(classes, "one_hot: classes", 1)
     rows = []
     for label in labels:
-        if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < classes:
+        if (
+            isinstance(label, bool)
+            or not isinstance(label, numbers.Integral)
+            or not 0 <= int(label) < classes
+        ):
             raise ValueError(f"one_hot: labels must be class indices in [0, {classes}), got {label!r}")
         rows.append([1.0 if j == label else 0.0 for j in range(classes)])
     return rows
