@@ -55,6 +55,10 @@ NOTEBOOKS = {
 }
 """The notebooks that need only the engine and drawings, so they run in the browser."""
 
+LAB_SCRIPTS = (ROOT / "nn" / "pages" / "training.js", WEB / "lab.js")
+LAB_STYLES = (ROOT / "nn" / "pages" / "training.css", WEB / "lab.css")
+"""The lab's own scripts and styles after the site's: the training view's drawing, then the lab."""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python web/build.py", description=__doc__.splitlines()[0])
@@ -220,7 +224,10 @@ def write_pages(site: Path) -> None:
     examples = readme_examples((ROOT / "README.md").read_text(encoding="utf-8"))
     links = [(f"notebooks/{stem}.html", title) for stem, title in NOTEBOOKS.items()]
     body = PLAYGROUND.format(
-        nav=" · ".join(f'<a href="{href}">notebook {html.escape(title)}</a>' for href, title in links),
+        nav=" · ".join(
+            ['<a href="lab.html"><strong>the lab</strong></a>']
+            + [f'<a href="{href}">notebook {html.escape(title)}</a>' for href, title in links]
+        ),
         code=html.escape(examples[0]["code"]),
         examples="\n".join(
             f"<h2>{html.escape(e['title'])}</h2>\n<pre>{html.escape(e['code'])}</pre>" for e in examples
@@ -233,6 +240,8 @@ def write_pages(site: Path) -> None:
         body = NOTEBOOK.format(stem=stem, cells="\n".join(notebook_cells(notebook)))
         data = {"mode": "notebook", "root": "../"}
         page(site / "notebooks" / f"{stem}.html", f"chainrule · {title}", body, data)
+    lab = {"mode": "lab", "root": "", "lab": (WEB / "lab.py").read_text(encoding="utf-8")}
+    page(site / "lab.html", "chainrule lab", (WEB / "lab.html").read_text(encoding="utf-8"), lab, lab=True)
 
 
 PLAYGROUND = """<header class="site">
@@ -281,14 +290,17 @@ run again.</p>
 """A notebook's page: its cells, each code cell with a Run button and room for what it shows."""
 
 
-def page(path: Path, title: str, body: str, data: dict[str, Any]) -> None:
-    """Fill in ``web/page.html``: title, body, styles, the script, and the data the script reads."""
+def page(path: Path, title: str, body: str, data: dict[str, Any], lab: bool = False) -> None:
+    """Fill in ``web/page.html``: title, body, styles, the script, and the data the script reads
+    (the lab's page has its scripts and styles too)."""
     data = {**data, "runner": (WEB / "runner.py").read_text(encoding="utf-8")}
+    styles = (*STYLES, *LAB_STYLES) if lab else STYLES
+    scripts = (WEB / "page.js", *LAB_SCRIPTS) if lab else (WEB / "page.js",)
     fills = {
         "title": html.escape(title),
         "body": body,
-        "style": "\n".join(path.read_text(encoding="utf-8") for path in STYLES),
-        "script": (WEB / "page.js").read_text(encoding="utf-8"),
+        "style": "\n".join(path.read_text(encoding="utf-8") for path in styles),
+        "script": "\n".join(path.read_text(encoding="utf-8") for path in scripts),
         "data": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"),
     }
     template = (WEB / "page.html").read_text(encoding="utf-8")

@@ -6,6 +6,8 @@
 //                                the SVG of each drawing it displayed or returned last, all shown
 //                                objects ({svg} / {html} / {text}), and its traceback ("" if none)
 // window.chainrule.stop()        end a run that takes too long (Python starts again, afresh)
+// window.chainrule.worker        {load(name, source), call(name, request)}: a page's own Python module
+//                                in the worker (the lab's), and its handle(request), JSON text both ways
 // On a notebook's page also:     runAll() (each cell in order; stops at an error), restart()
 
 const data = JSON.parse(document.getElementById("chainrule-site").textContent);
@@ -87,6 +89,10 @@ window.chainrule = {
   ready: ready,
   run: (code) => run(String(code), true),
   stop: stop,
+  worker: {
+    load: (name, source) => python.then(() => ask("module", { name: name, source: source })),
+    call: (name, request) => python.then(() => ask("call", { name: name, request: request })),
+  },
 };
 
 // --- showing results ----------------------------------------------------------------------------
@@ -261,4 +267,4 @@ function notebook() {
 }
 
 if (data.mode === "playground") playground();
-else notebook();
+else if (data.mode === "notebook") notebook();
