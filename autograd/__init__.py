@@ -7,14 +7,14 @@
 >>> x.grad  # dy/dx = 2x + 3
 7.0
 
-Importing ``autograd`` loads the engine and the standard library only. The views (drawings,
-step-through frames, pages) load on first use, so the engine works where Graphviz is not installed.
+Importing ``autograd`` loads the engine and the standard library only. The compiler and the views
+(text, drawings, step-through frames, pages) load on first use, so the engine works where Graphviz is
+not installed.
 """
 
 from importlib import import_module
 from typing import Any
 
-from .compile import CompiledFunction, TraceMismatchError, compile
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -28,44 +28,44 @@ from .ops import OPS, Op
 from .parameter import Parameter
 from .steps import Step, backward_steps
 from .sums import dot, linear, value_sum
-from .text import show
 from .value import Value, as_value, topological_order
 
 sum = value_sum  # autograd.sum, like torch.sum
 
-_VIEWS = {
-    "Drawing": "render",
-    "RenderError": "render",
-    "RendererNotFoundError": "render",
-    "find_renderer": "render",
-    "draw_dot": "draw",
-    "draw_step": "frames",
-    "step_through": "frames",
-    "explore": "explorer",
-    "Explorer": "explorer",
+_ON_FIRST_USE = {
+    "compile": "compiler",
+    "CompiledFunction": "compiler",
+    "TraceMismatchError": "compiler",
+    "show": "views.text",
+    "Drawing": "views.render",
+    "RenderError": "views.render",
+    "RendererNotFoundError": "views.render",
+    "find_renderer": "views.render",
+    "draw_dot": "views.draw",
+    "draw_step": "views.frames",
+    "step_through": "views.frames",
+    "explore": "views.explorer",
+    "Explorer": "views.explorer",
 }
-"""Public names of the views, by the module (loaded on first use) that defines them."""
+"""Public names of the compiler and the views, by the module (loaded on first use) that defines them."""
 
 
 def __getattr__(name: str) -> Any:
-    """Load a view's module the first time one of its names is asked for (PEP 562)."""
-    if name in _VIEWS:
-        return getattr(import_module(f".{_VIEWS[name]}", __name__), name)
+    """Load a module the first time one of its names is asked for (PEP 562)."""
+    if name in _ON_FIRST_USE:
+        return getattr(import_module(f".{_ON_FIRST_USE[name]}", __name__), name)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
 __all__ = [
     "OPS",
-    "CompiledFunction",
     "GradcheckError",
     "Op",
     "Parameter",
     "Step",
-    "TraceMismatchError",
     "Value",
     "as_value",
     "backward_steps",
-    "compile",
     "detect_anomaly",
     "dot",
     "enable_grad",
@@ -74,8 +74,7 @@ __all__ = [
     "is_grad_enabled",
     "linear",
     "no_grad",
-    "show",
     "topological_order",
     "value_sum",
-    *_VIEWS,
+    *_ON_FIRST_USE,
 ]

@@ -7,7 +7,7 @@ maths (``rule``). A forward rule that has a domain checks it right above its ent
 The derivative rules use plain arithmetic on their arguments, so one rule serves twice: called
 with floats it gives the numbers ``backward()`` multiplies by; called with ``Value`` nodes it
 builds a graph of its own, which is how higher-order derivatives (``create_graph=True``) work.
-Adding an operation is one entry here, its code in ``compile.py``, a method on ``Value``, a test.
+Adding an operation is one entry here, its code in ``compiler.py``, a method on ``Value``, a test.
 """
 
 from __future__ import annotations

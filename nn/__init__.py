@@ -7,8 +7,8 @@
 - Losses (``nn.losses``): ``mse_loss``, ``sse_loss``, ``binary_cross_entropy``,
   ``binary_cross_entropy_with_logits``, ``cross_entropy``, ``hinge_loss``, ``l2_penalty``.
 - Classification (``nn.classify``): ``softmax``, ``log_softmax``, ``argmax``, ``accuracy``.
-- Instruments: ``nn.inspect(model)`` records each neuron's z, a and δ (``nn.probe``);
-  ``nn.check_gradients(model, mine)`` checks hand-derived gradients and names the slip (``nn.check``).
+- Instruments: ``nn.inspect(model)`` records each neuron's z, a and δ (``nn/instruments/probe.py``);
+  ``nn.check_gradients(model, mine)`` checks hand-derived gradients and names the slip (``check.py``).
 - ``nn.optim``: SGD, Adam, AdamW, RMSprop, Adagrad, schedules and gradient clipping, as ``torch.optim``.
 - ``nn.data``: XOR, moons, circles, blobs, a spiral and ``batches``; ``nn.fit`` trains with a progress bar.
 - Watching it learn: ``nn.Recorder`` records a model as ``fit`` trains it, ``nn.training_view``
@@ -24,14 +24,15 @@
 13
 """
 
-from importlib import import_module
-from typing import Any
-
 from autograd import Parameter
 
-from . import data, losses, optim, plot
-from .check import GradientReport, check_gradients
+from . import data, losses, optim
 from .classify import accuracy, argmax, log_softmax, softmax
+from .instruments import plot
+from .instruments.check import GradientReport, check_gradients
+from .instruments.probe import inspect
+from .instruments.recorder import Recorder
+from .instruments.training_view import TrainingView, training_view
 from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
@@ -44,21 +45,7 @@ from .losses import (
 )
 from .module import Module, load
 from .persistence import ModelFileError
-from .probe import inspect
-from .recorder import Recorder
 from .train import fit
-from .training_view import TrainingView, training_view
-
-_ON_FIRST_USE: dict[str, str] = {}
-"""Public names whose modules need more than the standard library, by module (loaded on first use)."""
-
-
-def __getattr__(name: str) -> Any:
-    """Load a module the first time one of its names is asked for (PEP 562)."""
-    if name in _ON_FIRST_USE:
-        return getattr(import_module(f".{_ON_FIRST_USE[name]}", __name__), name)
-    raise AttributeError(f"module 'nn' has no attribute {name!r}")
-
 
 __all__ = [
     "ACTIVATIONS",
@@ -92,5 +79,4 @@ __all__ = [
     "softmax",
     "sse_loss",
     "training_view",
-    *_ON_FIRST_USE,
 ]

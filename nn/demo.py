@@ -28,12 +28,12 @@ import autograd
 from autograd import Value
 
 from .data import make_moons
+from .instruments.recorder import Recorder
+from .instruments.training_view import training_view
 from .layers import MLP
 from .losses import hinge_loss, l2_penalty, sse_loss
 from .optim import SGD, LambdaLR
-from .recorder import Recorder
 from .train import fit
-from .training_view import training_view
 
 # --- the w / b experiment: one example, the starting values of the classic derivation ------------
 

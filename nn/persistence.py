@@ -25,7 +25,7 @@ import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from autograd.files import UnreadableFileError, read_regular_file, write_atomically
+from autograd.pages import UnreadableFileError, read_regular_file, write_atomically
 
 FORMAT = "chainrule-model"
 VERSION = 2
@@ -68,7 +68,7 @@ def document_of(model: Savable) -> dict[str, Any]:
 
 
 def save(model: Savable, path: str | os.PathLike[str]) -> None:
-    """Write ``model`` to ``path`` atomically (``autograd.files.write_atomically``).
+    """Write ``model`` to ``path`` atomically (``autograd.pages.write_atomically``).
 
     A crash half way leaves the old file (if any) untouched rather than a truncated one; a file
     larger than ``MAX_FILE_BYTES``, which loading would refuse, is not written.

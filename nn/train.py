@@ -27,7 +27,7 @@ from .optim import LRScheduler, Optimizer
 from .seeding import make_rng
 
 if TYPE_CHECKING:
-    from .recorder import Recorder
+    from .instruments.recorder import Recorder
 
 
 def fit(

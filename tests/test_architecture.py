@@ -8,9 +8,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("autograd", "nn")
+PACKAGES = ("autograd", "nn", "web", "benchmarks")
 ENGINE = ("autograd/value.py", "autograd/ops.py")
 """The modules that ``Value`` and ``backward()`` need: the engine a learner reads first."""
+
+LAYERS = ("autograd", "autograd.pages", "autograd.views", "nn", "web", "benchmarks")
+"""The house from the bottom up: the engine, the page package, the views, nn, the site, the
+benchmarks. A module imports from its own layer and the layers below it, never from above."""
+
+
+def layer_of(module: str) -> int:
+    """The index in ``LAYERS`` of the deepest layer ``module`` belongs to."""
+    return max(i for i, layer in enumerate(LAYERS) if module == layer or module.startswith(layer + "."))
 
 
 def imports_of(path: Path) -> set[str]:
@@ -56,11 +65,38 @@ def test_no_two_modules_import_each_other() -> None:
     assert cycles == []
 
 
-def test_the_engine_imports_nothing_of_the_views_or_nn() -> None:
-    for path in ENGINE:
-        imported = imports_of(ROOT / path)
-        assert {name for name in imported if name.startswith("nn")} == set()
-        assert imported & {"autograd.draw", "autograd.render", "autograd.text", "autograd.frames"} == set()
+def test_every_arrow_points_down_the_layers() -> None:
+    modules = project_modules()
+    upward = [
+        (name, other)
+        for name, path in modules.items()
+        for other in imports_of(path)
+        if other in modules and layer_of(other) > layer_of(name)
+    ]
+    assert upward == []
+
+
+def test_nn_uses_the_public_names_of_autograd_and_its_page_package_only() -> None:
+    modules = project_modules()
+    private = [
+        (name, other)
+        for name, path in modules.items()
+        if layer_of(name) == LAYERS.index("nn")
+        for other in imports_of(path)
+        if other in modules
+        and layer_of(other) < LAYERS.index("nn")
+        and other not in {"autograd", "autograd.pages"}
+    ]
+    assert private == []
+
+
+def test_importing_the_engine_loads_the_engine_only() -> None:
+    code = "import autograd.value, sys; print(sorted(m for m in sys.modules if m.startswith('autograd')))"
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(ast.literal_eval(printed.stdout))
+    engine = {"autograd", "autograd.value", "autograd.ops", "autograd.sums", "autograd.functional"}
+    engine |= {"autograd.parameter", "autograd.steps"}
+    assert loaded <= engine, loaded - engine
 
 
 def test_the_engine_reads_in_at_most_700_lines() -> None:

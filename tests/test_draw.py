@@ -10,7 +10,7 @@ import pytest
 
 import autograd
 from autograd import Parameter, Value, draw_dot, find_renderer
-from autograd.draw import STYLES
+from autograd.views.draw import STYLES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -238,7 +238,7 @@ def test_a_network_too_big_to_read_is_drawn_one_box_per_neuron_in_order_and_rend
     order = autograd.topological_order(loss)
     with pytest.warns(UserWarning, match=r"too many to read.*group=None"):
         drawing = draw_dot(loss)
-    assert len(order) > autograd.draw.READABLE
+    assert len(order) > autograd.views.draw.READABLE
     boxes = re.findall(r"<TD>(layers\.\d+\.neurons\.\d+)</TD>", drawing.source)
     assert boxes == [f"layers.{i}.neurons.{j}" for i, size in enumerate([16, 16, 1]) for j in range(size)]
     assert "</svg>" in drawing.pipe("svg", encoding="utf-8")

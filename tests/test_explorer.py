@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_page import sanitise
+from test_shell import sanitise
 
 import autograd
 from autograd import Value, backward_steps, topological_order
-from autograd.explorer import RULES, Explorer, explore, rule
-from autograd.page import read_data
+from autograd.pages import read_data
+from autograd.views.explorer import RULES, Explorer, explore, rule
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,7 +109,7 @@ def test_grads_are_left_exactly_as_found():
 
 
 def test_grads_are_restored_even_when_drawing_fails(monkeypatch):
-    import autograd.explorer as module
+    import autograd.views.explorer as module
 
     o, leaves = lecture_neuron()
     leaves["b"].grad = 3.0

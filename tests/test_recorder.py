@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import autograd
 import nn
 from nn import optim
-from nn.recording import gradient_flow, network, plane_maps
+from nn.instruments.recording import gradient_flow, network, plane_maps
 
 
 def moons(n=20):

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import nn
 from autograd import Value
-from autograd.files import temporary_prefix
+from autograd.pages.files import temporary_prefix
 from nn import optim
 
 # --- optimizers: arguments refused when made, IEEE results at every step ---------------------------

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Parameter, Value, backward_steps, draw_step, step_through
-from autograd.draw import HIGHLIGHT
+from autograd.views.draw import HIGHLIGHT
 
 # Operations that never raise on finite operands, each taking some earlier values of the pool.
 OPERATIONS = {

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_page import sanitise
+from test_shell import sanitise
 
 import autograd
 import nn
-from autograd.page import read_data
+from autograd.pages import read_data
 from nn import optim
-from nn.training_view import decode, encode
+from nn.instruments.training_view import decode, encode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,7 +150,7 @@ def test_the_page_is_self_contained_and_saved_atomically(tmp_path):
 
 
 def test_nn_training_view_is_the_function_not_its_module():
-    module = sys.modules["nn.training_view"]
+    module = sys.modules["nn.instruments.training_view"]
     assert nn.training_view is module.training_view and nn.TrainingView is module.TrainingView
     assert isinstance(nn.training_view(moons_run(epochs=1)[1]), nn.TrainingView)
 

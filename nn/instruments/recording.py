@@ -1,6 +1,6 @@
 """What the training view shows, as data: a frame of a recording, the network's neurons, the maps.
 
-``nn.Recorder`` (``nn.recorder``) fills these while a model trains; ``nn.training_view`` reads them.
+``nn.Recorder`` (``recorder.py``) fills these while a model trains; ``nn.training_view`` reads them.
 Both depend on this module, and it on neither:
 
 - ``Frame``: the model at the end of one epoch (losses, parameters, gradients, maps);
@@ -10,7 +10,7 @@ Both depend on this module, and it on neither:
 - ``Recording``: what a page needs of a recording (``nn.Recorder`` has it all).
 
 >>> import nn
->>> from nn.recording import network, plane_maps
+>>> from nn.instruments.recording import network, plane_maps
 >>> model = nn.MLP(2, [2, 1], activation="tanh", seed=0)
 >>> [[neuron.name for neuron in layer] for layer in network(model)]
 [['layers.0.neurons.0', 'layers.0.neurons.1'], ['layers.1.neurons.0']]
@@ -29,8 +29,8 @@ from typing import Any, Protocol, runtime_checkable
 import autograd
 from autograd import Value
 
-from .layers import ACTIVATIONS, MLP, Layer, Neuron
-from .module import Module
+from ..layers import ACTIVATIONS, MLP, Layer, Neuron
+from ..module import Module
 
 # Each activation of ``nn.ACTIVATIONS`` on a column of plain floats (one per grid point): the forward
 # rule of the engine's own op, and relu written out, as it is the one that runs most.

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import page as page_module
-from autograd.page import DATA_ID, Page, decode_json, encode_json, read_data, svg_image
+from autograd.pages import DATA_ID, Page, decode_json, encode_json, read_data, svg_image
+from autograd.pages import shell as page_module
 
 
 class Counter(Page):
@@ -83,7 +83,8 @@ def test_the_document_is_self_contained():
     document = Counter().to_html()
     assert document.startswith("<!DOCTYPE html>")
     assert "counter &lt;/title&gt; &amp; co" in document
-    assert page_module.asset("shell.js") in document and page_module.asset("shell.css") in document
+    assert page_module.asset("shell.js", "autograd.pages") in document
+    assert page_module.asset("shell.css", "autograd.pages") in document
     assert not re.search(r"\b(src|href)=", document)  # nothing to fetch
     assert f'id="{DATA_ID}"' in document
 
@@ -92,17 +93,25 @@ def test_frames_must_be_a_whole_number():
     with pytest.raises(ValueError, match=r"Counter.data\(\): 'frames'"):
         Counter(frames=-1).to_html()
     with pytest.raises(ValueError, match="asset: name"):
-        page_module.asset("../page.py")
+        page_module.asset("../shell.py", "autograd.pages")
 
 
 def test_a_page_takes_its_own_assets_from_its_package():
     class Styled(Counter):
         assets = ("extra.css",)
-        asset_package = "nn"
+        asset_package = "nn.instruments"
 
     with pytest.raises(FileNotFoundError, match=r"extra\.css"):
-        Styled().to_html()  # looked for in nn/pages/, not autograd/pages/
-    assert page_module.asset("shell.css", "autograd") == page_module.asset("shell.css")
+        Styled().to_html()  # looked for in nn/instruments/
+    assert "chainrule" in page_module.asset("training.js", "nn.instruments")
+
+
+def test_a_page_takes_its_assets_from_beside_its_module_by_default():
+    class Beside(Counter):
+        assets = ("shell.css",)
+
+    Beside.__module__ = "autograd.pages.example"  # a page defined in autograd/pages/
+    assert page_module.asset("shell.css", "autograd.pages") in Beside().to_html()
 
 
 def test_read_data_names_the_missing_block():

@@ -2,7 +2,7 @@
 
 ``nn.training_view(*recorders, titles=None)`` turns what ``nn.Recorder`` recorded into one
 self-contained HTML page (``to_html()``, ``save(path)``, shown inline in a notebook), built on the
-shared page shell ``autograd.page``:
+shared page shell ``autograd.pages``:
 
 - the network, neurons as tiles by layer; for 2-D inputs each tile is a map of that neuron's
   activation over the input plane (blue positive, orange negative, as TensorFlow Playground's);
@@ -14,7 +14,7 @@ shared page shell ``autograd.page``:
   |∂C/∂w| and |∂C/∂b| on a log scale;
 - one timeline for all the runs side by side (the shell's: slider, play, speed, keys → ← Home End).
 
-The data is one JSON block (``autograd.page.read_data`` reads it back): ``epochs`` (the timeline),
+The data is one JSON block (``autograd.pages.read_data`` reads it back): ``epochs`` (the timeline),
 and for each run its parameter ``names``, ``layers`` and ``frames``, each frame with its
 ``epoch``, ``losses``, ``parameters`` and ``gradients`` (in the order of ``names``), ``flow`` and
 ``maps``. A map is ``[scale, base64]``: bytes q (signed) with value = offset + scale·q/127, the
@@ -30,7 +30,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.page import Page, svg_image
+from autograd.pages import Page, svg_image
 
 from .recording import Frame, Recording, gradient_flow
 
@@ -46,7 +46,6 @@ class TrainingView(Page):
 
     title = "chainrule · training"
     assets = ("training.css", "training.js")
-    asset_package = "nn"
     height = 760
 
     def __init__(self, recorders: Sequence[Recording], titles: Sequence[str] | None = None) -> None:

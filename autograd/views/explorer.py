@@ -7,7 +7,7 @@ panel that says each step in words and maths with the op's rule, the backward pa
 turn" mode in which the learner types each step's amounts before they are revealed. In a notebook,
 ``autograd.explore(loss)`` shows the page inline.
 
-The page carries its numbers as JSON (see ``autograd.page``)::
+The page carries its numbers as JSON (see ``autograd.pages``)::
 
     nodes  [{id, label, name, code, kind, op, symbol, data, grad, requires_grad, lines}]
            id: place in topological_order; grad: after the whole pass; code: the node's variable in
@@ -26,10 +26,10 @@ import html
 import re
 from typing import Any
 
-from . import OPS, Step, Value, backward_steps, draw_dot, topological_order
-from .compile import Code, code_for
-from .draw import groups
-from .page import Page, svg_image
+from .. import OPS, Step, Value, backward_steps, topological_order
+from ..compiler import Code, code_for
+from ..pages import Page, svg_image
+from .draw import draw_dot, groups
 from .text import name_table, node_kind, node_name, number, op_symbol
 
 MAX_VALUES = 2000

@@ -19,7 +19,7 @@ True
 
 The maps are forward passes over the grid in plain floats (no graph is built), so recording costs
 about as much as the training itself for micrograd's moons demo, not more. What a frame holds and
-how the maps are made live in ``nn.recording``, which the page (``nn.training_view``) reads too.
+how the maps are made live in ``recording.py``, which the page (``training_view.py``) reads too.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 import autograd
 from autograd import Value
 
-from .module import Module
+from ..module import Module
 from .recording import Frame, NeuronInfo, gradient_flow, network, plane_maps, to_float
 from .training_view import TrainingView, training_view
 

@@ -12,15 +12,15 @@ notebooks. A subclass gives:
 - ``fallback()``: static HTML shown in a notebook output where scripts do not run. Notebook
   sanitizers keep ``<img>`` but drop inline ``<svg>`` (JupyterLab's, for untrusted outputs), so
   give a picture as ``svg_image(svg)``.
-- ``assets``: file names (``.css`` and ``.js``) in the ``pages/`` folder of the package
-  ``asset_package`` (``"autograd"`` unless set; ``"nn"`` reads ``nn/pages/``), inlined after the shell's.
+- ``assets``: file names (``.css`` and ``.js``) in the package ``asset_package`` (unless set, the
+  package of the subclass's module: the files sit beside it), inlined after the shell's.
 - ``title`` and ``height`` (of the notebook iframe, in pixels).
 
 The page's script finds ``window.chainrule`` (``frames``, ``frame``, ``data``, ``go(k)``,
 ``next()``, ``prev()``, ``play()``, ``pause()``, ``playing()``), adds its own functions to it and
 registers what to draw with ``chainrule.render(function (frame) {...})``::
 
-    from autograd.page import Page
+    from autograd.pages import Page
 
     class Countdown(Page):
         """A number that counts down from n, one frame at a time."""
@@ -61,6 +61,9 @@ from .files import write_atomically
 DATA_ID = "chainrule-data"
 """The id of the ``<script type="application/json">`` element holding a page's data."""
 
+SHELL = "autograd.pages"
+"""The package holding the shell's own script and style (``shell.js``, ``shell.css``)."""
+
 FLOAT_KEY = "$float"
 """Non-finite floats travel as ``{"$float": "NaN"}``, ``"Infinity"`` or ``"-Infinity"``: JSON has no
 such numbers, and JavaScript's ``Number()`` reads each of those strings back as the float."""
@@ -71,7 +74,7 @@ class Page:
 
     title = "chainrule"
     assets: tuple[str, ...] = ()
-    asset_package = "autograd"
+    asset_package: str | None = None
     height = 600
 
     def data(self) -> dict[str, Any]:
@@ -94,9 +97,13 @@ class Page:
             raise ValueError(
                 f"{type(self).__name__}.data(): 'frames' must be a whole number ≥ 0, got {frames!r}"
             )
-        own = self.asset_package
-        styles = [asset("shell.css")] + [asset(name, own) for name in self.assets if name.endswith(".css")]
-        scripts = [asset("shell.js")] + [asset(name, own) for name in self.assets if name.endswith(".js")]
+        own = self.asset_package or type(self).__module__.rpartition(".")[0]
+        styles = [asset("shell.css", SHELL)] + [
+            asset(name, own) for name in self.assets if name.endswith(".css")
+        ]
+        scripts = [asset("shell.js", SHELL)] + [
+            asset(name, own) for name in self.assets if name.endswith(".js")
+        ]
         title = html.escape(self.title)
         return "\n".join(
             [
@@ -181,11 +188,11 @@ def svg_image(svg: str, alt: str) -> str:
     return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{html.escape(alt)}" style="max-width:100%">'
 
 
-def asset(name: str, package: str = "autograd") -> str:
-    """The text of one file of ``<package>/pages/`` (a page's script or style)."""
+def asset(name: str, package: str) -> str:
+    """The text of one file of the package ``package`` (a page's script or style)."""
     if not re.fullmatch(r"[\w.-]+\.(js|css)", name):
         raise ValueError(f"asset: name must be a .js or .css file name, got {name!r}")
-    return resources.files(package).joinpath("pages").joinpath(name).read_text(encoding="utf-8")
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 
 def encode_json(data: Any) -> str:

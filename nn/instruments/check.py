@@ -30,8 +30,8 @@ from typing import NamedTuple
 import autograd
 from autograd import Value
 
-from .layers import Neuron
-from .module import Module
+from ..layers import Neuron
+from ..module import Module
 from .probe import _neurons, _Recording
 
 

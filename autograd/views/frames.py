@@ -9,11 +9,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ..steps import Step, backward_steps, step_count
+from ..value import Value
 from .draw import draw_dot
 from .render import Drawing
-from .steps import Step, backward_steps, step_count
 from .text import check_value
-from .value import Value
 
 
 def draw_step(root: Value, k: int, **options: Any) -> Drawing:

@@ -16,7 +16,8 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from .ops import OPS
+from ..ops import OPS
+from ..value import Value, topological_order
 from .render import Drawing
 from .text import (
     KINDS,
@@ -29,10 +30,9 @@ from .text import (
     number,
     op_symbol,
 )
-from .value import Value, topological_order
 
 if TYPE_CHECKING:
-    from .steps import Step
+    from ..steps import Step
 
 DEFAULT_MAX_NODES = 2000
 """Graphs with more values than this are cut down to the values nearest the output."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .module import Module
+from ..module import Module
 from .recorder import Recorder
 from .recording import gradient_flow as _layer_gradients
 from .recording import network, plane_maps

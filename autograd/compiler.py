@@ -51,7 +51,7 @@ Shape = Any
 # inputs' names ``{0}``, ``{1}``, … and the output's ``{out}``. A forward template may call the op's
 # own ``forward`` by the op's name (a guard that raises outside the op's domain). A sum of any number
 # of terms (sum, dot, linear) gives functions of the names instead: one returning the terms to add,
-# one returning each input's local derivative. ``tests/test_compile.py`` checks every op has both.
+# one returning each input's local derivative. ``tests/test_compiler.py`` checks every op has both.
 
 
 def _dot_terms(*ab: str) -> tuple[str, ...]:

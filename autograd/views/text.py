@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 
-from .ops import OPS
-from .value import Value, data_of, topological_order
+from ..ops import OPS
+from ..value import Value, data_of, topological_order
 
 Names = Mapping[Value, str] | Mapping[str, Value] | Iterable[tuple[str, Value]]
 """Extra names for values: ``{value: name}``, ``{name: value}`` or ``(name, value)`` pairs,

@@ -30,8 +30,8 @@ from types import TracebackType
 
 from autograd import Value
 
-from .layers import Neuron
-from .module import Module
+from ..layers import Neuron
+from ..module import Module
 
 
 class Text(str):

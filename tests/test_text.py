@@ -4,6 +4,7 @@ import pytest
 
 import autograd
 from autograd import Parameter, Value, show
+from autograd.views import text
 
 
 def test_tree_with_names_operations_data_and_grad():
@@ -44,9 +45,9 @@ def test_a_deep_chain_does_not_recurse():
     assert len(described) == len(autograd.topological_order(y)) == 3001
     assert lines[-1].endswith("#0 x input  data=0.1000  grad=0.0000")
     # a branch deeper than the indent limit goes on from the margin: no line grows with the depth
-    assert max(map(len, lines)) < 3 * autograd.text.INDENT_LIMIT + 60
+    assert max(map(len, lines)) < 3 * text.INDENT_LIMIT + 60
     continued = [line.strip("│├└─ ") for line in lines if "↓" in line]
-    assert len(continued) == (3000 - 1) // autograd.text.INDENT_LIMIT  # one cut per 24 levels
+    assert len(continued) == (3000 - 1) // text.INDENT_LIMIT  # one cut per 24 levels
     assert all(f"#{line.split('#')[1]}" in "\n".join(lines) for line in continued)
 
 

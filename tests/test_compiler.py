@@ -22,7 +22,7 @@ from test_properties import BOUND, EngineMath, Program, programs
 import autograd
 import nn
 from autograd import TraceMismatchError, Value
-from autograd.compile import DERIVATIVE_CODE, FORWARD_CODE
+from autograd.compiler import DERIVATIVE_CODE, FORWARD_CODE
 
 
 def _engine(program: Program, inputs: list[float], parameters: list[Value]) -> float:
