@@ -55,8 +55,8 @@ NOTEBOOKS = {
 }
 """The notebooks that need only the engine and drawings, so they run in the browser."""
 
-LAB_SCRIPTS = (ROOT / "nn" / "pages" / "training.js", WEB / "lab.js")
-LAB_STYLES = (ROOT / "nn" / "pages" / "training.css", WEB / "lab.css")
+LAB_SCRIPTS = (ROOT / "nn" / "instruments" / "training.js", WEB / "lab.js")
+LAB_STYLES = (ROOT / "nn" / "instruments" / "training.css", WEB / "lab.css")
 """The lab's own scripts and styles after the site's: the training view's drawing, then the lab."""
 
 

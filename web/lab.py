@@ -30,8 +30,8 @@ from typing import Any
 
 import autograd
 import nn
-from autograd.page import encode_json
-from nn.training_view import run_data
+from autograd.pages import encode_json
+from nn.instruments.training_view import run_data
 
 DEFAULTS: dict[str, Any] = {
     "data": "moons",
