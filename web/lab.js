@@ -40,7 +40,8 @@ function startLab() {
   let view = null;
   let selectedPoint = null; // index of a training point, for the neuron card
   let selectedNeuron = null;
-  const drawn = { frames: 0, at: 0 }; // frames drawn, and when the last one was (for the benchmarks)
+  // What is on screen, for tests and benchmarks: frames drawn, when the last was, its epoch and config
+  const drawn = { frames: 0, at: 0, epoch: 0, config: null };
 
   function show(frame) {
     const run = frame.run;
@@ -70,8 +71,7 @@ function startLab() {
     $("#epoch").textContent = `epoch ${frame.epoch}`;
     $("#python").textContent = frame.python;
     drawCompare();
-    drawn.frames += 1;
-    drawn.at = performance.now();
+    Object.assign(drawn, { frames: drawn.frames + 1, at: performance.now(), epoch: frame.epoch, config: config });
   }
 
   // --- running: play is a loop of short chunks, so every message waits at most one chunk -----------

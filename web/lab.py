@@ -88,8 +88,9 @@ class SettingError(ValueError):
 # --- checking a configuration ----------------------------------------------------------------------
 
 
-def checked(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` with every setting checked (a ``SettingError`` names the first bad one) and tidied."""
+def checked(config: dict[str, Any], fit_batch: bool = False) -> dict[str, Any]:
+    """``config`` with every setting checked (a ``SettingError`` names the first bad one) and tidied;
+    ``fit_batch`` makes a batch larger than the training set that size instead of an error."""
     unknown = sorted(set(config) - set(DEFAULTS))
     if unknown:
         raise SettingError(unknown[0], f"unknown setting; the lab's settings are {', '.join(DEFAULTS)}")
@@ -136,6 +137,8 @@ def checked(config: dict[str, Any]) -> dict[str, Any]:
     if train < 1:
         raise SettingError("test_fraction", f"leaves no point to train on ({total} points)")
     c["batch_size"] = _whole("batch_size", c["batch_size"], 1, MAX_POINTS)
+    if fit_batch:
+        c["batch_size"] = min(c["batch_size"], train)
     if c["batch_size"] > train:
         raise SettingError("batch_size", f"{c['batch_size']} is larger than the {train} training points")
     return c
@@ -369,7 +372,7 @@ class Lab:
             merged["learn"] = ["both"] * (len(layers) + 1) if isinstance(layers, list) else []
         if "points" in settings and "removed" not in settings:
             merged["removed"] = []  # other points: the indices clicked away mean nothing now
-        config = checked(merged)
+        config = checked(merged, fit_batch="batch_size" not in settings)  # fewer points: smaller batches
         self.run = Run(config)
         self.config = config
         return self.frame(full=True)
