@@ -449,3 +449,10 @@ def test_the_front_page_links_the_lab(site: Path) -> None:  # noqa: F811
     assert 'href="lab.html"' in (site / "index.html").read_text(encoding="utf-8")
     lab = (site / "lab.html").read_text(encoding="utf-8")
     assert "window.chainruleTrainingView" in lab and 'id="lab-view"' in lab
+
+
+def test_the_lab_benchmark_gives_medians_with_their_spread() -> None:
+    from benchmarks.lab import spread
+
+    assert spread([0.3, 0.1, 0.2], 1e3) == "median 200 (100–300)"
+    assert spread([2.0, 4.5], digits=1) == "median 3.2 (2.0–4.5)"

@@ -139,6 +139,7 @@ function startLab() {
   // --- the knobs ---------------------------------------------------------------------------------
   function showKnobs() {
     document.querySelectorAll("[data-setting]").forEach((control) => {
+      if (control === document.activeElement && control.tagName === "INPUT") return; // being edited
       const value = config[control.dataset.setting];
       if (control.type === "checkbox") control.checked = value;
       else control.value = String(value);
@@ -199,7 +200,9 @@ function startLab() {
 
   /** A knob was turned: the new run, or the message next to the knob (the last good run stays). */
   function knob(setting, settings) {
-    configure(settings).catch(() => {}); // the message is shown next to the control
+    configure(settings).catch((error) => {
+      if (error.setting === undefined) throw error; // a setting's message is shown next to its control
+    });
   }
 
   function showError(error) {

@@ -26,11 +26,13 @@ import json
 import math
 import numbers
 import time
+from array import array
 from typing import Any
 
 import autograd
 import nn
 from autograd.pages import encode_json
+from nn.instruments.recording import plane_maps
 from nn.instruments.training_view import run_data
 
 DEFAULTS: dict[str, Any] = {
@@ -44,8 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "bias": True,
     "init": "xavier",
     "loss": "hinge",
-    "optimizer": "sgd",
-    "lr": 0.05,
+    "optimizer": "momentum",
+    "lr": 0.1,
     "batch_size": 10,
     "l2": 0.0,
     "learn": ["both", "both", "both"],
@@ -292,13 +294,13 @@ def loss_lines(c: dict[str, Any]) -> list[str]:
     ]
 
 
-def summary(config: dict[str, Any], epoch: int) -> str:
-    """A run in one line: the title of a pinned run."""
+def summary(config: dict[str, Any], epoch: int | None = None) -> str:
+    """A run in one line (and the epoch it reached): the title of a run on the page."""
     c = config
     learn = c["learn"][0] if len(set(c["learn"])) == 1 else "/".join(c["learn"])
     return (
         f"{c['data']} · {[*c['layers'], 1]} {c['activation']} · {c['loss']} · {c['optimizer']} "
-        f"lr {c['lr']:g} · learns {learn} · epoch {epoch}"
+        f"lr {c['lr']:g} · learns {learn}" + ("" if epoch is None else f" · epoch {epoch}")
     )
 
 
@@ -322,12 +324,29 @@ class Run:
         return self.recorder.frames[-1].epoch
 
     def train(self, epochs: int) -> None:
-        """Train ``epochs`` more epochs, each with the code's own line; old frames' maps are let go."""
-        for _ in range(epochs):
-            self.namespace["epoch"] = self.epoch
-            exec(self.epoch_step, self.namespace)
-            for frame in self.recorder.frames[-3:-1]:
-                frame.maps, frame.output = {}, None  # only the latest frame's maps are drawn
+        """Train ``epochs`` more epochs, each with the code's own line.
+
+        Only the last frame's maps are ever drawn, so the recorder maps no plane meanwhile (its
+        ``extent`` set aside: losses, parameters and gradients are recorded as ever); the last
+        frame's maps are made at the end, as ``Recorder.record`` makes them.
+        """
+        if epochs == 0:
+            return
+        recorder, extent = self.recorder, self.recorder.extent
+        for frame in recorder.frames:
+            frame.maps, frame.output = {}, None  # drawn already
+        recorder.extent = None
+        try:
+            for _ in range(epochs):
+                self.namespace["epoch"] = self.epoch
+                exec(self.epoch_step, self.namespace)
+        finally:
+            recorder.extent = extent
+        if extent is not None:
+            maps, output = plane_maps(self.model, recorder.grid_points(), recorder.network)
+            last = recorder.frames[-1]
+            last.maps = {name: array("d", values) for name, values in maps.items()}
+            last.output = None if output is None else array("d", output)
 
     def state(self) -> dict[str, Any]:
         frames = self.recorder.frames
@@ -399,7 +418,7 @@ class Lab:
         run = self.run
         start = 0 if full else run.sent
         frames = run.recorder.frames[start:]
-        data = run_data(run.recorder, "live", frames, light=len(frames) - 1)
+        data = run_data(run.recorder, "live: " + summary(run.config), frames, light=len(frames) - 1)
         run.sent = len(run.recorder.frames)
         data["origins"] = run.points()
         return {"epoch": run.epoch, "full": full, "run": data, "config": run.config, "python": self.python()}
