@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test demo bench lint clean site
+.PHONY: venv test test-torch demo lab bench lint clean site
 
 venv: $(STAMP)
 
@@ -18,8 +18,17 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The PyTorch agreement tests, skipped by `make test` without torch: install the [torch] extra, run them all.
+test-torch: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[torch]'
+	$(BIN)/python -m pytest
+
 demo: $(STAMP)
 	$(BIN)/python -m nn.demo
+
+# The notebooks in JupyterLab, with the project's kernel (.venv); it opens a browser tab.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -12,9 +12,11 @@ Importing ``autograd`` loads the engine and the standard library only. The compi
 not installed.
 """
 
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
+from .checks import data_of, is_number, is_scalar, whole_number
 from .functional import (
     GradcheckError,
     detect_anomaly,
@@ -33,9 +35,10 @@ from .value import Value, as_value, topological_order
 sum = value_sum  # autograd.sum, like torch.sum
 
 _ON_FIRST_USE = {
-    "compile": "compiler",
+    "ReplayedFunction": "replay",
     "CompiledFunction": "compiler",
     "TraceMismatchError": "compiler",
+    "diagnose": "slips",
     "show": "views.text",
     "Drawing": "views.render",
     "RenderError": "views.render",
@@ -47,7 +50,33 @@ _ON_FIRST_USE = {
     "explore": "views.explorer",
     "Explorer": "views.explorer",
 }
-"""Public names of the compiler and the views, by the module (loaded on first use) that defines them."""
+"""Public names of the compiler, the slips' diagnosis and the views, by the module (loaded on first
+use) that defines them."""
+
+
+def compile(
+    fn: Callable[..., Value],
+    *example_inputs: Any,
+    batch: bool = False,
+    reduction: str = "sum",
+    fuse: bool = False,
+) -> Any:
+    """Trace ``fn(*example_inputs)`` once and write its forward and backward passes out as code.
+
+    ``autograd.compiler.compile``: straight-line Python, called like ``fn``. With ``batch=True``,
+    ``autograd.replay.replay``: the trace of one example replayed over a whole batch with NumPy,
+    each parameter's ``.grad`` growing by the gradients' sum (``reduction="mean"``: their mean);
+    ``fuse=True`` writes each layer as matrix products (``z1 = x @ W1.T + b1``).
+    """
+    if batch:
+        from .replay import replay
+
+        return replay(fn, *example_inputs, reduction=reduction, fuse=fuse)
+    if fuse or reduction != "sum":
+        raise ValueError("compile: reduction and fuse apply to a batched replay; pass batch=True")
+    from .compiler import compile as trace_and_write
+
+    return trace_and_write(fn, *example_inputs)
 
 
 def __getattr__(name: str) -> Any:
@@ -59,6 +88,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "OPS",
+    "compile",
     "GradcheckError",
     "Op",
     "Parameter",
@@ -66,15 +96,19 @@ __all__ = [
     "Value",
     "as_value",
     "backward_steps",
+    "data_of",
     "detect_anomaly",
     "dot",
     "enable_grad",
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "is_number",
+    "is_scalar",
     "linear",
     "no_grad",
     "topological_order",
     "value_sum",
+    "whole_number",
     *_ON_FIRST_USE,
 ]

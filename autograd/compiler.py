@@ -28,81 +28,25 @@ from __future__ import annotations
 import builtins
 import inspect
 import itertools
+import json
 import keyword
 import linecache
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .checks import data_of, is_scalar
 from .functional import enable_grad
-from .ops import OPS
-from .value import Value, is_number, storing, topological_order
+from .ops import OPS, Op
+from .value import Value, storing, topological_order
 
 TERMS_PER_LINE = 100
 """A sum of more terms is written over several lines: Python cannot compile a 1000-term expression."""
 
 Shape = Any
 """The nesting of an argument: ``None`` for a number, a tuple of shapes for a list or tuple."""
-
-# --- each op of the derivative table as code --------------------------------------------------------
-# The rules of ``ops.py`` again, as Python source to write into the code: format templates over the
-# inputs' names ``{0}``, ``{1}``, … and the output's ``{out}``. A forward template may call the op's
-# own ``forward`` by the op's name (a guard that raises outside the op's domain). A sum of any number
-# of terms (sum, dot, linear) gives functions of the names instead: one returning the terms to add,
-# one returning each input's local derivative. ``tests/test_compiler.py`` checks every op has both.
-
-
-def _dot_terms(*ab: str) -> tuple[str, ...]:
-    n = len(ab) // 2
-    return tuple(f"{a} * {b}" for a, b in zip(ab[:n], ab[n:]))
-
-
-FORWARD_CODE: dict[str, str | Callable[..., tuple[str, ...]]] = {
-    "add": "{0} + {1}",
-    "mul": "{0} * {1}",
-    "div": "{0} / {1}",
-    "pow": "pow({0}, {1})",
-    "general_pow": "general_pow({0}, {1})",
-    "exp": "exp({0})",
-    "log": "log({0})",
-    "sqrt": "sqrt({0})",
-    "tanh": "tanh({0})",
-    "sigmoid": "sigmoid({0})",
-    "relu": "0.0 if {0} <= 0 else {0}",
-    "leaky_relu": "{1} * {0} if {0} <= 0 else {0}",
-    "abs": "abs({0})",
-    "sin": "sin({0})",
-    "cos": "cos({0})",
-    "sum": lambda *xs: xs,
-    "dot": _dot_terms,
-    "linear": lambda *xwb: (*_dot_terms(*xwb[:-1]), xwb[-1]),
-}
-"""How each op computes its output, as code. (As code, x = 0 with p < 1 in ``pow``, and a slope
-too steep for a float, raise instead of giving ±inf.)"""
-
-DERIVATIVE_CODE: dict[str, tuple[str, ...] | Callable[..., tuple[str, ...]]] = {
-    "add": ("1.0", "1.0"),
-    "mul": ("{1}", "{0}"),
-    "div": ("1.0 / {1}", "-{out} / {1}"),
-    "pow": ("{1} * {0} ** ({1} - 1)", "0.0"),
-    "general_pow": ("{1} * {0} ** ({1} - 1)", "{out} * math.log({0})"),
-    "exp": ("{out}",),
-    "log": ("1.0 / {0}",),
-    "sqrt": ("0.5 / {out} if {out} else math.inf",),
-    "tanh": ("1.0 - {out} * {out}",),
-    "sigmoid": ("{out} * (1.0 - {out})",),
-    "relu": ("1.0 if {0} > 0 else 0.0",),
-    "leaky_relu": ("1.0 if {0} > 0 else {1}", "0.0 if {0} > 0 else {0}"),
-    "abs": ("1.0 if {0} > 0 else -1.0 if {0} < 0 else {0} * 0.0",),
-    "sin": ("math.cos({0})",),
-    "cos": ("-math.sin({0})",),
-    "sum": lambda *xs_out: ("1.0",) * (len(xs_out) - 1),
-    "dot": lambda *ab_out: OPS["dot"].derivatives(*ab_out),
-    "linear": lambda *xwb_out: (*OPS["linear"].derivatives(*xwb_out)[:-1], "1.0"),
-}
-"""Each op's local derivatives ∂out/∂input, as code."""
 
 _NAMESPACE: dict[str, Any] = {
     "math": math,
@@ -256,13 +200,11 @@ def _trace(
 def _number(x: Any, where: str) -> float:
     if type(x) is float:
         return x
-    if isinstance(x, Value):
-        return x.data
-    if not is_number(x):
+    if not is_scalar(x):
         raise TypeError(
             f"compile: {where} must be a number, a Value or a list of them, got {type(x).__name__}"
         )
-    return float(x)
+    return float(data_of(x))  # type: ignore[arg-type]
 
 
 def _flatten(x: Any, out: list[float]) -> Shape:
@@ -287,29 +229,97 @@ def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Language:
+    """How a language writes what the code needs beyond the op templates: statements and comments.
+
+    ``expression`` turns a template (``autograd.ops``' shared part of both languages) into this
+    language's expression.
+    """
+
+    name: str
+    comment: str
+    end: str
+    declare: str
+    expression: Callable[[str], str]
+
+
+def _where(expression: str, choice: Callable[[str, str, str], str]) -> str:
+    """``expression`` with each ``where(condition, a, b)`` in it written as ``choice(condition, a, b)``."""
+    start = expression.find("where(")
+    if start < 0:
+        return expression
+    depth, parts, begin, end = 0, [], start + len("where("), len(expression)
+    for end in range(begin, len(expression)):
+        character = expression[end]
+        if character == ")" and depth == 0:
+            break
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if character == "," and depth == 0:
+            parts.append(expression[begin:end])
+            begin = end + 1
+    parts.append(expression[begin:end])
+    condition, if_true, if_false = (_where(part.strip(), choice) for part in parts)
+    return expression[:start] + choice(condition, if_true, if_false) + _where(expression[end + 1 :], choice)
+
+
+def python_expression(template: str) -> str:
+    """A filled-in template as Python: ``where(c, a, b)`` becomes ``(a if c else b)``."""
+    return _where(template, lambda c, a, b: f"({a} if {c} else {b})")
+
+
+_JAVASCRIPT_NAMES = {"inf": "Infinity", "nan": "NaN", "fabs": "Math.abs"}
+
+
+def javascript_expression(template: str) -> str:
+    """A filled-in template as JavaScript: ``where(c, a, b)`` becomes ``(c ? a : b)``, Python's
+    ``math.f`` is ``Math.f`` (``math.inf`` is ``Infinity``), ``and``/``or`` are ``&&``/``||``."""
+    text = _where(template, lambda c, a, b: f"({c} ? {a} : {b})")
+    text = re.sub(r"\bmath\.(\w+)", lambda m: _JAVASCRIPT_NAMES.get(m[1], f"Math.{m[1]}"), text)
+    return text.replace(" and ", " && ").replace(" or ", " || ")
+
+
+PYTHON = Language("python", "#", "", "", python_expression)
+JAVASCRIPT = Language("javascript", "//", ";", "var ", javascript_expression)
+LANGUAGES = {"python": PYTHON, "javascript": JAVASCRIPT}
+
+
+@dataclass(frozen=True)
 class Code:
     """The code ``compile`` writes for one graph.
 
-    ``source`` is ``def name(inputs, parameters): ...``; ``parameters`` are the Values it reads, in
-    the order the code indexes them; ``lines`` maps each value made by an operation to the numbers
-    (from 1, as in ``source.splitlines()``) of the lines that compute it and pass its gradient back.
+    ``source`` is ``def name(inputs, parameters): ...`` (or the JavaScript function); ``parameters``
+    are the Values it reads, in the order the code indexes them; ``names`` gives each value's
+    variable (``v7``; its gradient is ``g7``), constants aside, which are written as numbers;
+    ``lines`` maps each value made by an operation to the numbers (from 1, as in
+    ``source.splitlines()``) of the lines that compute it and pass its gradient back.
     """
 
     source: str
     parameters: tuple[Value, ...]
     lines: dict[Value, list[int]]
+    names: dict[Value, str] = field(default_factory=dict)
 
 
-def code_for(root: Value, name: str = "backward_pass") -> Code:
+def code_for(root: Value, name: str = "backward_pass", language: str = "python") -> Code:
     """The straight-line code of ``root``'s graph, forward and backward, with every leaf a parameter.
 
     What ``compile`` writes for a function, written for a graph already built: ``lines`` links each
     chain-rule step of ``backward_steps(root)`` to the lines of code that run it.
+
+    ``language="javascript"`` writes the same passes, line for line from the same op templates, as
+    ``function name(inputs, parameters)`` taking the parameters' numbers (``parameters[i]`` is
+    ``code.parameters[i].data``) and returning ``{output, data, grad}``: the output's number, and
+    each value's data and gradient keyed by its variable in ``names`` (``grad`` holds the values the
+    backward pass reaches). Where an op leaves its domain (log of a negative number) it throws an
+    ``Error`` whose message is the one Python gives (``log(-1): log is defined only …``), with
+    ``node`` (the variable), ``op``, ``operands`` and ``reason`` (the message after the operands).
     """
-    return _write(_identifier(name), root, [])
+    if language not in LANGUAGES:
+        raise ValueError(f"code_for: language must be one of {sorted(LANGUAGES)}, got {language!r}")
+    return _write(_identifier(name), root, [], LANGUAGES[language])
 
 
-def _write(name: str, output: Value, input_leaves: list[Value]) -> Code:
+def _write(name: str, output: Value, input_leaves: list[Value], language: Language = PYTHON) -> Code:
     """The source of ``def name(inputs, parameters)`` computing ``output`` and its backward pass.
 
     Nodes are numbered in topological order: ``v7`` is node 7's value and ``g7`` is ∂output/∂v7.
@@ -319,61 +329,131 @@ def _write(name: str, output: Value, input_leaves: list[Value]) -> Code:
     parameters: list[Value] = []
     names: dict[Value, str] = {}
     on_path: set[Value] = set()  # nodes that depend on a parameter: only they need a gradient
-    docstring = (
-        f'"""{name}, traced: returns the output and adds ∂output/∂parameter to each parameter\'s .grad."""'
-    )
-    body = [docstring, "# forward pass: each node once, inputs before the values made from them"]
+    body = [
+        *_header(name, language),
+        _note(language, "forward pass: each node once, inputs before the values made from them"),
+    ]
     lines: dict[Value, list[int]] = {}
     number = itertools.count()
+    read = ".data" if language is PYTHON else ""
     for node in order:
         if node.is_leaf and node in input_index:
             names[node] = f"v{next(number)}"
-            body.append(f"{names[node]} = inputs[{input_index[node]}]  # {node.label}")
+            body.append(
+                _assign(language, names[node], f"inputs[{input_index[node]}]") + _comment(node, language)
+            )
         elif node.is_leaf and node.requires_grad:
             names[node] = f"v{next(number)}"
-            body.append(f"{names[node]} = parameters[{len(parameters)}].data" + _comment(node))
+            body.append(
+                _assign(language, names[node], f"parameters[{len(parameters)}]{read}")
+                + _comment(node, language)
+            )
             parameters.append(node)
             on_path.add(node)
         elif node.is_leaf:
             names[node] = _literal(node.data)  # a constant is written into the code
         else:
             names[node] = f"v{next(number)}"
-            written = _forward_lines(node, names)
+            written = _forward_lines(node, names, language)
             lines[node] = list(range(len(body) + 2, len(body) + 2 + len(written)))  # 1: the def line
             body += written
             if any(x in on_path for x in node.inputs):
                 on_path.add(node)
-    for step_node, written in _backward_lines(order, names, on_path):
+    reached = dict.fromkeys([output] if output in on_path else [])
+    for step_node, written in _backward_lines(order, names, on_path, language):
         if step_node is not None:
             lines[step_node] += range(len(body) + 2, len(body) + 2 + len(written))
+            reached.update(dict.fromkeys(x for x in step_node.inputs if x in on_path))
         body += written
-    if parameters:
-        body.append("# each parameter adds its gradient to .grad, as backward() does (one thread at a time)")
-        body.append("with storing:")
-        body += [
-            f"    parameters[{i}].grad += {_gradient(names[p])}" + _comment(p)
-            for i, p in enumerate(parameters)
+    variables = {node: v for node, v in names.items() if not node.is_leaf or node.requires_grad}
+    body += _footer(language, names[output], parameters, names, [variables[x] for x in reached], variables)
+    if language is PYTHON:
+        source = f"def {name}(inputs, parameters):\n" + "".join(f"    {line}\n" for line in body)
+    else:
+        source = f"function {name}(inputs, parameters) {{\n" + "".join(f"  {line}\n" for line in body) + "}\n"
+    return Code(source, tuple(parameters), lines, variables)
+
+
+def _header(name: str, language: Language) -> list[str]:
+    if language is PYTHON:
+        return [
+            f'"""{name}, traced: returns the output and adds ∂output/∂parameter to each '
+            'parameter\'s .grad."""'
         ]
-    body.append(f"return {names[output]}")
-    source = f"def {name}(inputs, parameters):\n" + "".join(f"    {line}\n" for line in body)
-    return Code(source, tuple(parameters), lines)
+    return [
+        f"// {name}: the output, and every value's data and gradient (parameters: their numbers)",
+        "function fail(node, op, operands, reason) {",
+        '  var error = new Error(op + "(" + operands.join(", ") + "): " + reason);',
+        "  error.node = node; error.op = op; error.operands = operands; error.reason = reason;",
+        "  throw error;",
+        "}",
+    ]
 
 
-def _forward_lines(node: Value, names: dict[Value, str]) -> list[str]:
-    template = FORWARD_CODE[_op(node)]
+def _footer(
+    language: Language,
+    out: str,
+    parameters: list[Value],
+    names: dict[Value, str],
+    reached: list[str],
+    variables: dict[Value, str],
+) -> list[str]:
+    if language is PYTHON:
+        lines = []
+        if parameters:
+            lines.append(
+                "# each parameter adds its gradient to .grad, as backward() does (one thread at a time)"
+            )
+            lines.append("with storing:")
+            lines += [
+                f"    parameters[{i}].grad += {_gradient(names[p])}" + _comment(p, language)
+                for i, p in enumerate(parameters)
+            ]
+        return [*lines, f"return {out}"]
+    data = ", ".join(f"{v}: {v}" for v in variables.values())
+    grad = ", ".join(f"{v}: {_gradient(v)}" for v in reached)
+    return [f"return {{output: {out}, data: {{{data}}}, grad: {{{grad}}}}};"]
+
+
+def _assign(language: Language, target: str, expression: str, operator: str = "=") -> str:
+    declare = language.declare if operator == "=" else ""
+    return f"{declare}{target} {operator} {expression}{language.end}"
+
+
+def _inline(op: Op) -> bool:
+    """Whether Python writes ``op`` from its template (an operator, or a sum of terms) rather than
+    calling the op's own forward rule by name (``log(v3)``), which raises the engine's messages."""
+    return not isinstance(op.code, str) or not re.search(r"\w\(", op.code)
+
+
+def _forward_lines(node: Value, names: dict[Value, str], language: Language) -> list[str]:
+    op = _op(node)
     arguments = [names[x] for x in node.inputs]
     out = names[node]
-    if isinstance(template, str):
-        return [f"{out} = {template.format(*arguments)}" + _comment(node)]
-    terms = template(*arguments)  # a long sum: continue it line by line, in the same order
-    lines = [f"{out} = {' + '.join(terms[:TERMS_PER_LINE])}" + _comment(node)]
-    for start in range(TERMS_PER_LINE, len(terms), TERMS_PER_LINE):
-        lines.append(f"{out} = {out} + {' + '.join(terms[start : start + TERMS_PER_LINE])}")
+    if not isinstance(op.code, str):  # a long sum: continue it line by line, in the same order
+        terms = [language.expression(term) for term in op.code(*arguments)]
+        lines = [_assign(language, out, " + ".join(terms[:TERMS_PER_LINE])) + _comment(node, language)]
+        for start in range(TERMS_PER_LINE, len(terms), TERMS_PER_LINE):
+            lines.append(
+                _assign(language, out, f"{out} + {' + '.join(terms[start : start + TERMS_PER_LINE])}")
+            )
+        return lines
+    if language is PYTHON and not _inline(op):
+        expression = f"{op.name}({', '.join(arguments)})"
+    else:
+        expression = language.expression(op.code.format(*arguments, out=out))
+    lines = [_assign(language, out, expression) + _comment(node, language)]
+    if language is JAVASCRIPT:  # Python's own rules and operators raise; JavaScript gives NaN or Infinity
+        operands = language.expression(", ".join(arguments))
+        for condition, reason in op.domain:
+            test = language.expression(condition.format(*arguments, out=out))
+            details = f"{json.dumps(out)}, {json.dumps(op.name)}, [{operands}], {json.dumps(reason)}"
+            lines.append(f"if ({test}) fail({details});")
     return lines
 
 
 def _backward_lines(
-    order: list[Value], names: dict[Value, str], on_path: set[Value]
+    order: list[Value], names: dict[Value, str], on_path: set[Value], language: Language = PYTHON
 ) -> Iterator[tuple[Value | None, list[str]]]:
     """The chain rule, last node first: g_x += ∂node/∂x · g_node for each input x of each node.
 
@@ -385,28 +465,38 @@ def _backward_lines(
     root = order[-1]
     if root not in on_path:
         return
-    heading = "# backward pass: the chain rule, last node first:  g_input += ∂node/∂input · g_node"
-    yield None, [heading, f"{_gradient(names[root])} = 1.0"]
+    heading = _note(
+        language, "backward pass: the chain rule, last node first:  g_input += ∂node/∂input · g_node"
+    )
+    yield None, [heading, _assign(language, _gradient(names[root]), "1.0")]
     has_gradient = {root}
     for node in reversed(order):
         if node.is_leaf or node not in on_path:
             continue
-        templates = DERIVATIVE_CODE[_op(node)]
-        arguments = [names[x] for x in node.inputs]
-        out = names[node]
-        if isinstance(templates, tuple):
-            local = [template.format(*arguments, out=out) for template in templates]
-        else:
-            local = list(templates(*arguments, out))
-        upstream = _gradient(out)
+        local = local_derivative_code(node, names)
+        upstream = _gradient(names[node])
         lines = []
         for x, derivative in zip(node.inputs, local):
             if x not in on_path:
                 continue
-            term = upstream if derivative == "1.0" else f"{_parenthesised(derivative)} * {upstream}"
-            lines.append(f"{_gradient(names[x])} {'+=' if x in has_gradient else '='} {term}")
+            written = language.expression(derivative)
+            term = upstream if derivative == "1.0" else f"{_parenthesised(written)} * {upstream}"
+            lines.append(_assign(language, _gradient(names[x]), term, "+=" if x in has_gradient else "="))
             has_gradient.add(x)
         yield node, lines
+
+
+def local_derivative_code(node: Value, names: dict[Value, str]) -> list[str]:
+    """∂node/∂input for each input of ``node``: its op's templates filled in with the values' ``names``."""
+    op = _op(node)
+    arguments = [names[x] for x in node.inputs]
+    if isinstance(op.derivative_code, tuple):
+        return [t.format(*arguments, out=names[node]) for t in op.derivative_code]
+    return list(op.derivative_code(*arguments, names[node]))
+
+
+def _note(language: Language, text: str) -> str:
+    return f"{language.comment} {text}"
 
 
 def _gradient(name: str) -> str:
@@ -414,13 +504,12 @@ def _gradient(name: str) -> str:
     return "g" + name[1:]
 
 
-def _op(node: Value) -> str:
-    """The name of the op that made ``node``, checked to have code here."""
-    if node.op not in FORWARD_CODE or node.op not in DERIVATIVE_CODE:
-        raise NotImplementedError(
-            f"compile: the operation {node.op!r} has no FORWARD_CODE/DERIVATIVE_CODE in autograd.compile"
-        )
-    return node.op
+def _op(node: Value) -> Op:
+    """The op that made ``node``, checked to have code in the table."""
+    op = OPS.get(node.op)
+    if op is None or not op.code or not op.derivative_code:
+        raise NotImplementedError(f"compile: the operation {node.op!r} has no code in autograd.ops.OPS")
+    return op
 
 
 def _literal(x: float) -> str:
@@ -433,12 +522,30 @@ def _literal(x: float) -> str:
 
 
 def _parenthesised(expression: str) -> str:
-    """``expression`` in brackets unless it is one name or number (so ``(1.0 - v3 * v3) * g4``)."""
-    return expression if re.fullmatch(r"[\w.]+|\(-[\w.]+\)", expression) else f"({expression})"
+    """``expression`` in brackets unless it is one name or number, or bracketed already (so
+    ``(1.0 - v3 * v3) * g4``)."""
+    if re.fullmatch(r"[\w.]+|\(-[\w.]+\)", expression) or _bracketed(expression):
+        return expression
+    return f"({expression})"
 
 
-def _comment(node: Value) -> str:
-    return f"  # {node.label}" if node.label else ""
+def _bracketed(expression: str) -> bool:
+    """Whether ``expression`` is one pair of brackets around the rest: ``(a if c else b)``."""
+    depth = 0
+    for i, character in enumerate(expression):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0:
+            return i == len(expression) - 1 and i > 0
+    return False
+
+
+def _comment(node: Value, language: Language = PYTHON) -> str:
+    """``node``'s label as a comment, with every character that could end a line escaped, so that
+    a label (which can come from data) stays a comment: ``# a\\nb`` for the label "a", newline, "b"."""
+    if not node.label:
+        return ""
+    label = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in node.label)
+    return f"  {language.comment} {label}"
 
 
 def _identifier(name: str) -> str:

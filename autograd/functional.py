@@ -86,13 +86,23 @@ def _evaluate(fn: Callable[..., Value], values: list[Value], index: int, shift: 
 
 
 @contextlib.contextmanager
-def _switched(switch: ContextVar[bool], value: bool) -> Iterator[None]:
-    """``switch`` set to ``value`` inside the block, and back to what it was after it."""
-    token = switch.set(value)
+def _switched(switch: ContextVar[bool | list[bool]], value: bool) -> Iterator[None]:
+    """``switch`` set to ``value`` inside the block, and back to what it was after it.
+
+    The setting is a cell, a list that is true while it holds an item, so that a block ended in
+    another thread (a generator that entered it here and was run to its end there) still turns
+    back the switch it turned: it refills the cell this thread holds, where a reset would fail.
+    """
+    before = switch.get()
+    cell = [True] if value else []
+    token = switch.set(cell)
     try:
         yield
     finally:
-        switch.reset(token)
+        try:
+            switch.reset(token)
+        except ValueError:  # ended in another context, which never saw this block's setting
+            cell[:] = [True] if before else []
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
@@ -107,7 +117,7 @@ def enable_grad() -> contextlib.AbstractContextManager[None]:
 
 def is_grad_enabled() -> bool:
     """Whether operations are being recorded on this thread."""
-    return recording.get()
+    return bool(recording.get())
 
 
 def detect_anomaly() -> contextlib.AbstractContextManager[None]:

@@ -2,12 +2,20 @@
 
 Each entry pairs how to compute an output from its inputs (``forward``) with the partial
 derivative of that output with respect to each input (``derivatives``), and states the rule in
-maths (``rule``). A forward rule that has a domain checks it right above its entry.
+maths (``rule``) and in words (``words``). A forward rule that has a domain checks it right above
+its entry.
 
 The derivative rules use plain arithmetic on their arguments, so one rule serves twice: called
 with floats it gives the numbers ``backward()`` multiplies by; called with ``Value`` nodes it
-builds a graph of its own, which is how higher-order derivatives (``create_graph=True``) work.
-Adding an operation is one entry here, its code in ``compiler.py``, a method on ``Value``, a test.
+builds a graph of its own, which is how higher-order derivatives (``create_graph=True``) work
+(where a rule compares, ``x > 0`` and ``float(x)`` read the number in either).
+
+Each entry also holds its rules as code templates (``code``, ``derivative_code``, ``domain``), from
+which ``compile`` writes a graph's passes in Python and in JavaScript. A template is an expression
+over the inputs ``{0}``, ``{1}``, … and the output ``{out}`` in the part both languages share:
+arithmetic, comparisons, ``and``/``or``, ``math.`` functions (``Math.`` in JavaScript) and
+``where(condition, a, b)`` for a choice (``a if condition else b``; ``condition ? a : b``).
+Adding an operation is one entry here, a method on ``Value``, a test.
 """
 
 from __future__ import annotations
@@ -27,9 +35,11 @@ class Op:
     ``forward(*inputs)`` takes the inputs' data (floats) and returns the output's data; it raises
     ``ValueError``, ``ZeroDivisionError`` or ``OverflowError`` outside its domain, and the caller
     names the operation and its operands in the message. ``derivatives(*inputs, out)`` returns
-    ∂out/∂input for each input, in input order. ``rule`` says the same in maths. ``symbol`` is how
-    drawings write it (the name, if not given); ``settings`` are the positions of inputs that set
-    how the operation behaves (leaky_relu's slope) rather than data flowing through it.
+    ∂out/∂input for each input, in input order; ``rule`` and ``words`` say it in maths and words.
+    ``symbol`` is how drawings write it (else its name), ``infix`` how formulas write it between
+    two operands (``a · b``); ``settings`` are the positions of inputs that set how it behaves
+    (leaky_relu's slope) rather than data flowing through it. ``code``, ``derivative_code`` and
+    ``domain`` (each: a condition where ``forward`` refuses, and its message) are the templates.
     """
 
     name: str
@@ -38,11 +48,11 @@ class Op:
     derivatives: Callable[..., tuple[Any, ...]]
     symbol: str = ""
     settings: tuple[int, ...] = ()
-
-
-def _data(x: Any) -> float:
-    """The float inside ``x``: ``x`` itself for a float, ``x.data`` for a Value (in derivative rules)."""
-    return x if isinstance(x, float) else x.data
+    words: str = ""
+    code: str | Callable[..., tuple[str, ...]] = ""
+    derivative_code: tuple[str, ...] | Callable[..., tuple[str, ...]] = ()
+    infix: str = ""
+    domain: tuple[tuple[str, str], ...] = ()
 
 
 # --- arithmetic ------------------------------------------------------------------------------------
@@ -53,6 +63,10 @@ ADD = Op(
     forward=lambda a, b: a + b,
     derivatives=lambda a, b, out: (1.0, 1.0),
     symbol="+",
+    words="a sum passes its gradient on unchanged",
+    code="{0} + {1}",
+    derivative_code=("1.0", "1.0"),
+    infix="+",
 )
 
 MUL = Op(
@@ -61,6 +75,10 @@ MUL = Op(
     forward=lambda a, b: a * b,
     derivatives=lambda a, b, out: (b, a),
     symbol="*",
+    words="a product hands each input the other factor",
+    code="{0} * {1}",
+    derivative_code=("{1}", "{0}"),
+    infix="·",
 )
 
 
@@ -76,6 +94,11 @@ DIV = Op(
     forward=_divide,
     derivatives=lambda a, b, out: (1.0 / b, -out / b),  # −a/b² = −out/b
     symbol="/",
+    words="one over the denominator for the numerator, −a/b² for the denominator",
+    code="{0} / {1}",
+    derivative_code=("1.0 / {1}", "-{out} / {1}"),
+    infix="/",
+    domain=(("{1} == 0.0", "division by zero"),),
 )
 
 
@@ -96,9 +119,9 @@ def _power(x: float, p: float) -> float:
 def _slope_of_power(x: Any, p: Any) -> Any:
     """p·x^(p−1). For floats a slope too steep for a float is ±inf, not an error: the forward
     value was representable, so the operation itself was fine."""
-    if _data(p) == 0:
+    if float(p) == 0:
         return 0.0
-    if _data(x) == 0 and _data(p) < 1:
+    if float(x) == 0 and p < 1:
         return math.inf  # the curve is vertical at 0 (e.g. sqrt)
     if not isinstance(x, float):
         return p * x ** (p - 1)
@@ -110,12 +133,27 @@ def _slope_of_power(x: Any, p: Any) -> Any:
         return math.copysign(math.inf, p) * (-1.0 if x < 0 and p % 2 == 0 else 1.0)
 
 
+_SLOPE = "where({1} == 0.0, 0.0, where({0} == 0.0 and {1} < 1.0, math.inf, {1} * math.pow({0}, {1} - 1.0)))"
+_OVERFLOW = (  # a finite base and exponent with an infinite result
+    "math.fabs({out}) == math.inf and math.fabs({0}) < math.inf and math.fabs({1}) < math.inf",
+    "the result is too large for a float",
+)
+
 POW = Op(
     "pow",
     rule="∂xᵖ/∂x = p·xᵖ⁻¹  (p is a constant)",
     forward=_power,
     derivatives=lambda x, p, out: (_slope_of_power(x, p), 0.0),
     symbol="**",
+    words="bring the power down and take one off it",
+    code="math.pow({0}, {1})",
+    derivative_code=(_SLOPE, "0.0"),
+    infix="**",
+    domain=(
+        ("{0} == 0.0 and {1} < 0.0", "0 cannot be raised to a negative power"),
+        ("{0} < 0.0 and {1} % 1.0 != 0.0", "a negative number to a non-integer power has no real value"),
+        _OVERFLOW,
+    ),
 )
 
 
@@ -135,20 +173,40 @@ GENERAL_POW = Op(
     forward=_general_power,
     derivatives=lambda a, b, out: (_slope_of_power(a, b), out * _ln(a)),
     symbol="**",
+    words="the base as for a constant power; for the exponent, the output times ln a",
+    code="math.pow({0}, {1})",
+    derivative_code=(_SLOPE, "{out} * math.log({0})"),
+    infix="**",
+    domain=(
+        ("{0} <= 0.0", "with a differentiable exponent the base must be positive (∂/∂b uses log a)"),
+        _OVERFLOW,
+    ),
 )
 
 
 # --- functions of one input ------------------------------------------------------------------------
 
 
+_EXP_OVERFLOWS = "the result is too large for a float (exp overflows above x ≈ 709.78)"
+
+
 def _exp(x: float) -> float:
     try:
         return math.exp(x)
     except OverflowError:
-        raise OverflowError("the result is too large for a float (exp overflows above x ≈ 709.78)") from None
+        raise OverflowError(_EXP_OVERFLOWS) from None
 
 
-EXP = Op("exp", rule="∂eˣ/∂x = eˣ", forward=_exp, derivatives=lambda x, out: (out,))
+EXP = Op(
+    "exp",
+    rule="∂eˣ/∂x = eˣ",
+    forward=_exp,
+    derivatives=lambda x, out: (out,),
+    words="the local derivative is the output itself",
+    code="math.exp({0})",
+    derivative_code=("{out}",),
+    domain=(("{out} == math.inf and {0} < math.inf", _EXP_OVERFLOWS),),
+)
 
 
 def _log(x: float) -> float:
@@ -157,7 +215,16 @@ def _log(x: float) -> float:
     return math.log(x)
 
 
-LOG = Op("log", rule="∂ln x/∂x = 1/x", forward=_log, derivatives=lambda x, out: (1.0 / x,))
+LOG = Op(
+    "log",
+    rule="∂ln x/∂x = 1/x",
+    forward=_log,
+    derivatives=lambda x, out: (1.0 / x,),
+    words="one over the input",
+    code="math.log({0})",
+    derivative_code=("1.0 / {0}",),
+    domain=(("{0} <= 0.0", "log is defined only for positive numbers"),),
+)
 
 
 def _sqrt(x: float) -> float:
@@ -170,7 +237,11 @@ SQRT = Op(
     "sqrt",
     rule="∂√x/∂x = 1/(2√x)",
     forward=_sqrt,
-    derivatives=lambda x, out: (0.5 / out if _data(out) else math.inf,),
+    derivatives=lambda x, out: (0.5 / out if float(out) else math.inf,),
+    words="one over twice the output",
+    code="math.sqrt({0})",
+    derivative_code=("where({out} != 0.0, 0.5 / {out}, math.inf)",),
+    domain=(("{0} < 0.0", "sqrt is defined only for numbers ≥ 0"),),
 )
 
 TANH = Op(
@@ -178,6 +249,9 @@ TANH = Op(
     rule="∂tanh(x)/∂x = 1 − tanh²(x)",
     forward=math.tanh,
     derivatives=lambda x, out: (1.0 - out * out,),
+    words="one minus the output squared",
+    code="math.tanh({0})",
+    derivative_code=("1.0 - {out} * {out}",),
 )
 
 
@@ -195,6 +269,9 @@ SIGMOID = Op(
     forward=_sigmoid,
     derivatives=lambda x, out: (out * (1.0 - out),),
     symbol="σ",
+    words="the output times one minus the output",
+    code="where({0} >= 0.0, 1.0 / (1.0 + math.exp(-{0})), math.exp({0}) / (1.0 + math.exp({0})))",
+    derivative_code=("{out} * (1.0 - {out})",),
 )
 
 # relu and leaky_relu pass NaN on (a NaN input is not ≤ 0), as PyTorch does.
@@ -202,55 +279,78 @@ RELU = Op(
     "relu",
     rule="∂relu(x)/∂x = 1 if x > 0, else 0",
     forward=lambda x: 0.0 if x <= 0 else x,
-    derivatives=lambda x, out: (1.0 if _data(x) > 0 else 0.0,),
+    derivatives=lambda x, out: (1.0 if x > 0 else 0.0,),
+    words="the gradient passes where the input was positive, and stops where it was not",
+    code="where({0} <= 0.0, 0.0, {0})",
+    derivative_code=("where({0} > 0.0, 1.0, 0.0)",),
 )
 
 LEAKY_RELU = Op(
     "leaky_relu",
     rule="∂leaky_relu(x, s)/∂x = 1 if x > 0, else s;  ∂/∂s = 0 if x > 0, else x",
     forward=lambda x, s: s * x if x <= 0 else x,
-    derivatives=lambda x, s, out: (1.0, 0.0) if _data(x) > 0 else (s, x),
+    derivatives=lambda x, s, out: (1.0, 0.0) if x > 0 else (s, x),
     settings=(1,),
+    words="the gradient passes where the input was positive, scaled by the slope where not",
+    code="where({0} <= 0.0, {1} * {0}, {0})",
+    derivative_code=("where({0} > 0.0, 1.0, {1})", "where({0} > 0.0, 0.0, {0})"),
 )
 
 
 def _sign(x: Any) -> float:
-    value = _data(x)
+    value = float(x)
     return 1.0 if value > 0 else -1.0 if value < 0 else value * 0.0  # 0 at 0, NaN at NaN, as PyTorch
 
 
-ABS = Op("abs", rule="∂|x|/∂x = sign(x)  (0 at x = 0)", forward=abs, derivatives=lambda x, out: (_sign(x),))
+ABS = Op(
+    "abs",
+    rule="∂|x|/∂x = sign(x)  (0 at x = 0)",
+    forward=abs,
+    derivatives=lambda x, out: (_sign(x),),
+    words="the sign of the input",
+    code="math.fabs({0})",
+    derivative_code=("where({0} > 0.0, 1.0, where({0} < 0.0, -1.0, {0} * 0.0))",),
+)
 
 
-def _sin(x: float) -> float:
-    if math.isinf(x):
-        raise ValueError("sin is undefined at ±infinity")
-    return math.sin(x)
+def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
+    """``f`` (sin or cos) refusing ±infinity, where it has no value."""
+
+    def forward(x: float) -> float:
+        if math.isinf(x):
+            raise ValueError(f"{f.__name__} is undefined at ±infinity")
+        return f(x)
+
+    return forward
 
 
 SIN = Op(
     "sin",
     rule="∂sin x/∂x = cos x",
-    forward=_sin,
+    forward=_periodic(math.sin),
     derivatives=lambda x, out: (math.cos(x) if isinstance(x, float) else x.cos(),),
+    words="the cosine of the input",
+    code="math.sin({0})",
+    derivative_code=("math.cos({0})",),
+    domain=(("math.fabs({0}) == math.inf", "sin is undefined at ±infinity"),),
 )
-
-
-def _cos(x: float) -> float:
-    if math.isinf(x):
-        raise ValueError("cos is undefined at ±infinity")
-    return math.cos(x)
 
 
 COS = Op(
     "cos",
     rule="∂cos x/∂x = −sin x",
-    forward=_cos,
+    forward=_periodic(math.cos),
     derivatives=lambda x, out: (-(math.sin(x) if isinstance(x, float) else x.sin()),),
+    words="minus the sine of the input",
+    code="math.cos({0})",
+    derivative_code=("-math.sin({0})",),
+    domain=(("math.fabs({0}) == math.inf", "cos is undefined at ±infinity"),),
 )
 
 
 # --- sums of many terms in one node ----------------------------------------------------------------
+# Their code is a function from the inputs' names to the terms to add; their derivative rules only
+# rearrange their inputs, so the same rules, given names, write the derivatives' code.
 
 
 def _sum(*xs: float) -> float:
@@ -264,6 +364,9 @@ SUM = Op(
     forward=_sum,
     derivatives=lambda *xs_out: (1.0,) * (len(xs_out) - 1),
     symbol="Σ",
+    words="every term receives the gradient unchanged",
+    code=lambda *xs: xs,
+    derivative_code=lambda *xs_out: ("1.0",) * (len(xs_out) - 1),
 )
 
 
@@ -272,12 +375,25 @@ def _dot(*ab: float) -> float:
     return reduce(add, map(mul, ab[:n], ab[n:]), 0.0)
 
 
+def _dot_terms(*ab: str) -> tuple[str, ...]:
+    n = len(ab) // 2
+    return tuple(f"{a} * {b}" for a, b in zip(ab[:n], ab[n:]))
+
+
+def _dot_derivatives(*ab_out: Any) -> tuple[Any, ...]:
+    n = (len(ab_out) - 1) // 2
+    return ab_out[n:-1] + ab_out[:n]
+
+
 # inputs a₁…aₙ, b₁…bₙ: the a's get the b's and the b's get the a's
 DOT = Op(
     "dot",
     rule="∂(a₁b₁ + … + aₙbₙ)/∂aᵢ = bᵢ,  ∂/∂bᵢ = aᵢ",
     forward=_dot,
-    derivatives=lambda *ab_out: ab_out[(len(ab_out) - 1) // 2 : -1] + ab_out[: (len(ab_out) - 1) // 2],
+    derivatives=_dot_derivatives,
+    words="each factor's local derivative is its partner",
+    code=_dot_terms,
+    derivative_code=_dot_derivatives,
 )
 
 # inputs x₁…xₙ, w₁…wₙ, b: a neuron's z. The bias passes the gradient on unchanged: ∂C/∂b = ∂C/∂z = δ
@@ -285,7 +401,10 @@ LINEAR = Op(
     "linear",
     rule="∂(x·w + b)/∂xᵢ = wᵢ,  ∂/∂wᵢ = xᵢ,  ∂/∂b = 1",
     forward=lambda *xwb: _dot(*xwb[:-1]) + xwb[-1],
-    derivatives=lambda *xwb: (*xwb[(len(xwb) - 2) // 2 : -2], *xwb[: (len(xwb) - 2) // 2], 1.0),
+    derivatives=lambda *xwb_out: (*_dot_derivatives(*xwb_out[:-2], None), 1.0),
+    words="1 for the bias (it receives δ = ∂L/∂z itself), each weight's input, each input's weight",
+    code=lambda *xwb: (*_dot_terms(*xwb[:-1]), xwb[-1]),
+    derivative_code=lambda *xwb_out: (*_dot_derivatives(*xwb_out[:-2], None), "1.0"),
 )
 
 OPS: dict[str, Op] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from .value import Grad, Operand, Value, chain_rule, data_of, seed, store, topological_order
 
@@ -21,7 +22,7 @@ class Step:
     ∂root/∂node; ``local_derivatives`` are ∂node/∂input for each input; ``contributions`` pairs
     each input that receives a gradient with the amount added to it: upstream × local derivative.
     ``grads`` are the pass's gradients so far (∂root/∂v for every value v, 0 where nothing has
-    reached it yet), as they stand right after this step.
+    reached it yet), as they stood right after this step: a step kept for later still shows its own.
     """
 
     index: int
@@ -64,6 +65,7 @@ def _steps(root: Value, gradient: Grad, create_graph: bool) -> Iterator[Step]:
     order = topological_order(root)
     grads: dict[Value, Grad] = dict.fromkeys(order, 0.0)  # as in backpropagate(): from 0
     grads[root] = gradient
+    history = _History(grads, root)
     index = 0
     for node in reversed(order):
         if node.is_leaf:
@@ -71,9 +73,59 @@ def _steps(root: Value, gradient: Grad, create_graph: bool) -> Iterator[Step]:
         upstream = grads[node]
         local = chain_rule(node, grads, create_graph)  # the same step as in backward()
         receiving = tuple((x, d * upstream) for x, d in zip(node.inputs, local) if x.requires_grad)
-        yield Step(index, node, upstream, local, receiving, grads)
+        history.record(index, receiving)
+        yield Step(index, node, upstream, local, receiving, _GradsAt(history, index))
         index += 1
     store(grads)
+
+
+class _History:
+    """The gradients of one pass at every step, kept as changes: for each value that received
+    something, the steps it received at, each with its gradient after it (``[step, grad, step,
+    grad, …]``). Memory grows with the arrows of the graph, not with steps × values."""
+
+    def __init__(self, grads: dict[Value, Grad], root: Value) -> None:
+        self.grads = grads  # the pass's own, as they stand now
+        self.root, self.seed = root, grads[root]
+        self.changes: dict[Value, list[Any]] = {}
+
+    def record(self, index: int, receiving: tuple[tuple[Value, Grad], ...]) -> None:
+        for x, _ in receiving:
+            changes = self.changes.setdefault(x, [])
+            if changes and changes[-2] == index:  # x is an input twice (a * a): its final gradient
+                changes[-1] = self.grads[x]
+            else:
+                changes += (index, self.grads[x])
+
+    def at(self, value: Value, index: int) -> Grad:
+        """``value``'s gradient right after step ``index``: its last change up to then."""
+        changes = self.changes.get(value, ())
+        for i in range(len(changes) - 2, -1, -2):  # latest first: most values change once or twice
+            if changes[i] <= index:
+                return cast(Grad, changes[i + 1])
+        return self.seed if value is self.root else 0.0
+
+
+class _GradsAt(Mapping[Value, Grad]):
+    """The pass's gradients right after step ``index``, read from its history: ∂root/∂v for every
+    value v of the graph (0 where nothing has reached it yet)."""
+
+    def __init__(self, history: _History, index: int) -> None:
+        self.history, self.index = history, index
+
+    def __getitem__(self, value: Value) -> Grad:
+        if value not in self.history.grads:
+            raise KeyError(value)
+        return self.history.at(value, self.index)
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self.history.grads)
+
+    def __len__(self) -> int:
+        return len(self.history.grads)
+
+    def __repr__(self) -> str:
+        return f"<grads after step {self.index}: {len(self)} values>"
 
 
 def step_count(root: Value) -> int:

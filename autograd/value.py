@@ -9,11 +9,14 @@ checks on numbers and the messages.
 
 from __future__ import annotations
 
+import copy
+import copyreg
 import math
 import numbers
 import threading
+import weakref
 from contextvars import ContextVar
-from typing import TypeAlias, cast
+from typing import Any, NoReturn, SupportsIndex, TypeAlias, cast
 
 from . import ops
 from .ops import Op
@@ -21,11 +24,11 @@ from .ops import Op
 Operand: TypeAlias = "Value | int | float"
 Grad: TypeAlias = "float | Value"
 
-recording: ContextVar[bool] = ContextVar("recording", default=True)
+recording: ContextVar[bool | list[bool]] = ContextVar("recording", default=True)
 """Whether operations record the graph; ``no_grad()`` switches it off. A context variable, so each
 thread (and each asyncio task) has its own switch, and reading it costs little on every node."""
 
-checking_anomalies: ContextVar[bool] = ContextVar("checking_anomalies", default=False)
+checking_anomalies: ContextVar[bool | list[bool]] = ContextVar("checking_anomalies", default=False)
 """Whether every operation checks its results for NaN and inf; ``detect_anomaly()`` switches it on."""
 
 
@@ -185,6 +188,25 @@ class Value:
         training) add up exactly: each leaf receives the sum of every pass's contribution.
         """
         store(backpropagate(self, seed(self, gradient, "backward()"), create_graph=create_graph))
+
+    # --- after the lesson: truth, copies and pickles (helpers at the end of this module) -------------
+
+    def __bool__(self) -> bool:
+        """``v.data != 0``, as for a PyTorch scalar: ``if loss:`` is False at 0.0 (and True for NaN)."""
+        return self.data != 0.0
+
+    def __copy__(self) -> Value:
+        """A new node with the same slots: the same data, grad, label, operation and inputs."""
+        return _shell(self, {name: getattr(self, name) for name in _filled_slots(self)})
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Value:
+        """A copy of the whole graph behind this value, node by node without recursion, so a graph
+        of any depth copies. Nodes already copied (``memo``) are shared, as ``copy.deepcopy`` does."""
+        return _deep_copied(self, memo)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        """Pickle the graph behind this value as a list of its nodes, inputs first (see ``_Saved``)."""
+        return _last, (_saved_graph(self),)
 
 
 # --- operations make values --------------------------------------------------------------------
@@ -361,9 +383,12 @@ def to_float(x: object, what: str) -> float:
     if not is_number(x):
         raise TypeError(f"{what}: expected a real number, got {type(x).__name__}: {_short(x)}")
     try:
-        return float(cast(float, x))
+        number = float(cast(float, x))
     except OverflowError:
-        raise OverflowError(f"{what}: {_short(x)} is too large for a float (> 1.8e308)") from None
+        number = math.inf
+    if math.isinf(number) and x != number:  # finite, but no float holds it: numpy.longdouble("1e4000")
+        raise OverflowError(f"{what}: {_short(x)} is too large for a float (> 1.8e308)")
+    return number
 
 
 def data_of(x: Operand) -> float:
@@ -400,3 +425,122 @@ def _check_backward(node: Value, grads: dict[Value, Grad]) -> None:
                 f"detect_anomaly: backward through {_call(node.op, node._inputs)} gave a non-finite "
                 f"gradient {grads[x]!r} (upstream gradient {grads[node]!r})"
             )
+
+
+# --- copies and pickles: a graph node by node, without recursion ------------------------------------
+
+
+def _filled_slots(value: Value) -> list[str]:
+    """The slots of ``value``'s class and its bases that hold something (a Parameter adds two)."""
+    names = _slot_names.get(type(value))
+    if names is None:
+        every = (name for cls in type(value).__mro__ for name in getattr(cls, "__slots__", ()))
+        names = _slot_names[type(value)] = tuple(name for name in every if name != "__weakref__")
+    return [name for name in names if hasattr(value, name)]
+
+
+_slot_names: dict[type, tuple[str, ...]] = {}
+
+
+def _shell(like: Value, slots: dict[str, Any]) -> Value:
+    """A new node of ``like``'s class with ``slots`` filled in."""
+    out = _empty(type(like))
+    for name, content in slots.items():
+        setattr(out, name, content)
+    return out
+
+
+def _empty(cls: type[Value]) -> Value:
+    """A node of class ``cls`` with no slot filled in yet (a pickle fills them in next)."""
+    return cls.__new__(cls)
+
+
+def _deep_copied(root: Value, memo: dict[int, Any]) -> Value:
+    """``copy.deepcopy(root)``: each node copied once its inputs are (topological order, no recursion).
+    A copy is in ``memo`` before its slots are copied, so a gradient made from the node itself
+    (``create_graph=True``) refers to the copy. Operations are the table's, shared, not copied."""
+    for node in topological_order(root):
+        if id(node) in memo:
+            continue
+        out = memo[id(node)] = _empty(type(node))
+        memo.setdefault(id(memo), []).append(node)  # keeps the original alive, as deepcopy does
+        for name in _filled_slots(node):
+            content = getattr(node, name)
+            if name == "_inputs":
+                content = tuple(memo[id(x)] for x in content)
+            elif name != "_op":
+                content = copy.deepcopy(content, memo)
+            setattr(out, name, content)
+    return cast(Value, memo[id(root)])
+
+
+class _Saved:
+    """One node in a pickle: it loads as a new node of the same class (``_shell``), then its slots
+    are set, its inputs among them. A graph is pickled as the list of its nodes, inputs first, so
+    every input is in the pickle already when a node is written: a reference, not a recursion.
+    One node has one ``_Saved`` while a pickling holds it (``_saving``), so values pickled
+    together that share nodes share them again when loaded."""
+
+    __slots__ = ("value", "inputs", "__weakref__")
+
+    def __init__(self, value: Value, inputs: tuple[_Saved, ...]) -> None:
+        self.value, self.inputs = value, inputs
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        node = self.value
+        slots = {name: getattr(node, name) for name in _filled_slots(node)}
+        slots["_inputs"] = self.inputs
+        return _empty, (type(node),), (None, slots)
+
+
+_saving: weakref.WeakValueDictionary[int, _Saved] = weakref.WeakValueDictionary()
+
+
+def _saved_graph(root: Value) -> list[_Saved]:
+    """The ``_Saved`` of every node behind ``root``, inputs first: those a pickling in progress
+    holds already, and new ones for the rest."""
+    saved: dict[Value, _Saved] = {}
+    for node in topological_order(root):
+        held = _saving.get(id(node))
+        if held is None or held.value is not node:
+            held = _saving[id(node)] = _Saved(node, tuple(saved[x] for x in node._inputs))
+        saved[node] = held
+    return list(saved.values())
+
+
+def _last(nodes: list[Value]) -> Value:
+    """The value a pickled graph stands for: the last of its nodes."""
+    return nodes[-1]
+
+
+def _op_named(name: str) -> Op:
+    """The derivative table's entry ``name``: operations pickle and copy by name."""
+    return ops.OPS[name]
+
+
+copyreg.pickle(Op, lambda op: (_op_named, (op.name,)))
+
+
+# --- micrograd's names, pointing to chainrule's -------------------------------------------------------
+
+MICROGRAD_NAMES = {
+    "_prev": "v.inputs, the values v was computed from (a tuple, in the operation's order)",
+    "_op": "v.op, the name of the operation that made v (its rules: autograd.OPS[v.op])",
+    "_backward": (
+        "nothing per value: the derivative rule of v's operation, autograd.OPS[v.op].derivatives, "
+        "which autograd.value.chain_rule applies in v.backward()"
+    ),
+}
+"""What a micrograd reader looks for on a Value, and where chainrule keeps it."""
+
+
+def _moved(name: str, ours: str) -> property:
+    def attribute(self: Value) -> NoReturn:
+        raise AttributeError(f"Value has no attribute {name!r} (micrograd's name): in chainrule it is {ours}")
+
+    return property(attribute, doc=f"micrograd's ``{name}``; in chainrule: {ours}")
+
+
+for _name, _ours in MICROGRAD_NAMES.items():
+    if not hasattr(Value, _name):  # a name chainrule uses itself keeps its meaning here
+        setattr(Value, _name, _moved(_name, _ours))

@@ -8,6 +8,9 @@
 - ``clip_grad_norm_`` computes the norm without overflow (scaled by the largest |g|); its cost
   against the plain ``fsum(g**2) ** 0.5`` that overflows above 1.3e154.
 - ``Module.save`` checks that ``nn.load`` could rebuild the model; its share of a save.
+- A Module given 10,000 parameters one attribute at a time: each assignment walks only its own
+  value (it walked the whole module, 27 s in all). ``Recorder(grid=10_000)`` is refused at once
+  (budget 1 ms), and one frame at the finest grid it takes, ``Recorder.MAX_GRID``.
 
 ``python -m benchmarks.reliability [--quick]`` prints the lines.
 """
@@ -113,6 +116,7 @@ def run(quick: bool = False) -> list[str]:
             f"of which {check_ms:.3f} ms check that nn.load could rebuild it ({check_ms / save_ms:.0%})"
         )
 
+    lines += _module_and_recorder_lines(repeats)
     rng = random.Random(0)
     count = 10_000 if quick else 100_000
     params = [Value(0.0) for _ in range(count)]
@@ -136,6 +140,27 @@ def run(quick: bool = False) -> list[str]:
         f"clip_grad_norm_ on {count:,} gradients: {scaled:.1f} ms with the overflow-free norm, "
         f"{naive:.1f} ms with the plain one ({scaled / naive:.2f}x)"
     )
+    return lines
+
+
+def _module_and_recorder_lines(repeats: int) -> list[str]:
+    values = [Value(0.0) for _ in range(10_000)]
+
+    def assign() -> None:
+        module = nn.Module()
+        for i, value in enumerate(values):
+            setattr(module, f"p{i}", value)
+
+    lines = [f"a Module given 10,000 parameters one attribute at a time: {best_ms(assign, repeats):.1f} ms"]
+    X, y = nn.data.make_moons(n_samples=100, noise=0.1, seed=0, labels=(-1, 1))
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    ms = best_ms(refused(lambda: nn.Recorder(model, X, y, grid=10_000), ValueError), repeats)
+    lines.append(f"Recorder(grid=10_000) is refused in {ms:.3f} ms ({budget(ms, BUILD_BUDGET_MS)})")
+    finest = nn.Recorder.MAX_GRID
+    epoch = iter(range(10**9))
+    recorder = nn.Recorder(model, X, y, grid=finest)
+    ms = best_ms(lambda: recorder.record(next(epoch)), max(1, repeats // 3))
+    lines.append(f"one frame of MLP(2, [16, 16, 1]) at the finest grid, {finest}×{finest}: {ms:.0f} ms")
     return lines
 
 

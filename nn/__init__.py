@@ -49,9 +49,9 @@ from .train import fit
 
 __all__ = [
     "ACTIVATIONS",
-    "GradientReport",
     "INITIALISERS",
     "MLP",
+    "GradientReport",
     "Layer",
     "ModelFileError",
     "Module",

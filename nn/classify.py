@@ -14,18 +14,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of, is_scalar
 
 Scalar = Value | int | float
 
 
-def _is_scalar(x: object) -> bool:
-    return isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool)
-
-
 def _listed(values: Any, function: str) -> list[Any]:
     """``values`` (a list, a tuple or a NumPy array) as a list; refuses a string, a lone number, nothing."""
-    if isinstance(values, (str, bytes)) or _is_scalar(values) or not isinstance(values, Iterable):
+    if isinstance(values, (str, bytes)) or is_scalar(values) or not isinstance(values, Iterable):
         raise ValueError(f"{function}: expected a non-empty list of scores, got {values!r}")
     items = list(values)
     if not items:
@@ -35,10 +31,10 @@ def _listed(values: Any, function: str) -> list[Any]:
 
 def _is_batch(items: list[Any], function: str) -> bool:
     """True for a list of rows, False for one row of numbers or Values; refuses anything else."""
-    if all(_is_scalar(v) for v in items):
+    if all(is_scalar(v) for v in items):
         return False
     if all(
-        isinstance(row, Iterable) and not isinstance(row, (str, bytes)) and not _is_scalar(row)
+        isinstance(row, Iterable) and not isinstance(row, (str, bytes)) and not is_scalar(row)
         for row in items
     ):
         return True
@@ -84,11 +80,9 @@ def log_softmax(values: Sequence[Scalar] | Sequence[Sequence[Scalar]]) -> Any:
 
 
 def _number(v: object, function: str) -> float:
-    if isinstance(v, Value):
-        return v.data
-    if not _is_scalar(v):
+    if not is_scalar(v):
         raise ValueError(f"{function}: expected a Value or a real number, got {type(v).__name__}: {v!r}")
-    return float(v)  # type: ignore[arg-type]
+    return float(data_of(v))  # type: ignore[arg-type]
 
 
 def argmax(values: Sequence[Scalar] | Sequence[Sequence[Scalar]]) -> Any:
@@ -117,8 +111,13 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any], *, threshold: float
     the output is above ``threshold``: 0 reads a score's sign (as micrograd's demo does, for
     hinge or logit outputs); pass ``threshold=0.5`` for a sigmoid's probability. Targets are then
     labels 1 (positive) and 0 or −1 (negative). With several outputs per sample (a list of class
-    scores), the prediction is their ``argmax`` and each target is a class index.
+    scores), the prediction is their ``argmax`` and each target is a class index: a whole number
+    from 0 to the number of scores − 1. A target outside those, or a NaN threshold, is refused.
     """
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or math.isnan(threshold):
+        raise (ValueError if isinstance(threshold, numbers.Real) else TypeError)(
+            f"accuracy: threshold must be a number (not NaN), got {threshold!r}"
+        )
     outputs, targets = list(outputs), list(targets)
     if len(outputs) != len(targets):
         raise ValueError(f"accuracy: {len(outputs)} outputs but {len(targets)} targets")
@@ -127,16 +126,18 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any], *, threshold: float
     correct = 0
     for output, target in zip(outputs, targets):
         label = _number(target, "accuracy")
-        if _is_scalar(output):
+        if is_scalar(output):
             if label not in (-1.0, 0.0, 1.0):
                 raise ValueError(
                     f"accuracy: with one output per sample, targets must be 1, 0 or -1, got {target!r}"
                 )
             correct += (_number(output, "accuracy") > threshold) == (label == 1.0)
         else:
-            if not label.is_integer():
+            classes = len(_listed(output, "accuracy"))
+            if not (label.is_integer() and 0 <= label < classes):
                 raise ValueError(
-                    f"accuracy: with several outputs per sample, a target is a class index, got {target!r}"
+                    f"accuracy: target {target!r} is not a class index in [0, {classes}): with several "
+                    "outputs per sample, a target is a class index"
                 )
             correct += argmax(output) == label
     return correct / len(outputs)

@@ -1,4 +1,4 @@
-"""Toy data sets (XOR, moons, circles, blobs, spiral) and mini-batches, in pure Python.
+"""Toy data sets (XOR, moons, circles, blobs, a spiral), 8×8 digits, mini-batches, one-hot rows: pure Python.
 
 Every generator returns ``(X, y)``: ``X`` a list of points (each a list of floats), ``y`` a
 list of labels. Two-class sets label the classes ``labels[0]`` and ``labels[1]``, by default
@@ -10,11 +10,16 @@ follows scikit-learn's ``make_moons``, ``make_circles`` and ``make_blobs``, with
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import math
 import numbers
 import random
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
+
+from autograd import whole_number
 
 from .seeding import make_rng
 
@@ -24,13 +29,6 @@ Points = list[list[float]]
 def _check_labels(labels: Sequence[Any]) -> None:
     if len(labels) != 2 or labels[0] == labels[1]:
         raise ValueError(f"labels must be two different values (the two classes), got {labels!r}")
-
-
-def _whole(owner: str, name: str, value: Any, least: int = 1) -> int:
-    """``value`` as a Python int if it is a whole number ≥ ``least`` (NumPy's too), else a clear error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise ValueError(f"{owner}: {name} must be a whole number ≥ {least}, got {value!r}")
-    return int(value)
 
 
 def _real(owner: str, name: str, value: Any) -> float:
@@ -69,7 +67,10 @@ def make_moons(
     Each point gets Gaussian noise of standard deviation ``noise``; the order is shuffled.
     """
     _check_labels(labels)
-    n_samples, noise = _whole("make_moons", "n_samples", n_samples), _real("make_moons", "noise", noise)
+    n_samples, noise = (
+        whole_number(n_samples, "make_moons: n_samples", 1),
+        _real("make_moons", "noise", noise),
+    )
     rng = make_rng(seed)
     outer, inner = n_samples // 2, n_samples - n_samples // 2
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, outer)]
@@ -91,7 +92,10 @@ def make_circles(
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
         raise ValueError(f"make_circles: factor must lie strictly between 0 and 1, got {factor!r}")
     factor = float(factor)
-    n_samples, noise = _whole("make_circles", "n_samples", n_samples), _real("make_circles", "noise", noise)
+    n_samples, noise = (
+        whole_number(n_samples, "make_circles: n_samples", 1),
+        _real("make_circles", "noise", noise),
+    )
     rng = make_rng(seed)
     outer, inner = n_samples // 2, n_samples - n_samples // 2
     X = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, 2 * math.pi, outer, endpoint=False)]
@@ -115,13 +119,13 @@ def make_blobs(
     ``centers`` is a number of clusters (centres drawn uniformly in ``center_box``) or the
     centres themselves. The samples are shared out as evenly as possible; the order is shuffled.
     """
-    n_samples = _whole("make_blobs", "n_samples", n_samples)
-    n_features = _whole("make_blobs", "n_features", n_features)
+    n_samples = whole_number(n_samples, "make_blobs: n_samples", 1)
+    n_features = whole_number(n_features, "make_blobs: n_features", 1)
     cluster_std = _real("make_blobs", "cluster_std", cluster_std)
     low, high = (float(bound) for bound in center_box)
     rng = make_rng(seed)
     if isinstance(centers, (int, numbers.Number)):
-        count = _whole("make_blobs", "centers", centers)
+        count = whole_number(centers, "make_blobs: centers", 1)
         points = [[rng.uniform(low, high) for _ in range(n_features)] for _ in range(count)]
     else:
         points = [[float(c) for c in center] for center in centers]
@@ -144,7 +148,10 @@ def make_spiral(
     1.75 times round; each point gets Gaussian noise of standard deviation ``noise``. Shuffled.
     """
     _check_labels(labels)
-    n_samples, noise = _whole("make_spiral", "n_samples", n_samples), _real("make_spiral", "noise", noise)
+    n_samples, noise = (
+        whole_number(n_samples, "make_spiral: n_samples", 1),
+        _real("make_spiral", "noise", noise),
+    )
     rng = make_rng(seed)
     X: Points = []
     y: list[Any] = []
@@ -173,12 +180,65 @@ def batches(
     """
     if len(X) != len(y):
         raise ValueError(f"batches: {len(X)} inputs but {len(y)} labels")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"batches: batch_size must be a positive whole number, got {batch_size!r}")
-    batch_size = int(batch_size)
+    batch_size = whole_number(batch_size, "batches: batch_size", 1)
     order = list(range(len(X)))
     if shuffle:
         make_rng(seed, rng).shuffle(order)
     for start in range(0, len(order), batch_size):
         chosen = order[start : start + batch_size]
         yield [X[i] for i in chosen], [y[i] for i in chosen]
+
+
+def split(
+    X: Sequence[Any], y: Sequence[Any], test_fraction: float = 0.2, seed: int | None = 0
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """``(X_train, y_train, X_test, y_test)``: a shuffled ``test_fraction`` of the samples held out.
+
+    A model is judged on the held-out samples, which it never trained on.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"split: {len(X)} inputs but {len(y)} labels")
+    if (
+        isinstance(test_fraction, bool)
+        or not isinstance(test_fraction, numbers.Real)
+        or not 0 < test_fraction < 1
+    ):
+        raise ValueError(f"split: test_fraction must lie strictly between 0 and 1, got {test_fraction!r}")
+    order = list(range(len(X)))
+    make_rng(seed).shuffle(order)
+    held = round(len(order) * float(test_fraction))
+    train, test = order[held:], order[:held]
+    return [X[i] for i in train], [y[i] for i in train], [X[i] for i in test], [y[i] for i in test]
+
+
+def one_hot(labels: Sequence[Any], classes: int) -> Points:
+    """Each class index as a row of ``classes`` numbers, 1.0 at the index and 0.0 elsewhere.
+
+    The targets of ``cross_entropy`` as class probabilities: a form that picks no score by a number
+    from the data, so a loss written with it replays over a batch (``autograd.compile(..., batch=True)``).
+    """
+    classes = whole_number(classes, "one_hot: classes", 1)
+    rows = []
+    for label in labels:
+        if isinstance(label, bool) or not isinstance(label, numbers.Integral) or not 0 <= label < classes:
+            raise ValueError(f"one_hot: labels must be class indices in [0, {classes}), got {label!r}")
+        rows.append([1.0 if j == label else 0.0 for j in range(classes)])
+    return rows
+
+
+def digits() -> tuple[Points, list[int]]:
+    """The 1,797 handwritten digits of 8×8 pixels (UCI's optical digits, as scikit-learn ships them).
+
+    ``X`` holds 64 pixels per image, scaled from 0 … 16 to 0 … 1, row by row; ``y`` the digit,
+    0 to 9. The file comes with scikit-learn, read here without importing it (which takes
+    seconds) and without any download: install it with ``pip install 'chainrule[digits]'``.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec and spec.origin else None
+    if path is None or not path.is_file():
+        raise ImportError(
+            "nn.data.digits() reads the data set that scikit-learn ships: pip install 'chainrule[digits]'"
+        )
+    with gzip.open(path, "rt", encoding="ascii") as file:
+        rows = [[int(number) for number in line.split(",")] for line in file if line.strip()]
+    return [[pixel / 16.0 for pixel in row[:-1]] for row in rows], [row[-1] for row in rows]

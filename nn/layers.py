@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from autograd import Parameter, Value, as_value, linear
+from autograd import Parameter, Value, as_value, linear, whole_number
 
 from . import torch_bridge
 from .module import Module
@@ -108,13 +108,6 @@ def _activation_name(activation: Activation) -> str:
     return named[0] if named else getattr(activation, "__name__", repr(activation))
 
 
-def _whole(owner: str, name: str, value: Any) -> int:
-    """``value`` as a Python int if it is a whole number ≥ 1 (a NumPy integer too), else a clear error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive whole number, got {brief(value)}")
-    return int(value)
-
-
 def _check_stack(
     owner: str, nin: Any, nouts: Sequence[Any], activations: Sequence[Any], bias: Any, init: Any
 ) -> tuple[int, list[int], bool]:
@@ -124,8 +117,10 @@ def _check_stack(
     Σ (n_in · n_out + n_out if bias), is checked against ``MAX_PARAMETERS`` first, so a mistyped
     size fails at once instead of filling the memory.
     """
-    nin = _whole(owner, "nin", nin)
-    nouts = [_whole(owner, "nout" if owner == "Layer" else "each size in nouts", n) for n in nouts]
+    nin = whole_number(nin, f"{owner}: nin", 1)
+    nouts = [
+        whole_number(n, f"{owner}: {'nout' if owner == 'Layer' else 'each size in nouts'}", 1) for n in nouts
+    ]
     if not (isinstance(bias, bool) or type(bias).__name__ in ("bool_", "bool")):  # NumPy's too
         raise TypeError(f"{owner}: bias must be True or False, got {brief(bias)}")
     if not isinstance(init, str) or init not in INITIALISERS:
@@ -195,7 +190,7 @@ class Neuron(Module):
         fan_out: int = 1,
     ) -> None:
         nin, _, bias = _check_stack("Neuron", nin, [1], [activation], bias, init)
-        fan_out = _whole("Neuron", "fan_out", fan_out)
+        fan_out = whole_number(fan_out, "Neuron: fan_out", 1)
         self._activation = _activation_function(activation)
         name = _activation_name(activation)
         self._config = {"nin": nin, "activation": name, "bias": bias, "init": init}

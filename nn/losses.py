@@ -14,18 +14,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of, is_scalar
 
 Scalar = Value | int | float
 Predictions = Scalar | Sequence[Scalar]
 
 _LOG_FLOOR = -100.0
 """PyTorch's ``binary_cross_entropy`` clamps log(p) at −100 so that p = 0 gives a large, finite loss."""
-
-
-def _is_scalar(x: object) -> bool:
-    """A lone Value or real number (NumPy scalars included), as opposed to a list of them."""
-    return isinstance(x, (Value, numbers.Real))
 
 
 def _target(t: object, loss: str) -> Scalar:
@@ -45,9 +40,9 @@ def _item(x: Any) -> Any:
 def _pairs(predictions: Predictions, targets: Predictions, loss: str) -> list[tuple[Value, Scalar]]:
     """Match predictions with targets one to one; a lone prediction goes with a lone target."""
     predictions, targets = _item(predictions), _item(targets)
-    if _is_scalar(predictions):
+    if is_scalar(predictions) or isinstance(predictions, bool):  # a bool is refused below, by name
         predictions = [predictions]  # type: ignore[list-item]
-    if _is_scalar(targets):
+    if is_scalar(targets) or isinstance(targets, bool):
         targets = [targets]  # type: ignore[list-item]
     predictions, targets = list(predictions), list(targets)  # type: ignore[arg-type]
     if len(predictions) != len(targets):
@@ -98,7 +93,7 @@ def binary_cross_entropy(probabilities: Predictions, targets: Predictions) -> Va
     for p, y in _pairs(probabilities, targets, "binary_cross_entropy"):
         if not 0.0 <= p.data <= 1.0:
             raise ValueError(f"binary_cross_entropy: probabilities must lie in [0, 1], got {p.data!r}")
-        target = y.data if isinstance(y, Value) else y
+        target = data_of(y)
         if not 0.0 <= target <= 1.0:
             raise ValueError(f"binary_cross_entropy: targets must lie in [0, 1], got {target!r}")
         terms.append(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
@@ -108,65 +103,109 @@ def binary_cross_entropy(probabilities: Predictions, targets: Predictions) -> Va
 def log1p(u: Value) -> Value:
     """log(1 + u), exact for a tiny u, where 1 + u rounds to 1 (1 + 4e-18 == 1.0 in floats).
 
-    The graph is log(1 + u), whose gradient 1/(1 + u) is right at every u; a constant (which no
-    gradient reaches) then corrects the rounded value to ``math.log1p``'s.
+    s = 1 + u rounds; e = (1 + u) − s is what the rounding lost, found exactly by Knuth's TwoSum
+    (a few additions, no branch); then log(1 + u) = log(s + e) = log s + e/s to far below a float's
+    precision. The graph is the same whatever u is, so it replays over a batch; its gradient is
+    1/s − e/s², that is 1/(1 + u).
     """
-    rounded = (1 + u).log()
-    return rounded + (math.log1p(u.data) - rounded.data)
+    s = 1.0 + u
+    back = s - 1.0  # the part of s that came from u
+    lost = (1.0 - (s - back)) + (u - back)  # TwoSum: exactly (1 + u) − s
+    return s.log() + lost / s
 
 
 def binary_cross_entropy_with_logits(logits: Predictions, targets: Predictions) -> Value:
     """Binary cross-entropy from raw scores z (logits), with p = σ(z): (1/n) Σ [softplus(z) − y·z].
 
     softplus(z) = log(1 + eᶻ), and since −log σ(z) = softplus(−z) = softplus(z) − z, the loss
-    needs no σ and no log of a tiny number. Each term is computed as max(z, 0) − y·z + log(1 + e^−|z|),
-    the large parts first and the last through ``log1p``, so it is exact for any z: at z = 40,
-    y = 1 it is 4.248e-18, as in PyTorch, not 0. Its gradient is σ(z) − y.
+    needs no σ and no log of a tiny number. Each term is computed as
+    (1 − y)·max(z, 0) + y·max(−z, 0) + log(1 + e^−|z|): two parts that are never both large and
+    never cancel, and the last through ``log1p``, so it is exact for any z: at z = 40, y = 1 it is
+    4.248e-18, as in PyTorch, not 0. Its gradient is σ(z) − y. No branch on z: the same graph for
+    every sample, so it replays over a batch (``autograd.compile(..., batch=True)``).
     """
     return _mean(_bce_term(z, y) for z, y in _pairs(logits, targets, "binary_cross_entropy_with_logits"))
 
 
 def _bce_term(z: Value, y: Scalar) -> Value:
-    """softplus(z) − y·z = max(z, 0) − y·z + log(1 + e^−|z|), whose derivative is σ(z) − y."""
-    if z.data > 0:
-        return z * (1 - y) + log1p((-z).exp())  # (1 − y)·z: at y = 1 no 1 − 1 to round away σ(z) − 1
-    return log1p(z.exp()) - y * z
+    """softplus(z) − y·z = (1 − y)·max(z, 0) + y·max(−z, 0) + log(1 + e^−|z|), whose derivative is σ(z) − y.
+
+    max(±z, 0) is written ½(|z| ± z): the same numbers as relu, but with slope ½ at z = 0, where
+    their sum's slope (1 − y)·½ − y·½ = σ(0) − y is right.
+    """
+    size = z.abs()
+    half, half_size = 0.5 * z, 0.5 * size
+    return (1 - y) * (half_size + half) + y * (half_size - half) + log1p((-size).exp())
 
 
 def logsumexp(values: Sequence[Value]) -> Value:
-    """log Σ e^(zᵢ), computed as m + log Σ e^(zᵢ − m) with m = max zᵢ, so no e^(...) overflows.
+    """log Σ e^(zᵢ), computed as m + log Σ e^(zᵢ − m) with m ≈ max zᵢ, so no e^(...) overflows.
 
-    As ``torch.logsumexp``. m is a constant here: shifting every zᵢ by the same amount changes
-    nothing but the rounding.
+    As ``torch.logsumexp``. Any m gives the same sum; m is found in the graph, without a branch,
+    as m ← m + relu(zᵢ − m) over the zᵢ, so the graph is the same for every sample (it replays
+    over a batch). Its gradient, 1 − Σ softmax, is 0 up to rounding.
     """
-    m = max(v.data for v in values)
+    m = values[0]
+    for v in values[1:]:
+        m = m + (v - m).relu()
     return m + autograd.sum((v - m).exp() for v in values).log()
 
 
 def cross_entropy(
-    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], targets: int | Sequence[int]
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
+    targets: int | Sequence[int] | Sequence[Scalar] | Sequence[Sequence[Scalar]],
 ) -> Value:
     """Softmax cross-entropy from raw class scores: −log softmax(z)[y] = log Σⱼ e^(zⱼ) − z_y.
 
     ``logits`` is one sample's list of scores with ``targets`` its class index, or a list of
     such lists with a list of indices (the loss is then the mean over samples), as in
     ``torch.nn.functional.cross_entropy``. The gradient with respect to zⱼ is softmax(z)ⱼ − [j = y].
+
+    A target may also be a row of class probabilities, one per score, such as a one-hot row
+    (``nn.data.one_hot``): the loss is then Σⱼ tⱼ·(log Σₖ e^(zₖ) − zⱼ), the same number for a
+    one-hot row. That form picks no score by a number from the data, so it replays over a batch.
     """
-    one_sample = isinstance(targets, numbers.Integral)  # Python's and NumPy's integers alike
+    targets = _unwrapped(targets)
+    # one sample: one target, or one flat row of scores (its target a row of class probabilities)
+    one_sample = isinstance(targets, (numbers.Real, Value)) or (
+        bool(len(logits)) and is_scalar(_unwrapped(logits[0]))
+    )
     batch: Sequence[Any] = [logits] if one_sample else logits
-    labels = [targets] if one_sample else list(targets)  # type: ignore[arg-type]
+    labels = [targets] if one_sample else [_unwrapped(t) for t in targets]  # type: ignore[union-attr]
     rows = [[autograd.as_value(z, "cross_entropy") for z in row] for row in batch]
     if len(rows) != len(labels):
         raise ValueError(f"cross_entropy: {len(rows)} rows of logits but {len(labels)} targets")
     if not rows:
         raise ValueError("cross_entropy: no predictions given")
-    terms = []
-    for row, label in zip(rows, labels):
-        index = _class_index(label)
-        if index is None or not 0 <= index < len(row):
-            raise ValueError(f"cross_entropy: target must be a class index in [0, {len(row)}), got {label!r}")
-        terms.append(logsumexp(row) - row[index])
-    return _mean(terms)
+    return _mean(_cross_entropy_term(row, label) for row, label in zip(rows, labels))
+
+
+def _cross_entropy_term(row: list[Value], label: Any) -> Value:
+    """One sample's −log softmax(z)[y] (a class index) or Σⱼ tⱼ·(logsumexp(z) − zⱼ) (probabilities)."""
+    if not is_scalar(_item(label)) and not isinstance(label, (str, bytes, bool)):
+        probabilities = [_target(t, "cross_entropy") for t in label]
+        if len(probabilities) != len(row):
+            raise ValueError(
+                f"cross_entropy: a row of {len(row)} scores with {len(probabilities)} class probabilities"
+            )
+        total = logsumexp(row)
+        return autograd.dot(probabilities, [total - z for z in row])
+    index = _class_index(label)
+    if index is None or not 0 <= index < len(row):
+        hint = " (a Value cannot pick a score: give a one-hot row, nn.data.one_hot)" * isinstance(
+            label, Value
+        )
+        raise ValueError(
+            f"cross_entropy: target must be a class index in [0, {len(row)}), got {label!r} "
+            f"(or a row of {len(row)} class probabilities){hint}"
+        )
+    return logsumexp(row) - row[index]
+
+
+def _unwrapped(x: Any) -> Any:
+    """The number inside a 0-d NumPy array (``np.array(1)``); anything else as it is."""
+    is_array = not isinstance(x, numbers.Number) and getattr(x, "ndim", None) == 0 and hasattr(x, "item")
+    return x.item() if is_array else x
 
 
 def _class_index(label: object) -> int | None:
@@ -192,6 +231,10 @@ def hinge_loss(scores: Predictions, targets: Predictions) -> Value:
 
 def l2_penalty(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
     """L2 regularisation: α Σ w², added to a loss to keep weights small (micrograd's α = 1e-4).
+
+    The penalty is already multiplied by ``alpha``, 1e-4 unless you pass another: write
+    ``loss + nn.l2_penalty(model.weights(), alpha=1e-3)``, not ``1e-3 * nn.l2_penalty(...)``
+    (that would be 1e-3 · 1e-4 · Σ w²).
 
     Its gradient is 2αw, the same as an optimizer's ``weight_decay = 2α``. Σ w² is one node,
     the dot product w·w.

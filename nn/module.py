@@ -13,6 +13,8 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -34,7 +36,8 @@ class Module:
     assignment happens last and its longer names win.
 
     Put lists of parameters in place whole (``self.layers = [...]``): a later ``append`` is not
-    seen by the labelling (though ``named_parameters`` still finds it).
+    seen by the labelling (though ``named_parameters`` still finds it). A list that contains
+    itself is refused (its parameters would have no names), and the module is left as it was.
     """
 
     _registry: ClassVar[dict[tuple[str, str], type[Module]]] = {}
@@ -52,17 +55,24 @@ class Module:
         Module._registry[(cls.__module__, cls.__qualname__)] = cls
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        # the value is walked before it is set: one the walk cannot take leaves the module unchanged
+        assigned = _parameters_in(self, name, value)
+        appended = name not in vars(self)
         object.__setattr__(self, name, value)
+        # each takes its name in named_parameters(): a tied parameter keeps its first name;
+        # a Parameter also learns which modules hold it, so drawings can box it with them
+        for dotted, parameter, owners in _LAST_WALK.found(self, name, value, assigned, appended):
+            parameter.label = dotted
+            if isinstance(parameter, Parameter):
+                parameter.owners = owners
+
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
         if not name.startswith("_"):
-            # ``self`` counts as seen: a reference back to it must not relabel its own parameters
-            assigned = {id(parameter) for _, parameter, _ in _walk(value, name, {id(self)}, ())}
-            # each takes its name in named_parameters(): a tied parameter keeps its first name;
-            # a Parameter also learns which modules hold it, so drawings can box it with them
-            for dotted, parameter, owners in _walk(self, "", set(), ()):
-                if id(parameter) in assigned:
-                    parameter.label = dotted
-                    if isinstance(parameter, Parameter):
-                        parameter.owners = owners
+            _LAST_WALK.forget()
 
     # --- finding parameters ----------------------------------------------------------------------
 
@@ -201,12 +211,13 @@ def _walk(obj: Any, prefix: str, seen: set[int], owners: tuple[str, ...]) -> Ite
     list/tuple of them. ``owners`` are the dotted names of the modules holding the Value below the
     one walked from, outermost first: ``("layers.0", "layers.0.neurons.1")``.
 
-    ``seen`` holds the ids of the Values and Modules already reached. A Value found again (a
-    tied weight) keeps its first name, as in PyTorch; a Module found again has given all its
-    Values already, so a module that refers back to a parent does not send the walk round in
+    ``seen`` holds the ids of the Values, Modules and lists already reached. A Value found again (a
+    tied weight) keeps its first name, as in PyTorch; a Module or list found again has given all
+    its Values already, so a module that refers back to a parent does not send the walk round in
     circles.
     """
-    if isinstance(obj, (list, tuple)):
+    if isinstance(obj, (list, tuple)) and id(obj) not in seen:
+        seen.add(id(obj))  # a list met again holds nothing new (and one inside itself ends here)
         for i, item in enumerate(obj):
             yield from _walk(item, f"{prefix}.{i}", seen, owners)
     elif isinstance(obj, (Value, Module)) and id(obj) not in seen:
@@ -217,6 +228,75 @@ def _walk(obj: Any, prefix: str, seen: set[int], owners: tuple[str, ...]) -> Ite
             inside = (*owners, prefix) if prefix else owners
             for name, value in _public_attributes(obj):
                 yield from _walk(value, f"{prefix}.{name}" if prefix else name, seen, inside)
+
+
+def _parameters_in(module: Module, name: str, value: Any) -> list[Value]:
+    """The Values that assigning ``value`` to ``module.name`` brings, or a ``ValueError`` saying why
+    the walk cannot take it (a list that contains itself, or lists nested deeper than Python recurses).
+
+    ``module`` counts as seen: a reference back to it brings none of its own parameters.
+    """
+    where = f"{type(module).__name__}.{name}"
+    try:
+        if _circular(value, set(), set()):
+            raise ValueError(f"{where}: the list contains itself, so its parameters have no names")
+        return [parameter for _, parameter, _ in _walk(value, name, {id(module)}, ())]
+    except RecursionError:
+        raise ValueError(f"{where}: lists nested too deep to walk; flatten them") from None
+
+
+def _circular(obj: Any, open_lists: set[int], done: set[int]) -> bool:
+    """Whether a list or tuple in ``obj`` contains itself (``open_lists``: those being looked in)."""
+    if not isinstance(obj, (list, tuple)) or id(obj) in done:
+        return False
+    if id(obj) in open_lists:
+        return True
+    open_lists.add(id(obj))
+    if any(_circular(item, open_lists, done) for item in obj):
+        return True
+    open_lists.discard(id(obj))
+    done.add(id(obj))
+    return False
+
+
+class _LastWalk:
+    """The labelling walk, remembered from one assignment to the next so that it stays linear.
+
+    Labelling a new attribute's parameters needs their names in the walk of the whole module, so
+    giving a module n parameters one attribute at a time would walk it n times: quadratic. But a
+    new attribute comes last in the walk, so when the module's previous assignment was the last
+    one to any module, the walk so far still holds and only the new value needs walking. Any other
+    module's assignment or deletion starts afresh. (A list changed in place is not seen, as
+    ``Module``'s docstring says.) Only a module's second assignment in a row keeps what the walk
+    has seen, so a finished model does not hold a copy of every parameter's id.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.module: weakref.ref[Module] | None = None
+        self.seen: set[int] | None = None
+
+    def forget(self) -> None:
+        with self.lock:
+            self.module, self.seen = None, None
+
+    def found(
+        self, module: Module, name: str, value: Any, assigned: list[Value], appended: bool
+    ) -> list[Found]:
+        """The walk's ``(dotted name, parameter, owners)`` for the ``assigned`` parameters."""
+        ids = {id(parameter) for parameter in assigned}
+        with self.lock:
+            again = appended and self.module is not None and self.module() is module
+            if again and self.seen is not None and self.seen.isdisjoint(ids):
+                walked = list(_walk(value, name, self.seen, ()))  # continue where the walk stopped
+            else:  # tied parameters need their first names: walk the whole module
+                seen: set[int] = set()
+                walked = list(_walk(module, "", seen, ()))
+                self.module, self.seen = weakref.ref(module), seen if again else None
+        return [found for found in walked if id(found[1]) in ids]
+
+
+_LAST_WALK = _LastWalk()
 
 
 def _constructor_defaults(cls: type) -> dict[str, Any]:

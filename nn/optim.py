@@ -18,13 +18,20 @@ from __future__ import annotations
 import bisect
 import math
 import numbers
+import operator
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from autograd import Value
+from autograd import Value, whole_number
 
 ParamsOrGroups = Iterable[Value] | Iterable[dict[str, Any]]
+
+ARRAY_UPDATE_FROM = 256
+"""Parameters in a group from which a stateless update (plain SGD) runs on arrays: below it, the
+time to make the arrays is more than the loop it saves."""
+
+_DATA, _GRAD = operator.attrgetter("data"), operator.attrgetter("grad")
 
 
 class Optimizer:
@@ -41,6 +48,11 @@ class Optimizer:
 
     switches: ClassVar[tuple[str, ...]] = ()
     """The optimizer's on/off settings (``nesterov``, ``amsgrad``, ``centered``)."""
+
+    remembers: ClassVar[dict[str, float | None] | None] = None
+    """What ``state`` holds per parameter, with the least value each may take (``None``: any finite
+    number); ``step`` counts steps, a whole number. ``load_state_dict`` refuses anything else. An
+    optimizer of your own that leaves it ``None`` may remember any names, as finite numbers."""
 
     def __init__(self, params: ParamsOrGroups, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -129,16 +141,56 @@ class Optimizer:
         """Update every trainable parameter from its gradient (``float(p.grad)``: a Value grad works too).
 
         Every gradient is read before any parameter moves: one that is not a number stops the step
-        with a ``TypeError`` naming the parameter, and no parameter has moved.
+        with a ``TypeError`` naming the parameter, and no parameter has moved. A large group whose
+        update needs no memory per parameter (plain SGD) is updated as arrays, when NumPy is
+        installed: the same arithmetic on every number at once, so the same numbers to the last bit.
         """
-        grads = [[_gradient(type(self).__name__, p) for p in group["params"]] for group in self.param_groups]
-        for group, group_grads in zip(self.param_groups, grads):
-            for p, grad in zip(group["params"], group_grads):
+        arrays = [self._as_arrays(group) for group in self.param_groups]
+        grads = [
+            None if found is not None else [_gradient(type(self).__name__, p) for p in group["params"]]
+            for group, found in zip(self.param_groups, arrays)
+        ]
+        for group, group_grads, found in zip(self.param_groups, grads, arrays):
+            if found is not None:
+                self._update_arrays(group, *found)
+                continue
+            for p, grad in zip(group["params"], group_grads or ()):
                 if p.requires_grad:
                     self._update(p, grad, group, self.state.setdefault(p, {}))
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         raise NotImplementedError
+
+    # --- the same update on arrays, for large groups ----------------------------------------------
+
+    def _array_update(self, group: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
+        """``new_data(data, grad)`` for arrays when this group's update keeps no state, else None."""
+        return None
+
+    def _as_arrays(self, group: dict[str, Any]) -> tuple[list[Value], Any, Any] | None:
+        """The group's trainable parameters with their data and gradients as arrays, or None when the
+        update runs one parameter at a time (a small group, state to keep, no NumPy, a grad no number)."""
+        if len(group["params"]) < ARRAY_UPDATE_FROM or self._array_update(group) is None:
+            return None
+        try:
+            import numpy
+        except ImportError:
+            return None
+        params = [p for p in group["params"] if p.requires_grad]
+        try:
+            grads = numpy.fromiter(map(_GRAD, params), float, len(params))
+        except (TypeError, ValueError):
+            return None  # read one by one, for the message that names the parameter
+        return params, numpy.fromiter(map(_DATA, params), float, len(params)), grads
+
+    def _update_arrays(self, group: dict[str, Any], params: list[Value], data: Any, grads: Any) -> None:
+        update = self._array_update(group)
+        assert update is not None
+        if len(self.state) < len(params):  # each parameter has its (empty) state, as one at a time
+            for p in params:
+                self.state.setdefault(p, {})
+        for p, number in zip(params, update(data, grads).tolist()):
+            p.data = number
 
     # --- saving and restoring -------------------------------------------------------------------
 
@@ -161,7 +213,8 @@ class Optimizer:
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore what ``state_dict()`` returned, into an optimizer over the same parameter shapes.
 
-        Everything is checked first (group sizes, settings, positions, numbers); on any problem a
+        Everything is checked first (group sizes, settings, positions, and each parameter's state:
+        the names ``remembers`` lists, with values ``step()`` could have made); on any problem a
         ``ValueError`` says what, and the optimizer is left as it was.
         """
         where = f"{type(self).__name__}.load_state_dict"
@@ -194,9 +247,32 @@ class Optimizer:
                 isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values.values()
             ):
                 raise ValueError(f"{where}: the state of parameter {key!r} must map names to numbers")
-            state[params[position]] = {str(k): float(v) for k, v in values.items()}
+            state[params[position]] = self._checked_state(values, f"parameter {position}'s", where)
         self.param_groups[:] = settings
         self.state = state
+
+    def _checked_state(self, values: Mapping[Any, float], whose: str, where: str) -> dict[str, float]:
+        """One parameter's saved state as floats, refused unless it is what ``step()`` could have made:
+        known names, a whole step count ≥ 0, finite averages, squares ≥ 0 (else the next step is NaN)."""
+        checked = {}
+        remembers = {str(name): None for name in values} if self.remembers is None else self.remembers
+        for name, value in values.items():
+            if name not in remembers:
+                raise ValueError(
+                    f"{where}: {whose} unknown state {name!r} "
+                    f"({type(self).__name__} keeps {', '.join(remembers) or 'nothing'})"
+                )
+            counts = name == "step"
+            try:
+                number = _number(where, f"{whose} {name}", value, remembers[name])
+            except ValueError:
+                if not counts:
+                    raise
+                number = math.nan
+            if counts and not number.is_integer():
+                raise ValueError(f"{where}: {whose} step must be a whole number ≥ 0, got {value!r}")
+            checked[str(name)] = number
+        return checked
 
 
 def _gradient(owner: str, p: Value) -> float:
@@ -285,12 +361,24 @@ class SGD(Optimizer):
         "weight_decay": 0.0,
     }
     switches: ClassVar[tuple[str, ...]] = ("nesterov",)
+    remembers: ClassVar[dict[str, float | None]] = {"momentum_buffer": None}
 
     def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
         checked = super()._checked(group)
         if checked["nesterov"] and (checked["momentum"] <= 0 or checked["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
         return checked
+
+    def _array_update(self, group: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
+        if group["momentum"] != 0:
+            return None  # a momentum buffer per parameter: one at a time
+
+        def update(data: Any, grad: Any) -> Any:  # _update below, on arrays
+            if group["weight_decay"] != 0:
+                grad = grad + group["weight_decay"] * data
+            return data + -group["lr"] * grad
+
+        return update
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         if group["weight_decay"] != 0:
@@ -335,6 +423,12 @@ class Adam(Optimizer):
 
     settings: ClassVar[dict[str, float | None]] = {"lr": 0.0, "eps": 0.0, "weight_decay": 0.0}
     switches: ClassVar[tuple[str, ...]] = ("amsgrad",)
+    remembers: ClassVar[dict[str, float | None]] = {
+        "step": 0.0,
+        "exp_avg": None,
+        "exp_avg_sq": 0.0,
+        "max_exp_avg_sq": 0.0,
+    }
 
     def _checked(self, group: dict[str, Any]) -> dict[str, Any]:
         checked = super()._checked(group)
@@ -408,6 +502,12 @@ class RMSprop(Optimizer):
         "momentum": 0.0,
     }
     switches: ClassVar[tuple[str, ...]] = ("centered",)
+    remembers: ClassVar[dict[str, float | None]] = {
+        "step": 0.0,
+        "square_avg": 0.0,
+        "grad_avg": None,
+        "momentum_buffer": None,
+    }
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         alpha = group["alpha"]
@@ -455,6 +555,7 @@ class Adagrad(Optimizer):
         "initial_accumulator_value": 0.0,
         "eps": 0.0,
     }
+    remembers: ClassVar[dict[str, float | None]] = {"step": 0.0, "sum": 0.0}
 
     def _update(self, p: Value, grad: float, group: dict[str, Any], state: dict[str, float]) -> None:
         step = state["step"] = state.get("step", 0.0) + 1
@@ -529,8 +630,7 @@ class LRScheduler:
                 f"{where}: expected {{'last_epoch': epoch, 'base_lrs': [...]}}, got {state_dict!r}"
             )
         epoch, base_lrs = state_dict["last_epoch"], state_dict["base_lrs"]
-        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
-            raise ValueError(f"{where}: last_epoch must be a whole number ≥ 0, got {epoch!r}")
+        whole_number(epoch, f"{where}: last_epoch")
         if not isinstance(base_lrs, (list, tuple)) or len(base_lrs) != len(self.base_lrs):
             raise ValueError(
                 f"{where}: base_lrs must list {len(self.base_lrs)} learning rates, one per group, "
@@ -539,13 +639,6 @@ class LRScheduler:
         base_lrs = [_number(where, "base_lrs", lr, 0.0) for lr in base_lrs]
         self._last_lr = self._rates(base_lrs, int(epoch))
         self.last_epoch, self.base_lrs = int(epoch), base_lrs
-
-
-def _whole(owner: str, name: str, value: Any, least: int) -> int:
-    """``value`` as a Python int, or a clear error unless it is a whole number ≥ ``least``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
-        raise ValueError(f"{owner}: {name} must be a whole number ≥ {least}, got {value!r}")
-    return int(value)
 
 
 def _times_power(base: float, factor: float, exponent: float) -> float:
@@ -563,7 +656,7 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs: lr₀ · γ^⌊epoch / step_size⌋."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _whole("StepLR", "step_size", step_size, 1)
+        self.step_size = whole_number(step_size, "StepLR: step_size", 1)
         self.gamma = _number("StepLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
@@ -577,7 +670,7 @@ class MultiStepLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1) -> None:
         if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
             raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}")
-        self.milestones = sorted(_whole("MultiStepLR", "milestones", m, 0) for m in milestones)
+        self.milestones = sorted(whole_number(m, "MultiStepLR: milestones", 0) for m in milestones)
         self.gamma = _number("MultiStepLR", "gamma", gamma, 0.0)
         super().__init__(optimizer)
 
@@ -603,7 +696,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _whole("CosineAnnealingLR", "T_max", T_max, 1)
+        self.T_max = whole_number(T_max, "CosineAnnealingLR: T_max", 1)
         self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min, 0.0)
         super().__init__(optimizer)
 

@@ -13,13 +13,12 @@ The loop itself is the lesson, and it is short; write it out while learning::
 
 from __future__ import annotations
 
-import numbers
 import sys
 from collections.abc import Callable, Sequence
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
-from autograd import Value
+from autograd import Value, whole_number
 
 from .data import batches
 from .module import Module
@@ -55,9 +54,7 @@ def fit(
     ``recorder`` (an ``nn.Recorder``) records the untrained model, then the epochs it chooses and the
     last one: their loss, parameters, gradients and maps, for ``nn.training_view``.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise ValueError(f"fit: epochs must be a whole number ≥ 0, got {epochs!r}")
-    epochs = int(epochs)
+    epochs = whole_number(epochs, "fit: epochs")
     if len(X) == 0:
         raise ValueError("fit: there are no samples to train on (X is empty)")
     rng = make_rng(seed)

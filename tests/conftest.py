@@ -3,10 +3,14 @@
 ``default`` draws new examples on every run; ``ci`` (chosen when the ``CI`` variable is set)
 draws the same examples every time, so a CI run is repeatable; ``thorough`` draws ten times
 as many. Pick one with ``HYPOTHESIS_PROFILE=thorough make test``.
+
+The tests that compare with PyTorch skip when torch is not installed; the summary then says so in
+one line, with how to run them, instead of one line per place that imports it.
 """
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +23,34 @@ settings.register_profile("default", max_examples=100, **common)
 settings.register_profile("ci", max_examples=100, derandomize=True, database=None, **common)
 settings.register_profile("thorough", max_examples=1000, **common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
+
+
+# --- one line for the PyTorch agreement tests skipped without torch -----------------------------------
+
+TORCH_MISSING = "could not import 'torch'"
+"""What ``pytest.importorskip("torch")`` says when torch is not installed."""
+TORCH_SKIPPED = (
+    "the PyTorch agreement tests need torch, which is not installed: "
+    "`make test-torch` installs the [torch] extra and runs them"
+)
+
+
+def fold_torch_skip(report: pytest.CollectReport | pytest.TestReport) -> None:
+    """Give a skip for a missing torch one place and one reason, so ``-ra`` folds them into one line."""
+    if report.skipped and isinstance(report.longrepr, tuple) and TORCH_MISSING in str(report.longrepr[2]):
+        report.longrepr = (str(Path(__file__)), None, TORCH_SKIPPED)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    fold_torch_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    outcome = yield
+    fold_torch_skip(outcome.get_result())
 
 
 # --- a real browser for the pages' tests ------------------------------------------------------------

@@ -6,6 +6,9 @@ import pytest
 
 pytest.importorskip("micrograd")
 
+
+import pytest
+
 from benchmarks import demo_step, expression, scaling
 from benchmarks.libraries import CHAINRULE, MICROGRAD, count_operations
 from benchmarks.report import ratio_line, table
@@ -59,3 +62,14 @@ def test_scaling_curves_report_micrograds_recursion_error_and_plot(tmp_path: Pat
     path = tmp_path / "scaling.png"
     scaling.plot(curves, path)
     assert path.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_the_reliability_benchmark_runs_and_reports_each_refusal():
+    from benchmarks import reliability
+
+    lines = reliability.run(quick=True)
+    assert any("10,000,200,001 parameters" in line for line in lines)
+    assert any(line.startswith("MLP(2, [10**20]) is refused") for line in lines)
+    assert any(line.startswith("clip_grad_norm_ on 10,000 gradients") for line in lines)
+    assert any(line.startswith("a Module given 10,000 parameters one attribute at a time") for line in lines)
+    assert any(line.startswith("Recorder(grid=10_000) is refused") for line in lines)

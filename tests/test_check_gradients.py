@@ -179,3 +179,49 @@ def test_a_mismatch_never_raises_but_bad_names_and_values_do():
         nn.check_gradients(model, {"layers.0.neurons.0.b": "0.1"})
     with pytest.raises(TypeError, match=r"check_gradients: model must be an nn\.Module"):
         nn.check_gradients({"b": 0.1}, {"b": 0.1})
+
+
+# --- arguments refused, and a NaN from the engine named -----------------------------------------
+
+
+def _trained():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    loss = nn.mse_loss(model([1.0, -1.0]), 0.5)
+    loss.backward()
+    return model, loss
+
+
+B = "layers.1.neurons.0.b"
+
+
+@pytest.mark.parametrize("name", ["rtol", "atol"])
+@pytest.mark.parametrize("bad", [-1e-6, math.nan, math.inf, "1e-6", None, True])
+def test_check_gradients_refuses_a_tolerance_that_is_not_a_finite_number_at_least_zero(name, bad):
+    model, _ = _trained()
+    error = ValueError if isinstance(bad, float) else TypeError
+    with pytest.raises(error, match=rf"check_gradients: {name} must be a finite number ≥ 0, got {bad!r}"):
+        nn.check_gradients(model, {B: 1.0}, **{name: bad})
+
+
+def test_check_gradients_refuses_a_loss_that_is_not_a_value():
+    model, _ = _trained()
+    with pytest.raises(
+        TypeError, match=r"check_gradients: loss must be the Value you called backward\(\) on"
+    ):
+        nn.check_gradients(model, {B: 1.0}, loss=1.0)
+
+
+def test_check_gradients_refuses_an_empty_comparison():
+    model, _ = _trained()
+    with pytest.raises(ValueError, match=r"check_gradients: mine is empty"):
+        nn.check_gradients(model, {})
+
+
+def test_a_nan_gradient_from_the_engine_is_named_as_such():
+    model, loss = _trained()
+    bias = model.layers[1].neurons[0].b
+    bias.grad = math.nan
+    report = nn.check_gradients(model, {B: 1.0}, loss=loss)
+    assert not report.ok
+    assert report.wrong[B].startswith("autograd's gradient is nan")
+    assert "no usual slip" not in str(report)

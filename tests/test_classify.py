@@ -148,3 +148,15 @@ def test_numpy_arrays_are_rows_and_batches_of_scores():
     assert nn.accuracy(batch, np.array([1, 1])) == 0.5
     with pytest.raises(ValueError, match="argmax: expected a non-empty list of scores"):
         nn.argmax(np.float64(1.0))
+
+
+@pytest.mark.parametrize("target", [2, -1, 7])
+def test_accuracy_refuses_a_class_index_outside_the_outputs(target):
+    with pytest.raises(ValueError, match=rf"accuracy: target {target} is not a class index in \[0, 2\)"):
+        nn.accuracy([[1.0, 2.0]], [target])
+
+
+@pytest.mark.parametrize("threshold", [math.nan, "0.5", None])
+def test_accuracy_refuses_a_threshold_that_is_not_a_number(threshold):
+    with pytest.raises((TypeError, ValueError), match=r"accuracy: threshold must be a number"):
+        nn.accuracy([0.3], [1], threshold=threshold)

@@ -12,9 +12,11 @@ import ast
 import math
 import random
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from reference import numeric_gradient
 from test_properties import BOUND, EngineMath, Program, programs
@@ -22,7 +24,8 @@ from test_properties import BOUND, EngineMath, Program, programs
 import autograd
 import nn
 from autograd import TraceMismatchError, Value
-from autograd.compiler import DERIVATIVE_CODE, FORWARD_CODE
+from autograd.compiler import Code, code_for
+from autograd.value import backpropagate
 
 
 def _engine(program: Program, inputs: list[float], parameters: list[Value]) -> float:
@@ -112,7 +115,7 @@ def test_training_with_the_compiled_step_gives_the_same_parameters() -> None:
 
 
 def test_every_op_of_the_table_has_code_to_compute_it_and_its_local_derivatives() -> None:
-    assert set(FORWARD_CODE) == set(autograd.OPS) == set(DERIVATIVE_CODE)
+    assert all(op.code and op.derivative_code for op in autograd.OPS.values())
 
 
 def test_source_is_the_chain_rule_written_out() -> None:
@@ -238,3 +241,99 @@ def test_what_cannot_be_compiled_is_refused_clearly() -> None:
         autograd.compile(lambda x: Value(1.0) * x, "two")
     with pytest.raises(TypeError, match="expected a function"):
         autograd.compile(3)  # type: ignore[arg-type]
+
+
+# --- the same code as JavaScript -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blank_page(browser: Any) -> Iterator[Any]:
+    page = browser.new_page()
+    yield page
+    page.close()
+
+
+def _run_javascript(page: Any, code: Code) -> dict[str, Any]:
+    numbers = [p.data for p in code.parameters]
+    return page.evaluate(
+        "([source, numbers]) => new Function(source + '\\nreturn backward_pass;')()([], numbers)",
+        [code.source, numbers],
+    )
+
+
+@settings(max_examples=30)
+@given(programs())
+def test_javascript_code_gives_the_engines_values_and_gradients(blank_page: Any, program: Program) -> None:
+    parameters = [Value(w, label=f"w{i}") for i, w in enumerate(program.leaves)]
+    _tame(program, [], parameters)
+    nodes = program.run(parameters, EngineMath)
+    output = nodes[-1]
+    assume(output.requires_grad)
+    code = code_for(output, language="javascript")
+    result = _run_javascript(blank_page, code)
+    grads = backpropagate(output)
+    assert result["output"] == pytest.approx(output.data, rel=1e-12, abs=1e-300)
+    for value, name in code.names.items():
+        assert result["data"][name] == pytest.approx(value.data, rel=1e-12, abs=1e-300)
+        if name in result["grad"]:
+            assert result["grad"][name] == pytest.approx(grads[value], rel=1e-12, abs=1e-12), name
+    assert {name for value, name in code.names.items() if grads[value] != 0.0} <= set(result["grad"])
+
+
+def test_javascript_code_throws_the_engines_message_on_the_node_that_leaves_its_domain(
+    blank_page: Any,
+) -> None:
+    x = Value(4.0, label="x")
+    y = (x - 3.0).log() * x
+    code = code_for(y, language="javascript")
+    x.data = 1.0  # log(1 − 3): out of the domain
+    thrown = blank_page.evaluate(
+        """([source, numbers]) => {
+            try { new Function(source + '\\nreturn backward_pass;')()([], numbers); return null; }
+            catch (error) { return [error.message, error.node, error.op, error.operands, error.reason]; }
+        }""",
+        [code.source, [1.0]],
+    )
+    log_node = y.inputs[0]
+    assert thrown == [
+        "log(-2): log is defined only for positive numbers",
+        code.names[log_node],
+        "log",
+        [-2],
+        "log is defined only for positive numbers",
+    ]
+    with pytest.raises(ValueError, match="log is defined only for positive numbers"):
+        (x - 3.0).log()
+
+
+def test_code_for_refuses_an_unknown_language() -> None:
+    with pytest.raises(ValueError, match=r"language must be one of \['javascript', 'python'\], got 'rust'"):
+        code_for(Value(1.0) * 2.0, language="rust")
+
+
+# --- labels reach the code only as comments --------------------------------------------------------
+
+HOSTILE_LABELS = ["a\nraise SystemExit", "b\rraise SystemExit", "c\x00d", "e\u2028raise SystemExit", "f\x0bg"]
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS, ids=["newline", "return", "NUL", "U+2028", "vertical tab"])
+def test_a_label_that_ends_a_line_stays_an_escaped_comment(label: str) -> None:
+    w = Value(0.5, label=label)
+
+    def f(x: Value) -> Value:
+        y = w * x
+        y.label = label
+        return y.tanh()
+
+    step = autograd.compile(f, 2.0)
+    lines = step.source.splitlines()
+    assert len(lines) == step.source.count("\n")  # no line break but the code's own
+    assert all(not line.strip() or line.startswith("    ") or line.startswith("def ") for line in lines)
+    escaped = label.encode("unicode_escape").decode("ascii")
+    assert f"# {escaped}" in step.source
+    plain = Value(0.5)
+    expected = (plain * 3.0).tanh()
+    expected.backward()
+    assert step(3.0) == expected.data and w.grad == plain.grad
+    javascript = code_for(f(Value(3.0, requires_grad=False)), language="javascript").source
+    assert f"// {escaped}" in javascript and "\u2028" not in javascript and "\r" not in javascript

@@ -6,6 +6,7 @@ import statistics
 
 import pytest
 
+import nn
 from nn import data
 
 
@@ -97,3 +98,31 @@ def test_batches_cover_every_sample_once():
         list(data.batches([1, 2, 3], [1, 2], 2))
     with pytest.raises(ValueError, match="batch_size"):
         list(data.batches(X, y, 0))
+
+
+# --- hostile arguments ---------------------------------------------------------------------------
+
+
+def test_data_sets_take_numpy_numbers_and_give_plain_floats():
+    np = pytest.importorskip("numpy")
+    X, y = nn.data.make_blobs(n_samples=np.int64(9), centers=np.int64(3), cluster_std=np.float32(0.5))
+    assert len(X) == 9 and set(y) == {0, 1, 2} and all(type(c) is float for point in X for c in point)
+    X, _ = nn.data.make_moons(np.int64(10), noise=np.float32(0.1))
+    assert len(X) == 10 and all(type(c) is float for point in X for c in point)
+    X, _ = nn.data.make_circles(np.int64(10), factor=np.float32(0.5))
+    assert all(type(c) is float for point in X for c in point)
+    assert [len(b) for b, _ in nn.data.batches(X, X, np.int64(4), shuffle=False)] == [4, 4, 2]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: nn.data.make_moons(10.5), "make_moons: n_samples"),
+        (lambda: nn.data.make_moons(10, noise=math.nan), "make_moons: noise"),
+        (lambda: nn.data.make_blobs(centers=[]), "make_blobs: centers must list"),
+        (lambda: nn.data.make_blobs(centers=2.5), "make_blobs: centers"),
+    ],
+)
+def test_data_set_arguments_get_clear_errors(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

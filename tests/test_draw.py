@@ -1,16 +1,22 @@
 """draw_dot: the DOT it writes (nodes, edges, names, styles) and real rendering without system Graphviz."""
 
+import math
 import os
 import re
 import sys
 import sysconfig
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Parameter, Value, draw_dot, find_renderer
-from autograd.views.draw import STYLES
+from autograd.views.draw import STYLES, visible
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -114,9 +120,9 @@ def test_each_kind_has_its_own_style_the_same_across_the_graph_and_a_legend():
 def test_awkward_labels_are_escaped_and_render(no_system_dot):
     a = Value(1.0, label='a<b|{c} "q" \\ & ]')
     drawing = draw_dot(a * 2)
-    assert "a&lt;b|{c} &quot;q&quot; \\ &amp; ]" in drawing.source
+    assert "a&lt;b|{c} &quot;q&quot; \\\\ &amp; ]" in drawing.source  # Graphviz reads \\ as one \
     svg = drawing.pipe("svg", encoding="utf-8")
-    assert "a&lt;b|{c}" in svg and "&amp; ]" in svg
+    assert texts_of(svg, "v0")[0] == 'a<b|{c} "q" \\ & ]'
 
 
 def test_a_drawing_reads_the_same_every_time_without_a_memory_address():
@@ -136,8 +142,8 @@ def test_the_same_graph_gives_the_same_dot_text_every_time():
 def test_local_derivatives_label_the_arrows():
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     source = draw_dot(a * b, show_local_derivatives=True).source
-    assert re.search(r'v0 -> v2op \[label="∂ -3\.0000"\]', source)  # ∂(ab)/∂a = b
-    assert re.search(r'v1 -> v2op \[label="∂ 2\.0000"\]', source)  # ∂(ab)/∂b = a
+    assert re.search(r"v0 -> v2op \[id=v2op_in0 .*taillabel=<.*<TD>∂ -3\.0000</TD>", source)  # ∂(ab)/∂a = b
+    assert re.search(r"v1 -> v2op \[id=v2op_in1 .*taillabel=<.*<TD>∂ 2\.0000</TD>", source)  # ∂(ab)/∂b = a
     assert "∂" not in draw_dot(a * b).source
 
 
@@ -307,3 +313,144 @@ def test_a_models_inputs_are_named_x_0_x_1_in_drawings():
     source = draw_dot(out).source
     assert "<TD>x[0]</TD><VR/><TD>data 1.0000</TD></TR>" in source
     assert "<TD>x[1]</TD><VR/><TD>data 2.0000</TD></TR>" in source
+
+
+# --- the SVG read back: every text exactly as written, every amount on its own arrow ----------------
+
+
+def svg_groups(svg):
+    """{id: <g> element} for every node and edge group of a rendered drawing."""
+    root = ET.fromstring(svg.encode("utf-8"))
+    return {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("class") in ("node", "edge")}
+
+
+def texts_of(svg, ident):
+    """The texts drawn in the node or edge with SVG id ``ident``, in order. Graphviz writes a run of
+    spaces as a space and no-break spaces; read back as spaces (a label's own no-break space is
+    drawn as its escape, ``\\xa0``, so none is lost)."""
+    return [(t.text or "").replace("\xa0", " ") for t in svg_groups(svg)[ident].iter(f"{SVG}text")]
+
+
+def as_drawn(text):
+    """The lines a drawing shows for ``text``: ``visible(text)`` broken at line breaks, a tab as
+    four spaces, empty lines left out (they hold no text element)."""
+    return [line.replace("\t", " " * 4) for line in visible(text).split("\n") if line]
+
+
+AWKWARD = st.sampled_from(
+    ["\\", "\\\\", '"', "'", "<", ">", "&", "\n", "\t", "\u2028", "\r", "\x00", "]", "|", "{"]
+)
+awkward_text = st.lists(
+    st.one_of(
+        AWKWARD,
+        st.sampled_from(["\\N", "\\G", "\\n", "\\l", "&amp;", "<BR/>", "two\\\\back"]),
+        st.characters(),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=20, deadline=None)
+@given(label=awkward_text, name=awkward_text, fill=st.characters(exclude_characters="{}"))
+def test_every_text_is_drawn_exactly_as_written(label, name, fill):
+    x = Value(1.0, label=label)
+    other = Value(2.0)
+    y = x * other
+    (step,) = autograd.backward_steps(y)
+    svg = draw_dot(y, names={other: name}, step=step, format_spec=f"{fill}>9.2f").pipe(
+        format="svg", encoding="utf-8"
+    )
+    number = format(1.0, f"{fill}>9.2f")
+    assert texts_of(svg, "v0") == [
+        *as_drawn(label),
+        *as_drawn(f"data {number}"),
+        *as_drawn(f"grad {format(2.0, f'{fill}>9.2f')}"),
+    ]
+    assert texts_of(svg, "v1")[: len(as_drawn(name))] == as_drawn(name)
+    assert texts_of(svg, "v2op_in0") == as_drawn(f"+= {format(2.0, f'{fill}>9.2f')}")  # the step's amount
+
+
+def test_two_backslashes_are_drawn_as_two():
+    svg = draw_dot(Value(1.0, label="two\\\\back") * 2).pipe(format="svg", encoding="utf-8")
+    assert texts_of(svg, "v0")[0] == "two\\\\back"
+
+
+def path_points(d):
+    """Points along a Graphviz edge path "M x,y C x,y x,y x,y …": each cubic Bézier sampled."""
+    numbers = [float(n) for n in re.findall(r"-?[\d.]+(?:e-?\d+)?", d)]
+    points = list(zip(numbers[::2], numbers[1::2]))
+    sampled = []
+    for i in range(0, len(points) - 3, 3):
+        p0, p1, p2, p3 = points[i : i + 4]
+        for k in range(21):
+            t = k / 20
+            u = 1 - t
+            sampled.append(
+                tuple(
+                    u**3 * a + 3 * u * u * t * b + 3 * u * t * t * c + t**3 * e
+                    for a, b, c, e in zip(p0, p1, p2, p3)
+                )
+            )
+    return sampled
+
+
+def nearest_arrow(svg, text):
+    """The id of the arrow whose path passes nearest the middle of ``text`` (an SVG <text>)."""
+    size = float(text.get("font-size"))
+    width = 0.55 * size * len(text.text)  # about: Helvetica's digits are 0.56 em wide
+    x, y = float(text.get("x")), float(text.get("y")) - size / 3
+    x += {"start": width / 2, "end": -width / 2}.get(text.get("text-anchor"), 0.0)
+    distances = {}
+    for ident, g in svg_groups(svg).items():
+        path = g.find(f"{SVG}path")
+        if g.get("class") == "edge" and path is not None:
+            distances[ident] = min(math.dist((x, y), point) for point in path_points(path.get("d")))
+    return min(distances, key=distances.get)
+
+
+def demo_neuron_output():
+    """The first neuron of the README's XOR network on input (1, 0): the gallery's figure."""
+    from nn import demo
+
+    model = demo.sigmoid_network(seed=0)
+    return model.layers[0].neurons[0]([1.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        demo_neuron_output,
+        lambda: autograd.linear(
+            [Value(1.0), Value(0.0)], [Value(0.7, label="w0"), Value(0.5, label="w1")], Value(0.0, label="b")
+        ),
+        lambda: autograd.sum([Value(float(k), label=f"x{k}") * (k + 1) for k in range(6)]),
+    ],
+    ids=["gallery neuron", "linear", "sum of six"],
+)
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_every_amount_on_an_arrow_sits_on_its_own_arrow(make, rankdir):
+    output = make()
+    for step in autograd.backward_steps(output):
+        for options in ({"step": step}, {"show_local_derivatives": True}):
+            svg = draw_dot(output, rankdir=rankdir, **options).pipe(format="svg", encoding="utf-8")
+            labelled = 0
+            for ident, g in svg_groups(svg).items():
+                for text in g.iter(f"{SVG}text"):
+                    if g.get("class") == "edge":
+                        labelled += 1
+                        assert nearest_arrow(svg, text) == ident, (ident, text.text)
+            assert labelled >= 1
+
+
+@pytest.mark.parametrize("figure", ["backward_step_1.svg", "neuron_graph.svg"])
+def test_the_readme_figures_show_each_number_on_its_own_arrow(figure):
+    svg = (Path(__file__).parent.parent / "docs" / figure).read_text(encoding="utf-8")
+    written_on = [
+        (ident, text)
+        for ident, g in svg_groups(svg).items()
+        if g.get("class") == "edge"
+        for text in g.iter(f"{SVG}text")
+    ]
+    assert len(written_on) >= 3  # the weights' and the bias's arrows, at least
+    for ident, text in written_on:
+        assert nearest_arrow(svg, text) == ident, (ident, text.text)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import given
@@ -265,6 +266,52 @@ def test_no_grad_in_one_asyncio_task_does_not_affect_another() -> None:
 
     assert asyncio.run(both()) == [True, False]
     assert autograd.is_grad_enabled()
+
+
+def anomaly_checks_are_on() -> bool:
+    return bool(autograd.value.checking_anomalies.get())
+
+
+@pytest.mark.parametrize(
+    ("mode", "is_on", "outside"),
+    [
+        (no_grad, autograd.is_grad_enabled, contextlib.nullcontext),
+        (enable_grad, autograd.is_grad_enabled, no_grad),
+        (detect_anomaly, anomaly_checks_are_on, contextlib.nullcontext),
+    ],
+    ids=["no_grad", "enable_grad", "detect_anomaly"],
+)
+def test_a_mode_entered_in_a_generator_and_ended_on_another_thread_switches_back_here(
+    mode: Callable[[], contextlib.AbstractContextManager[None]],
+    is_on: Callable[[], bool],
+    outside: Callable[[], contextlib.AbstractContextManager[None]],
+) -> None:
+    def numbers() -> Iterator[int]:
+        with mode():
+            yield 1
+            yield 2
+
+    with outside():
+        before = is_on()
+        started = numbers()
+        next(started)  # the mode is switched in this thread while the generator waits inside it
+        assert is_on() is not before
+        ended: list[object] = []
+
+        def finish() -> None:  # run the generator to its end, leaving the block, in another thread
+            try:
+                ended.extend([list(started), is_on()])
+            except Exception as error:  # once: "<Token> was created in a different Context"
+                ended.append(error)
+
+        worker = threading.Thread(target=finish)
+        worker.start()
+        worker.join(timeout=10)
+        other_threads_own = mode is not detect_anomaly  # a new thread's: recording on, no checks
+        assert ended == [[2], other_threads_own]  # the other thread's switch is left alone
+        assert is_on() is before  # switched back here, where the block switched it
+    assert autograd.is_grad_enabled() and not anomaly_checks_are_on()
+    assert (Value(1.0) * 2).requires_grad
 
 
 def test_no_grad_works_as_a_decorator() -> None:

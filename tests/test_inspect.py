@@ -1,6 +1,8 @@
 """nn.inspect: each neuron's z, a and δ, checked against autograd.grad, the parameters and PyTorch."""
 
+import copy
 import math
+import pickle
 import random
 
 import pytest
@@ -188,3 +190,27 @@ def test_a_neuron_reached_by_two_names_is_recorded_once_under_its_first():
         model(0.5)
     assert list(probe) == ["first"] and len(probe["first"].z) == 1
     assert model.first._activation is nn.ACTIVATIONS["tanh"]
+
+
+@pytest.mark.parametrize("duplicate", [copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))])
+def test_a_model_copied_inside_inspect_is_a_plain_model(duplicate):
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    with nn.inspect(model) as probe:
+        twin = duplicate(model)
+        twin([1.0, 2.0])
+        assert all(len(probe[name].z) == 0 for name in probe)
+        with nn.inspect(twin) as second:  # the copy can be inspected on its own
+            twin([1.0, 2.0])
+        assert len(second["layers.0.neurons.0"].z) == 1
+    assert twin([1.0, 2.0]).data == model([1.0, 2.0]).data
+
+
+@pytest.mark.parametrize("name", ["rel_tol", "abs_tol"])
+@pytest.mark.parametrize("bad", [-1e-9, math.nan, "1e-9"])
+def test_the_table_refuses_a_tolerance_that_is_not_a_finite_number_at_least_zero(name, bad):
+    model = nn.MLP(2, [2, 1], seed=0)
+    with nn.inspect(model) as probe:
+        nn.mse_loss(model([1.0, 2.0]), 0.0).backward()
+    error = ValueError if isinstance(bad, float) else TypeError
+    with pytest.raises(error, match=rf"table: {name} must be a finite number ≥ 0, got {bad!r}"):
+        probe.table(**{name: bad})

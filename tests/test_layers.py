@@ -1,6 +1,7 @@
 """Neuron, Layer, MLP: forward maths, shapes, activations, initialisers, seeds."""
 
 import math
+import pickle
 import random
 import statistics
 
@@ -153,3 +154,89 @@ def test_an_input_that_is_not_a_number_is_named_with_the_module(module):
         TypeError, match=rf"^{type(module).__name__}: expected a Value or a real number, got str"
     ):
         module(["a", 1.0])
+
+
+# --- layers: sizes checked before building, NumPy numbers, messages ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.MLP(2, [10**20]),
+        lambda: nn.MLP(100_000, [100_000, 1]),
+        lambda: nn.Layer(2, 10**20),
+        lambda: nn.Neuron(10**20),
+        lambda: nn.MLP(10**5000, [1]),
+    ],
+)
+def test_a_huge_architecture_is_refused_before_anything_is_built(make, monkeypatch):
+    def built(*args, **kwargs):
+        raise AssertionError("a parameter was built")
+
+    monkeypatch.setattr(nn.layers, "Parameter", built)
+    with pytest.raises(
+        ValueError, match=r"parameters, more than nn\.layers\.MAX_PARAMETERS = 10,000,000"
+    ) as error:
+        make()
+    assert len(str(error.value)) < 300
+
+
+def test_max_parameters_can_be_raised(monkeypatch):
+    monkeypatch.setattr(nn.layers, "MAX_PARAMETERS", 10)
+    with pytest.raises(ValueError, match="MAX_PARAMETERS = 10 "):
+        nn.MLP(2, [3, 1])  # 13 parameters
+    monkeypatch.setattr(nn.layers, "MAX_PARAMETERS", 13)
+    assert nn.MLP(2, [3, 1]).num_parameters() == 13
+
+
+@pytest.mark.parametrize("nouts", [3, 3.0, "3", None])
+def test_mlp_with_a_single_size_says_nouts_is_a_list(nouts):
+    with pytest.raises(TypeError, match=r"MLP: nouts must be a list of layer sizes, such as \[3\]"):
+        nn.MLP(2, nouts)
+
+
+def test_numpy_scalars_of_every_kind_are_numbers_as_inputs():
+    np = pytest.importorskip("numpy")
+    neuron = nn.Neuron(1, activation="tanh", seed=0)
+    mlp = nn.MLP(1, [1], seed=0)
+    layer = nn.Layer(2, 2, seed=0)
+    for kind in (np.int8, np.int64, np.uint16, np.float16, np.float32, np.float64):
+        assert neuron(kind(5)).data == neuron(5.0).data
+        assert mlp(kind(1)).data == mlp(1.0).data
+        assert [v.data for v in layer([kind(1), kind(2)])] == [v.data for v in layer([1.0, 2.0])]
+        assert [v.data for v in layer(np.array([1, 2], dtype=kind))] == [v.data for v in layer([1.0, 2.0])]
+    assert mlp(np.float32(0.5)).data == mlp(float(np.float32(0.5))).data
+
+
+def test_numpy_sizes_build_a_model_that_saves(tmp_path):
+    np = pytest.importorskip("numpy")
+    model = nn.MLP(np.int64(2), [np.int32(3), np.uint8(1)], bias=np.bool_(True), seed=0)
+    assert model.config()["nouts"] == [3, 1] and type(model.config()["nin"]) is int
+    assert type(nn.Layer(2, np.int64(3)).config()["nout"]) is int
+    model.save(tmp_path / "m.json")
+    assert nn.load(tmp_path / "m.json").state_dict() == model.state_dict()
+
+
+def test_an_input_that_has_no_length_is_named():
+    with pytest.raises(
+        TypeError, match=r"Layer\(nin=2\) expects 2 inputs \(a list of numbers or Values\), got generator"
+    ):
+        nn.Layer(2, 3, seed=0)(x for x in [1.0, 2.0])
+
+
+def test_repr_shows_every_layers_activation_and_bias():
+    text = repr(nn.MLP(2, [3, 1], seed=0))
+    assert "(layers.0): Layer(nin=2, nout=3, activation='relu', bias=True)" in text
+    assert "(neurons.0-2): 3 × Neuron(nin=2, activation='relu', bias=True)" in text
+    assert "(layers.1): Layer(nin=3, nout=1, activation='linear', bias=True)" in text
+    assert "Layer(nin=2, nout=1, activation='tanh', bias=False)" in repr(
+        nn.MLP(2, [1], "relu", "tanh", bias=False)
+    )
+
+
+def test_models_pickle_and_come_back_the_same():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.state_dict() == model.state_dict() and repr(copy) == repr(model)
+    assert copy([0.3, -0.2]).data == model([0.3, -0.2]).data
+    assert all(callable(f) and f.__name__ != "<lambda>" for f in nn.ACTIVATIONS.values())

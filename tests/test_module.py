@@ -1,6 +1,10 @@
 """Module: parameters found by walking attributes, dotted names as labels, roles, state, repr."""
 
+import sys
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn
 from autograd import Parameter, Value
@@ -133,3 +137,111 @@ def test_repr_is_readable_and_collapses_repeats():
     assert "(neurons.0-15): 16 × Neuron(nin=2, activation='tanh', bias=True)" in text
     assert "(layers.1): Layer(nin=16, nout=1, activation='linear', bias=True)" in text
     assert repr(nn.Neuron(3, bias=False)) == "Neuron(nin=3, activation='relu', bias=False)"
+
+
+# --- assignment: linear, and what the walk cannot take is refused, leaving the module usable ---
+
+
+def _calls_to_assign(count):
+    """How many Python function calls it takes to give a module ``count`` parameters one at a time."""
+    module, values = nn.Module(), [Value(float(i)) for i in range(count)]
+    calls = 0
+
+    def profile(frame, event, argument):
+        nonlocal calls
+        calls += event == "call"
+
+    sys.setprofile(profile)
+    try:
+        for i, value in enumerate(values):
+            setattr(module, f"p{i}", value)
+    finally:
+        sys.setprofile(None)
+    assert [p.label for p in module.parameters()] == [f"p{i}" for i in range(count)]
+    return calls
+
+
+def test_giving_a_module_parameters_one_attribute_at_a_time_costs_the_same_for_each():
+    small, large = _calls_to_assign(300), _calls_to_assign(1200)
+    assert large <= 4.5 * small  # four times the parameters, four times the work (not sixteen)
+
+
+class Box(nn.Module):
+    pass
+
+
+def _parameters_inside(value, skip):
+    """The Values that assigning ``value`` to the module ``skip`` gives it (a reference back to
+    ``skip`` itself brings none), found as the module's walk finds them."""
+    found, seen = {}, {id(skip)}
+
+    def visit(obj):
+        if isinstance(obj, (list, tuple)):
+            for item in obj:
+                visit(item)
+        elif isinstance(obj, (Value, nn.Module)) and id(obj) not in seen:
+            seen.add(id(obj))
+            if isinstance(obj, Value):
+                found[id(obj)] = obj
+            else:
+                for key, item in vars(obj).items():
+                    if not key.startswith("_"):
+                        visit(item)
+
+    visit(value)
+    return found
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_every_assignment_labels_its_parameters_with_their_names_in_named_parameters(data):
+    modules = [Box() for _ in range(3)]
+    made: list = []
+
+    def item():
+        kind = data.draw(st.sampled_from(["value", "parameter", "module", "again"]))
+        if kind == "again" and made:
+            return data.draw(st.sampled_from(made))
+        if kind == "module":
+            return data.draw(st.sampled_from(modules))
+        made.append(Parameter(0.0) if kind == "parameter" else Value(0.0))
+        return made[-1]
+
+    for _ in range(data.draw(st.integers(1, 14))):
+        target = data.draw(st.sampled_from(modules))
+        name = data.draw(st.sampled_from(["a", "b", "c"]))
+        size = data.draw(st.integers(-1, 3))  # -1: a lone item, else a list of that many
+        value = item() if size < 0 else [item() for _ in range(size)]
+        if data.draw(st.integers(0, 5)) == 0 and name in vars(target):
+            delattr(target, name)
+            continue
+        setattr(target, name, value)
+        inside = _parameters_inside(value, target)
+        for dotted, p in target.named_parameters():
+            if id(p) in inside:
+                assert p.label == dotted
+
+
+def test_a_list_that_contains_itself_is_refused_and_the_module_stays_usable():
+    module = Box()
+    module.v = Value(1.0)
+    loop = [Value(2.0)]
+    loop.append(loop)
+    with pytest.raises(ValueError, match=r"Box\.loop: the list contains itself"):
+        module.loop = loop
+    assert "loop" not in vars(module)
+    assert module.parameters() == [module.v]
+    module.more = [Value(3.0)]
+    assert [p.label for p in module.parameters()] == ["v", "more.0"]
+    module.more.append(module.more)  # made circular after assignment: the walk still ends
+    assert len(module.parameters()) == 2
+
+
+def test_a_list_nested_too_deeply_is_refused_and_the_module_stays_usable():
+    module = Box()
+    deep: list = [Value(1.0)]
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match=r"Box\.deep: lists nested .* deep"):
+        module.deep = deep
+    assert module.parameters() == []

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference import assert_all_close, numeric_gradient, sigmoid
 
 import autograd
 from autograd import OPS, Value
+from autograd.compiler import javascript_expression, python_expression
+from autograd.ops import Op
 
 
 def uniform(low: float, high: float) -> st.SearchStrategy[float]:
@@ -370,3 +373,124 @@ def test_domain_errors_name_the_op_and_the_operand(
 def test_domain_errors_are_raised_inside_no_grad_too() -> None:
     with autograd.no_grad(), pytest.raises(ValueError, match=r"^log\(Value\(data=-3\.0"):
         Value(-3.0).log()
+
+
+# --- each op's code templates: Python and JavaScript from the same template ---------------------
+
+
+def arity(op: Op) -> int | None:
+    """How many inputs ``op``'s templates name; ``None`` for a sum of any number of terms."""
+    if not isinstance(op.code, str) or not isinstance(op.derivative_code, tuple):
+        return None
+    return len(set(re.findall(r"\{(\d+)\}", op.code + "".join(op.derivative_code))))
+
+
+def filled_in(op: Op, count: int) -> list[str]:
+    """``op``'s forward template, then each local derivative's, over the names a0, a1, … and out."""
+    names = [f"a{i}" for i in range(count)]
+    if isinstance(op.code, str) and isinstance(op.derivative_code, tuple):
+        return [t.format(*names, out="out") for t in (op.code, *op.derivative_code)]
+    assert not isinstance(op.code, str) and not isinstance(op.derivative_code, tuple)
+    return [" + ".join(op.code(*names)) or "0.0", *op.derivative_code(*names, "out")]
+
+
+def in_python(op: Op, point: tuple[float, ...]) -> list[float]:
+    """The templates run as Python: the forward value, then the local derivatives at that value."""
+    templates = filled_in(op, len(point))
+    names = ", ".join([*(f"a{i}" for i in range(len(point))), "out"])
+    forward = eval(f"lambda {names}: {python_expression(templates[0])}", {"math": math})
+    local = eval(f"lambda {names}: [{', '.join(map(python_expression, templates[1:]))}]", {"math": math})
+    out = forward(*point, 0.0)
+    return [out, *local(*point, out)]
+
+
+def in_javascript(page: Any, op: Op, points: list[tuple[float, ...]], outs: list[float]) -> list[list[float]]:
+    """The templates run as JavaScript in the page, all points in one call; the local derivatives
+    are taken at Python's forward value, so that each template is compared on the same numbers."""
+    templates = [[javascript_expression(t) for t in filled_in(op, len(p))] for p in points]
+    return page.evaluate(
+        """([templates, points, outs]) => points.map((point, k) => {
+            const names = point.map((_, i) => "a" + i).concat(["out"]);
+            const forward = new Function(...names, "return " + templates[k][0]);
+            const local = new Function(...names, "return [" + templates[k].slice(1).join(", ") + "]");
+            return [forward(...point, 0), ...local(...point, outs[k])];
+        })""",
+        [templates, [list(p) for p in points], outs],
+    )
+
+
+@pytest.fixture(scope="module")
+def blank_page(browser: Any) -> Iterator[Any]:
+    page = browser.new_page()
+    yield page
+    page.close()
+
+
+def in_domain(name: str) -> st.SearchStrategy[tuple[float, ...]]:
+    """Points where ``name`` is defined: the inputs of the cases above that feed the op directly."""
+    op = OPS[name]
+    return st.one_of(
+        *[
+            case.inputs
+            for case in CASES
+            if case.op == name and case.name != "neg"  # neg is a mul with a constant: one input
+        ]
+    ).filter(lambda point: arity(op) in (None, len(point)))
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+@settings(max_examples=10)
+@given(data=st.data())
+def test_each_op_template_agrees_with_the_engine_in_python_and_in_javascript(
+    blank_page: Any, name: str, data: st.DataObject
+) -> None:
+    op = OPS[name]
+    points = data.draw(st.lists(in_domain(name), min_size=1, max_size=30))
+    python = [in_python(op, point) for point in points]
+    for point, (out, *local) in zip(points, python):  # Python's code is the engine's rule, exactly
+        assert out == op.forward(*point), f"{name}{point}"
+        assert tuple(local) == op.derivatives(*point, out), f"∂{name}{point}"
+    javascript = in_javascript(blank_page, op, points, [p[0] for p in python])
+    for point, js, py in zip(points, javascript, python):
+        assert len(js) == len(py)
+        assert all(math.isclose(j, p, rel_tol=1e-14, abs_tol=1e-300) for j, p in zip(js, py)), (
+            f"{name}{point}: JavaScript {js}, Python {py}"
+        )
+
+
+ANY_NUMBER = st.floats() | st.sampled_from([0.0, -0.0, -1.0, 0.5, 2.0, -3.0, 400.0, 710.0, math.inf])
+
+
+@pytest.mark.parametrize("name", sorted(name for name, op in OPS.items() if op.domain))
+@settings(max_examples=10)
+@given(data=st.data())
+def test_javascript_refuses_where_the_engine_does_with_the_same_message(
+    blank_page: Any, name: str, data: st.DataObject
+) -> None:
+    op = OPS[name]
+    count = arity(op)
+    assert count is not None
+    points = data.draw(st.lists(st.tuples(*[ANY_NUMBER] * count), min_size=1, max_size=30))
+    python: list[str | None] = []
+    for point in points:
+        try:
+            op.forward(*point)
+            python.append(None)
+        except (ArithmeticError, ValueError) as error:
+            python.append(str(error))
+    names = [f"a{i}" for i in range(count)]
+    forward = javascript_expression(filled_in(op, count)[0])
+    checks = [
+        [javascript_expression(condition.format(*names, out="out")), reason]
+        for condition, reason in op.domain
+    ]
+    javascript = blank_page.evaluate(
+        """([names, forward, checks, points]) => points.map((point) => {
+            const out = new Function(...names, "return " + forward)(...point);
+            const failed = checks.find(([condition]) =>
+                new Function(...names, "out", "return " + condition)(...point, out));
+            return failed ? failed[1] : null;
+        })""",
+        [names, forward, checks, [list(p) for p in points]],
+    )
+    assert javascript == python, f"{name}: {list(zip(points, javascript, python))}"

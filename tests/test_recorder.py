@@ -1,10 +1,11 @@
 """nn.Recorder and fit(recorder=): what each frame holds, agreeing with fit, backward() and the model."""
 
+import math
 import subprocess
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
@@ -240,9 +241,14 @@ def test_the_live_view_is_refreshed_and_ends_on_the_last_epoch():
     ("arguments", "message"),
     [
         ({"every": 0}, r"Recorder: every must be a positive whole number, got 0"),
-        ({"grid": 1}, r"Recorder: grid must be a whole number ≥ 2, got 1"),
+        ({"grid": 1}, r"Recorder: grid must be a whole number from 2 to 200, got 1"),
+        ({"grid": 10_000}, r"Recorder: grid must be a whole number from 2 to 200, got 10000"),
         ({"X_test": [[0.0, 0.0]]}, r"Recorder: give X_test and y_test together"),
         ({"extent": (1, 0, 0, 1)}, r"Recorder: extent must be \(x_min, x_max, y_min, y_max\)"),
+        ({"extent": (-1e308, 1e308, 0, 1)}, r"Recorder: extent must be .* width below the largest float"),
+        ({"extent": ("a", 1, 0, 1)}, r"Recorder: extent must be \(x_min, x_max, y_min, y_max\)"),
+        ({"extent": 5}, r"Recorder: extent must be \(x_min, x_max, y_min, y_max\)"),
+        ({"threshold": float("nan")}, r"Recorder: threshold: nan is not finite"),
     ],
 )
 def test_bad_arguments_are_named(arguments, message):
@@ -299,3 +305,89 @@ def test_importing_nn_loads_neither_matplotlib_nor_ipython():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+# --- hostile data: refused when the recorder is made, or drawn right ---------------------------------
+
+XOR_X, XOR_Y = nn.data.xor(labels=(-1, 1))
+BIGGEST = sys.float_info.max
+
+
+def xor_model():
+    return nn.MLP(2, [3, 1], activation="tanh", seed=0)
+
+
+def test_the_finest_grid_is_accepted_and_one_finer_refused_at_once():
+    assert nn.Recorder(xor_model(), XOR_X, XOR_Y, grid=nn.Recorder.MAX_GRID).grid == 200
+    with pytest.raises(ValueError, match=r"grid must be a whole number from 2 to 200, got 201"):
+        nn.Recorder(xor_model(), XOR_X, XOR_Y, grid=201)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("where", [0, 3])
+def test_a_sample_that_is_not_finite_is_refused_naming_it(bad, where):
+    X = [list(x) for x in XOR_X]
+    X[where][1] = bad
+    with pytest.raises(ValueError, match=rf"Recorder: X\[{where}\]: {bad} is not finite"):
+        nn.Recorder(xor_model(), X, XOR_Y)
+    with pytest.raises(ValueError, match=rf"Recorder: X_test\[{where}\]: {bad} is not finite"):
+        nn.Recorder(xor_model(), XOR_X, XOR_Y, X_test=X, y_test=XOR_Y)
+
+
+coordinate = st.floats(-BIGGEST, BIGGEST, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(coordinate, coordinate), min_size=1, max_size=6))
+def test_the_extent_is_finite_holds_every_point_and_does_not_depend_on_their_order(points):
+    y = [1.0] * len(points)
+    spans = [max(p[k] for p in points) - min(p[k] for p in points) for k in (0, 1)]
+    if not all(map(math.isfinite, spans)):  # wider than the largest float: refused, clearly
+        with pytest.raises(ValueError, match=r"X's coordinates .* span more than the largest float"):
+            nn.Recorder(xor_model(), points, y)
+        return
+    recorder = nn.Recorder(xor_model(), points, y, grid=3)
+    x0, x1, y0, y1 = recorder.extent
+    assert all(map(math.isfinite, (x0, x1, y0, y1, x1 - x0, y1 - y0)))
+    assert x0 < x1 and y0 < y1
+    assert all(x0 <= u <= x1 and y0 <= v <= y1 for u, v in points)
+    assert nn.Recorder(xor_model(), points[::-1], y, grid=3).extent == recorder.extent
+    assert all(x0 <= u <= x1 and y0 <= v <= y1 for u, v in recorder.grid_points())
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        (XOR_X, ["a", "b", "a", "b"], r"Recorder: y\[0\]: 'a' \(str\) is not a number"),
+        (XOR_X, [1.0, math.nan, 1.0, 1.0], r"Recorder: y\[1\]: nan is not finite"),
+        ([[0.0, 0.0], [1.0], [0.0, 1.0], [1.0, 1.0]], XOR_Y, r"X\[1\] has 1 number.* X\[0\] has 2"),
+        (
+            [[0.0, 0.0], ["1", 0.0], [0.0, 1.0], [1.0, 1.0]],
+            XOR_Y,
+            r"Recorder: X\[1\]: '1' \(str\) is not a number",
+        ),
+    ],
+)
+def test_labels_and_samples_of_the_wrong_kind_are_refused_when_the_recorder_is_made(X, y, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        nn.Recorder(xor_model(), X, y)
+
+
+def _custom_tanh(z):
+    return z.tanh()
+
+
+@pytest.mark.parametrize("activation", ["tanh", _custom_tanh])
+def test_a_recorder_made_inside_inspect_records_none_of_its_own_passes_into_the_probe(activation):
+    model = nn.MLP(2, [3, 1], activation=activation, seed=0)
+    plain = nn.Recorder(model, XOR_X, XOR_Y, grid=4, X_test=XOR_X, y_test=XOR_Y, loss_fn=nn.mse_loss)
+    plain.start()
+    with nn.inspect(model) as probe:
+        recorder = nn.Recorder(model, XOR_X, XOR_Y, grid=4, X_test=XOR_X, y_test=XOR_Y, loss_fn=nn.mse_loss)
+        recorder.start()
+        recorder.record(1, 0.5, last=True)
+        assert all(len(probe[name].z) == 0 for name in probe)
+        model(XOR_X[0])  # the learner's own passes are recorded as before
+        assert all(len(probe[name].z) == 1 for name in probe)
+    assert recorder.frames[0].maps == plain.frames[0].maps
+    assert recorder.frames[0].loss == plain.frames[0].loss

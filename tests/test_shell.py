@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd.pages import DATA_ID, Page, decode_json, encode_json, read_data, svg_image
+from autograd.pages import (
+    DATA_ID,
+    Page,
+    decode_json,
+    document,
+    encode_json,
+    read_data,
+    svg_image,
+    write_atomically,
+)
 from autograd.pages import shell as page_module
 
 
@@ -231,6 +240,54 @@ def test_the_embed_works_when_a_notebook_runs_its_script_before_showing_it_twice
     page.problems.check()
 
 
+def test_a_page_without_a_timeline_has_one_chainrule_that_its_script_extends(page):
+    script = "window.chainrule.extend({hello: () => 'hi ' + window.chainrule.data.name});"
+    page.set_content(document("plain", '<p id="p">text</p>', {"name": "</script>"}, scripts=[script]))
+    assert page.evaluate("chainrule.hello()") == "hi </script>"
+    assert page.evaluate("Object.keys(chainrule).sort()") == ["data", "extend", "hello"]  # no timeline
+    error = page.evaluate("() => { try { chainrule.extend({data: 1}); } catch (e) { return e.message; } }")
+    assert error == "chainrule.extend: chainrule.data exists already"
+    assert page.evaluate("chainrule.data.name") == "</script>"
+    page.problems.check()
+
+
+TALL = """<div id="more" style="height: PXpx; background: #eee">tall</div>
+<script>window.grow = function (px) { document.getElementById("more").style.height = px + "px"; };</script>"""
+
+
+def embedded_height(page, px: int) -> float:
+    """The iframe's height, once it has settled to the height of the page inside it (sandboxed, so
+    seen through its own frame), checking that the page inside does not scroll."""
+    inner = page.frames[1]
+    inner.wait_for_function("px => document.getElementById('more').offsetHeight === px", arg=px)
+    own = inner.evaluate("document.documentElement.getBoundingClientRect().height")
+    page.wait_for_function(
+        "own => Math.abs(document.querySelector('iframe').clientHeight - own) < 1", arg=own
+    )
+    assert inner.evaluate("document.documentElement.scrollHeight <= innerHeight")  # nothing cut
+    return page.evaluate("document.querySelector('iframe').clientHeight")
+
+
+@pytest.mark.parametrize("px", [20, 3000])
+def test_an_embedded_page_is_exactly_as_tall_as_its_content(page, px):
+    """No empty band under a short page, no cut under a tall one; and it follows its content."""
+
+    class Sized(Counter):
+        height = 600
+
+        def body(self):
+            return super().body() + TALL.replace("PX", str(px))
+
+    page.set_content("<!DOCTYPE html><body style='margin:0'></body>")
+    page.evaluate(RENDER_LIKE_JUPYTERLAB, Sized()._repr_html_())  # the same output shown twice
+    height = embedded_height(page, px)
+    assert (height < 200) if px == 20 else (height > 3000)
+    page.frames[1].evaluate("grow(400)")  # content that changes resizes its iframe
+    height = embedded_height(page, 400)
+    assert 400 < height < 600
+    page.problems.check()
+
+
 class Sanitiser(HTMLParser):
     """What JupyterLab does to an untrusted notebook's HTML output (its sanitize-html settings, in short):
     scripts and styles go with their text; tags outside a safe list (iframe, svg and its parts) go but
@@ -316,3 +373,58 @@ def test_svg_image_survives_a_sanitiser_and_shows(page):
     page.set_content(sanitise(markup))
     assert page.evaluate("document.querySelector('img').naturalWidth") == 120
     page.problems.check()
+
+
+# --- text no UTF-8 file can hold: a lone surrogate in a label or a title ---------------------------------
+
+with_surrogates = st.text(st.characters(codec=None, categories=["Cs", "L", "P", "Zs"]), max_size=12)
+
+
+@given(label=with_surrogates, title=with_surrogates)
+def test_a_page_with_lone_surrogates_saves_and_its_data_keeps_them(tmp_path_factory, label, title):
+    page = Counter(label=label)
+    page.title = title
+    path = tmp_path_factory.mktemp("saved") / "page.html"
+    page.save(path)
+    document = path.read_bytes().decode("utf-8")  # strict: every byte is UTF-8
+    assert read_data(document)["label"] == label  # the very code points, surrogates too
+    shown = title.encode("utf-8", "backslashreplace").decode("utf-8")  # a surrogate as its escape
+    assert f"<title>{html.escape(shown)}</title>" in document
+
+
+def test_the_explorer_and_the_training_view_save_labels_and_titles_with_lone_surrogates(tmp_path):
+    import autograd
+    import nn
+    from nn import optim
+
+    x = autograd.Value(2.0, label="lone \udc80 label")
+    autograd.explore((x * 3).tanh()).save(tmp_path / "explorer.html")
+    data = read_data((tmp_path / "explorer.html").read_text(encoding="utf-8"))
+    assert data["nodes"][0]["name"] == "lone \udc80 label"
+
+    X, y = nn.data.make_moons(n_samples=10, noise=0.1, seed=0, labels=(-1, 1))
+    model = nn.MLP(2, [2, 1], seed=0)
+    recorder = nn.Recorder(model, X, y, grid=4)
+    nn.fit(
+        model,
+        X,
+        y,
+        nn.hinge_loss,
+        optim.SGD(model.parameters(), lr=0.2),
+        2,
+        progress=False,
+        recorder=recorder,
+    )
+    nn.training_view(recorder, titles=["lone \ud800 title"]).save(tmp_path / "training.html")
+    document = (tmp_path / "training.html").read_text(encoding="utf-8")
+    assert read_data(document)["runs"][0]["title"] == "lone \ud800 title" and "lone \\ud800 title" in document
+
+
+def test_writing_a_lone_surrogate_elsewhere_is_a_clear_error_and_writes_nothing(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("old", encoding="utf-8")
+    with pytest.raises(
+        ValueError, match=r"notes\.txt: cannot write '\\udc80' at character 4 \(in 'abc \\udc80 def'\)"
+    ):
+        write_atomically(path, "abc \udc80 def")
+    assert path.read_text(encoding="utf-8") == "old" and [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from autograd import pages
 from web import build
 
 ROOT = build.ROOT
@@ -120,15 +121,44 @@ NOT_SHIPPED = ("IPython", "ipywidgets", "matplotlib")
 def run_cells_in_cpython(sources: list[str], site: Path, cwd: Path) -> list[dict[str, Any]]:
     """Each cell's result as the site's runner gives it in CPython, cells in order, with the packages
     the site does not ship made unimportable, as they are in the browser."""
-    page = (site / "index.html").read_text(encoding="utf-8")
-    data = re.search(r'<script type="application/json" id="chainrule-site">(.*?)</script>', page, re.S)
-    assert data is not None
-    (cwd / "runner.py").write_text(json.loads(data.group(1))["runner"], encoding="utf-8")
+    runner = pages.read_data((site / "index.html").read_text(encoding="utf-8"))["runner"]
+    (cwd / "runner.py").write_text(runner, encoding="utf-8")
     script = (
         f"import json, sys; sys.modules.update(dict.fromkeys({NOT_SHIPPED!r})); from runner import session; "
         "print(json.dumps([session.run(cell) for cell in json.load(sys.stdin)]))"
     )
     return json.loads(run_in_cpython(script, site, cwd, given=json.dumps(sources)))
+
+
+HOSTILE_RUNS = {
+    "class Odd:\n    def _repr_html_(self):\n        return object()\nOdd()": "_repr_html_() returned object",
+    "import sys\nprint(1)\nsys.stdout.close()\nprint(2)": "1\n2\n",
+    "import os\nprint(3)\nos._exit(0)": "os._exit() ends the run here",
+    "import os\nos.abort()": "os.abort() ends the run here",
+    "input()": "a page has no keyboard",
+}
+"""Code that once left the playground at "Running…" for ever, and a text its run must end with."""
+
+
+def run_in_the_runner(sources: list[str], cwd: Path) -> list[dict[str, Any]]:
+    """Each source's result from ``web/runner.py`` of this working tree, in CPython (a process of its own:
+    the runner changes ``os`` and ``autograd`` as it would in the page)."""
+    script = (
+        "import json, sys; from runner import session; "
+        "print(json.dumps([session.run(code, True) for code in json.load(sys.stdin)]))"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(sources),
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "web"), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return json.loads(finished.stdout)
 
 
 # --- the build, without a browser ------------------------------------------------------------------
@@ -169,9 +199,25 @@ def test_a_notebooks_page_shows_its_saved_outputs_until_it_runs(site: Path, stem
     outputs = [output for cell in notebook["cells"] for output in cell.get("outputs", [])]
     document = (site / "notebooks" / f"{stem}.html").read_text(encoding="utf-8")
     assert document.count("<svg") == sum("image/svg+xml" in output.get("data", {}) for output in outputs) > 0
+    pages_saved = sum("text/html" in output.get("data", {}) for output in outputs)  # the explorer's
+    assert document.count('<div class="chainrule-fallback"><img src="data:image/svg+xml') == pages_saved
+    own_scripts = (
+        (site / "index.html").read_text(encoding="utf-8").count("<script")
+    )  # the shell's and the site's
+    assert document.count("<iframe") == 0 and document.count("<script") == own_scripts  # outputs: sanitised
     for output in outputs:
         if output["output_type"] == "stream":
             assert build.html.escape("".join(output["text"])) in document
+
+
+def test_every_run_of_the_runner_ends_with_its_output_or_a_message(tmp_path: Path) -> None:
+    results = run_in_the_runner(list(HOSTILE_RUNS), tmp_path)
+    for (code, expected), result in zip(HOSTILE_RUNS.items(), results, strict=True):
+        assert expected in result["output"] + result["error"], (code, result)
+        json.dumps(result)  # plain data, which a worker can post to the page
+    odd = results[0]
+    assert odd["error"] == "" and odd["shown"][0]["text"].startswith("<__main__.Odd object")
+    assert [r["output"] for r in run_in_the_runner(["print(1)", "print(2)"], tmp_path)] == ["1\n", "2\n"]
 
 
 def test_the_examples_are_the_readme_blocks_titled_by_their_sections() -> None:
@@ -241,6 +287,41 @@ def test_every_readme_example_prints_in_the_browser_what_it_prints_in_cpython(
     page.problems.check()
 
 
+MAKES = {"draw_dot(": "svg", "draw_step(": "svg", "explore(": "iframe", "training_view(": "iframe"}
+"""What an example makes, by the call that makes it, and the element that shows it on the page."""
+
+
+def test_every_example_shows_what_it_makes_and_a_page_fits_its_iframe(page: Any, site_url: str) -> None:
+    """The playground's promise: an example making a drawing, an explorer or a training view shows it
+    (an SVG, or a live page in an iframe exactly as tall as the page inside: no band, nothing cut)."""
+    open_ready(page, site_url + "index.html")
+    assert "ends\nwith it on its last line" in page.text_content("header")  # and the playground says so
+    made_any = set()
+    for index, example in enumerate(EXAMPLES):
+        page.select_option("#example", str(index))
+        page.click("#run")
+        page.wait_for_function("document.querySelector('#status').textContent.startsWith('Ran in')")
+        expected = {shown for call, shown in MAKES.items() if call in example["code"]}
+        made_any |= expected
+        shown = set(
+            page.eval_on_selector_all(
+                "#shown > .shown", "boxes => boxes.map(b => b.querySelector('svg, iframe')?.localName)"
+            )
+        )
+        assert shown - {None} == expected, example["title"]
+        if "iframe" in expected:
+            inner = page.wait_for_selector("#shown iframe").content_frame()
+            assert inner is not None
+            inner.wait_for_function("window.chainrule && window.chainrule.frames > 0")
+            own = inner.evaluate("document.documentElement.getBoundingClientRect().height")
+            page.wait_for_function(
+                "h => Math.abs(document.querySelector('#shown iframe').clientHeight - h) < 1", arg=own
+            )
+            assert inner.evaluate("document.documentElement.scrollHeight <= innerHeight"), example["title"]
+    assert made_any == {"svg", "iframe"}  # the README's examples draw and embed pages
+    page.problems.check()
+
+
 def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learners_code(
     page: Any, site_url: str
 ) -> None:
@@ -285,6 +366,22 @@ def test_stop_ends_a_run_that_never_ends_and_python_starts_again(page: Any, site
     page.wait_for_function("document.querySelector('#status').textContent.includes('ready again')")
     assert page.is_hidden("#stop")
     assert page.evaluate("window.chainrule.run('print(1 + 1)')")["output"] == "2\n"
+    page.problems.check()
+
+
+def test_every_run_ends_with_its_output_or_a_message_and_python_keeps_working(
+    page: Any, site_url: str
+) -> None:
+    open_ready(page, site_url + "index.html")
+    ended = "!document.querySelector('#status').textContent.startsWith('Running')"
+    runs = {**HOSTILE_RUNS, "import signal\nsignal.raise_signal(signal.SIGKILL)": "Python started again"}
+    for code, expected in runs.items():
+        page.fill("#code", code)
+        page.click("#run")
+        page.wait_for_function(ended, timeout=30_000)
+        assert expected in page.text_content("#output"), code
+        assert page.is_hidden("#stop"), code
+        assert page.evaluate("window.chainrule.run('print(1 + 1)')")["output"] == "2\n", code
     page.problems.check()
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Parameter, Value, backward_steps, draw_step, step_through
+from autograd.value import backpropagate
 from autograd.views.draw import HIGHLIGHT
 
 # Operations that never raise on finite operands, each taking some earlier values of the pool.
@@ -98,6 +99,38 @@ def test_steps_leave_every_grad_exactly_as_backward_does(recipe):
         assert [amount for _, amount in s.contributions] == [d * s.upstream for _, d in receiving]
 
 
+@given(recipes(), st.floats(-2, 2).filter(bool))
+def test_every_step_kept_shows_the_gradients_as_they_stood_right_after_it(recipe, seed):
+    output, _ = build(recipe)
+    if not output.requires_grad:
+        return
+    seen_live = [(dict(step.grads), step) for step in backward_steps(output, seed)]
+    kept = list(backward_steps(output, seed))
+    assert len(kept) == len(seen_live)
+    for step, (live, live_step) in zip(kept, seen_live):
+        assert dict(step.grads) == live == dict(live_step.grads)  # bit for bit, keys in the same order
+        assert len(step.grads) == len(autograd.topological_order(output))
+    if kept:  # after the last step: the gradients of the whole pass
+        assert dict(kept[-1].grads) == backpropagate(output, seed)
+
+
+def test_step_0_of_a_list_of_steps_shows_only_what_step_0_did():
+    x = Value(0.5, label="x")
+    h = x * 3.0
+    y = h.tanh()
+    first, second = list(backward_steps(y))
+    assert (first.grads[y], first.grads[h], first.grads[x]) == (1.0, 1 - y.data**2, 0.0)
+    assert second.grads[x] == 3 * (1 - y.data**2)
+    with pytest.raises(KeyError):
+        first.grads[Value(1.0)]  # a value outside the graph
+
+
+def test_a_value_used_twice_by_one_step_shows_both_contributions():
+    a = Value(3.0, label="a")
+    (step,) = list(backward_steps(a * a))
+    assert step.grads[a] == 6.0
+
+
 def test_a_step_reads_as_the_chain_rule():
     x = Value(2.0, label="x")
     w = Parameter(-1.0, label="w", role="weight")
@@ -165,7 +198,7 @@ def test_draw_step_highlights_the_node_and_shows_its_contributions():
     assert re.search(rf"\t{node} \[.*color=\"{HIGHLIGHT}\".*penwidth=3", drawing.source)
     assert re.search(rf"\t{node}op \[.*color=\"{HIGHLIGHT}\"", drawing.source)
     amounts = [f"+= {amount:.4f}" for _, amount in steps[2].contributions]
-    assert re.findall(r'label="(\+= [^"]+)"', drawing.source) == amounts
+    assert re.findall(r"taillabel=<.*?<TD>(\+= [^<]+)</TD>", drawing.source) == amounts
     assert "red: step 2 of the backward pass" in drawing.source  # the legend says what red means
     assert "</svg>" in drawing.pipe("svg", encoding="utf-8")
 

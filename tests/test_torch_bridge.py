@@ -3,6 +3,7 @@
 import pytest
 
 import nn
+from autograd import Value
 
 torch = pytest.importorskip("torch")
 
@@ -51,3 +52,21 @@ def test_structure_uses_torch_modules():
 def test_a_custom_activation_cannot_be_converted():
     with pytest.raises(ValueError, match="activation"):
         nn.MLP(2, [3, 1], activation=lambda z: z * z, seed=0).to_torch()
+
+
+def _my_relu(z):
+    return z.tanh()
+
+
+_my_relu.__name__ = "relu"  # a function of the learner's that shares a name with the table's
+
+
+def test_to_torch_does_not_take_a_function_of_ones_own_for_the_one_of_the_same_name():
+    pytest.importorskip("torch")
+    with pytest.raises(
+        ValueError, match=r"to_torch: layer 0 uses a function of its own as activation \('relu'\)"
+    ):
+        nn.MLP(2, [3, 1], activation=_my_relu).to_torch()
+    with pytest.raises(ValueError, match="to_torch: layer 1 uses a function of its own"):
+        nn.MLP(2, [3, 1], output_activation=lambda z: z).to_torch()
+    assert len(nn.MLP(2, [3, 1], activation=Value.tanh).to_torch()) == 3

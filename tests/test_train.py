@@ -80,3 +80,17 @@ def test_fit_refuses_an_empty_data_set():
     model = nn.MLP(2, [1], seed=0)
     with pytest.raises(ValueError, match="no samples"):
         nn.fit(model, [], [], nn.mse_loss, optim.SGD(model.parameters(), lr=0.1), epochs=1)
+
+
+def test_fit_refuses_fractional_epochs_and_a_loss_that_is_not_a_value():
+    model = nn.MLP(2, [1], seed=0)
+    X, y = nn.data.xor()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"fit: epochs must be a whole number ≥ 0, got 2\.5"):
+        nn.fit(model, X, y, nn.mse_loss, optimizer, epochs=2.5, progress=False)
+
+    def float_loss(outputs, targets):
+        return nn.mse_loss(outputs, targets).data
+
+    with pytest.raises(TypeError, match="fit: loss_fn must return a Value to backpropagate from, got float"):
+        nn.fit(model, X, y, float_loss, optimizer, epochs=1, progress=False)

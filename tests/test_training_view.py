@@ -426,3 +426,67 @@ def test_the_demo_writes_the_moons_training_view(tmp_path):
     (run,) = data["runs"]
     assert len(run["points"]["train"]) == 100 and len(run["points"]["test"]) == 50
     assert all(frame["losses"]["test"] is not None for frame in run["frames"])
+
+
+# --- hostile titles and data, and the one palette -------------------------------------------------
+
+XOR = nn.data.xor(labels=(-1, 1))
+
+
+def test_titles_that_are_not_text_are_refused_naming_them():
+    recorder = nn.Recorder(nn.MLP(2, [3, 1], activation="tanh", seed=0), XOR[0], XOR[1], grid=3)
+    recorder.start()
+    with pytest.raises(TypeError, match=r"titles\[0\] must be a string, got int: 123"):
+        nn.training_view(recorder, titles=[123])
+    with pytest.raises(TypeError, match=r"title must be a string"):
+        recorder.view(title=123)
+    assert nn.training_view(recorder, titles=(t for t in ["a run"])).titles == ["a run"]
+
+
+def test_a_huge_sample_gives_a_finite_extent_and_a_page_without_errors(page):
+    X = [list(x) for x in XOR[0]]
+    X[1][0] = 1e308
+    recorders = [
+        nn.Recorder(nn.MLP(2, [3, 1], activation="tanh", seed=0), X, XOR[1], grid=4),
+        nn.Recorder(
+            nn.MLP(2, [3, 1], activation="tanh", seed=0), X, XOR[1], grid=4, extent=(-1, 2, -1, 2)
+        ),  # the point lies outside
+    ]
+    for recorder in recorders:
+        recorder.start()
+        assert all(map(math.isfinite, recorder.extent))
+        html = nn.training_view(recorder).to_html()
+        assert not any(
+            f'{axis}="{word}' in html for axis in ("cx", "cy", "x", "y") for word in ("inf", "nan")
+        )
+        page.set_content(html)
+        assert page.evaluate("chainrule.frames") == 0
+    page.problems.check()
+
+
+def test_the_page_paints_with_the_palette_its_data_gives(page, monkeypatch):
+    from nn.instruments import training_view
+
+    monkeypatch.setitem(training_view.PALETTE, "positive", (0, 255, 0))
+    recorder = nn.Recorder(nn.MLP(2, [3, 1], activation="tanh", seed=0), *XOR, grid=4)
+    recorder.start()
+    page.set_content(nn.training_view(recorder).to_html())
+    fills = page.evaluate("[...document.querySelectorAll('.tv-point')].map(p => p.getAttribute('fill'))")
+    assert sorted(set(fills)) == ["rgb(0,255,0)", "rgb(245,147,34)"]  # y = +1 in the new blue
+    page.problems.check()
+    assert nn.plot.CLASS_COLOURS == ("#f59322", "#0877bd")  # the same orange and blue, as hex
+
+
+def test_numpy_arrays_are_data_for_the_recorder_and_the_view(page):
+    np = pytest.importorskip("numpy")
+    X, y = (np.array(part) for part in XOR)
+    one_hot = np.array([[1.0, 0.0] if t < 0 else [0.0, 1.0] for t in y])
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    recorder = nn.Recorder(model, X, y, grid=4, X_test=X, y_test=one_hot)
+    recorder.start()
+    data = read_data(nn.training_view(recorder).to_html())
+    points = data["runs"][0]["points"]
+    assert points["train"] == [[*map(float, x), float(t)] for x, t in zip(X, y)]
+    assert [p[2] for p in points["test"]] == [0.0 if t < 0 else 1.0 for t in y]  # the class a row names
+    page.set_content(nn.training_view(recorder).to_html())
+    page.problems.check()

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import fractions
 import math
+import pickle
 
 import numpy as np
 import pytest
 
 import autograd
 from autograd import Parameter, Value
+
+try:
+    import torch
+except ImportError:
+    torch = None
 
 
 def test_micrograd_readme_example() -> None:
@@ -282,3 +289,144 @@ def test_a_parameter_is_a_value_with_a_role():
     assert w.grad == 2.0
     with pytest.raises(AttributeError):
         x.role = "bias"  # plain values have no role to set
+
+
+# --- numbers that no float holds, and truth ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [10**400, -(10**400), np.longdouble("1e4000"), np.longdouble("-1e4000"), fractions.Fraction(10**400, 3)],
+    ids=["int", "-int", "longdouble", "-longdouble", "Fraction"],
+)
+def test_a_finite_number_too_large_for_a_float_is_refused_whatever_its_type(data: object) -> None:
+    with pytest.raises(OverflowError, match=r"^Value: .* is too large for a float \(> 1\.8e308\)$"):
+        Value(data)  # type: ignore[arg-type]
+    with pytest.raises(OverflowError, match=r"^add: .* is too large for a float"):
+        Value(1.0) + data  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("data", [np.longdouble("inf"), np.float32("-inf"), math.inf], ids=repr)
+def test_an_infinity_stays_an_infinity(data: object) -> None:
+    assert Value(data).data == float(data)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("data", "truth"), [(0.0, False), (-0.0, False), (2.5, True), (-1e-300, True), (math.nan, True)]
+)
+def test_a_value_is_true_unless_it_is_zero_as_a_pytorch_scalar_is(data: float, truth: bool) -> None:
+    assert bool(Value(data)) is truth
+    assert bool(Value(data) * 1.0) is truth  # made by an operation too
+    if torch is not None:
+        assert bool(torch.tensor(data)) is truth
+
+
+# --- coming from micrograd -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "pointer"),
+    [("_prev", r"v\.inputs"), ("_backward", r"autograd\.OPS\[v\.op\]\.derivatives.*chain_rule")],
+)
+def test_micrograds_names_point_to_chainrules(name: str, pointer: str) -> None:
+    y = Value(2.0) * 3
+    with pytest.raises(
+        AttributeError, match=rf"^Value has no attribute '{name}' \(micrograd's name\): .*{pointer}"
+    ):
+        getattr(y, name)
+    assert not hasattr(y, name)
+
+
+def test_a_misspelt_attribute_is_still_a_plain_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="'Value' object has no attribute 'gard'"):
+        Value(1.0).gard  # type: ignore[attr-defined]  # noqa: B018
+
+
+# --- copies and pickles ----------------------------------------------------------------------------
+
+
+def small_graph() -> tuple[Value, Parameter, Value]:
+    """x, a weight w and y = tanh(x·w + 1) after backward(), with labels and a parameter's owners."""
+    x, w = Value(0.5, label="x"), Parameter(-1.5, label="w", role="weight")
+    w.owners = ("layers.0", "layers.0.neurons.0")
+    y = (x * w + 1).tanh()
+    y.label = "y"
+    y.backward()
+    return x, w, y
+
+
+def same_graph(a: Value, b: Value) -> None:
+    """``b`` is a copy of the graph behind ``a``: new nodes, the same slots, the same shape."""
+    order_a, order_b = autograd.topological_order(a), autograd.topological_order(b)
+    assert len(order_a) == len(order_b) and not set(map(id, order_a)) & set(map(id, order_b))
+    for u, v in zip(order_a, order_b):
+        assert type(u) is type(v) and (u.data, u.grad, u.label, u.op, u.role) == (
+            v.data,
+            v.grad,
+            v.label,
+            v.op,
+            v.role,
+        )
+        assert u.requires_grad == v.requires_grad and getattr(u, "owners", None) == getattr(v, "owners", None)
+        assert [order_a.index(x) for x in u.inputs] == [order_b.index(x) for x in v.inputs]
+
+
+def copy_by_pickle(x: object) -> object:
+    return pickle.loads(pickle.dumps(x))
+
+
+@pytest.mark.parametrize("copier", [copy_by_pickle, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_graph_copies_with_its_grads_labels_and_ops_and_backward_runs_on_the_copy(copier) -> None:
+    x, w, y = small_graph()
+    y2 = copier(y)
+    same_graph(y, y2)
+    x2, w2 = autograd.topological_order(y2)[:2]
+    x2.grad = w2.grad = 0.0
+    y2.backward()
+    assert (x2.grad, w2.grad) == (x.grad, w.grad) and x2.grad != 0
+    assert x.grad == w.data * (1 - y.data**2)  # the original is untouched
+
+
+@pytest.mark.parametrize("copier", [copy_by_pickle, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_values_copied_together_still_share_their_nodes(copier) -> None:
+    _, w, y = small_graph()
+    h = y.inputs[0]
+    y2, h2, w2 = copier([y, h, w])
+    assert y2.inputs[0] is h2 and h2.inputs[0].inputs[1] is w2
+    y2.backward()
+    assert h2.grad == 1 - y.data**2
+
+
+@pytest.mark.parametrize("copier", [copy_by_pickle, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_graph_100_000_operations_deep_copies(copier) -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y2 = copier(y)
+    assert y2.data == 1.0 and y2.op == "mul"
+    y2.backward()
+    leaf = autograd.topological_order(y2)[0]
+    assert leaf.label == "x" and leaf.grad == 1.0 and x.grad == 0.0
+
+
+@pytest.mark.parametrize("copier", [copy_by_pickle, copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_a_gradient_that_is_a_value_copies_with_its_own_graph(copier) -> None:
+    x = Value(3.0, label="x")
+    y = x * x * x
+    y.backward(create_graph=True)  # x.grad = 3x², a Value whose graph holds x itself
+    x2 = copier(x)
+    assert isinstance(x2.grad, Value) and x2.grad.data == 27.0
+    assert x2 in autograd.topological_order(x2.grad)  # the copy's gradient is made from the copy
+
+
+def test_a_shallow_copy_is_a_new_node_on_the_same_inputs() -> None:
+    _, w, y = small_graph()
+    y2 = copy.copy(y)
+    assert (
+        y2 is not y
+        and y2.inputs is y.inputs
+        and (y2.data, y2.grad, y2.label, y2.op) == (y.data, y.grad, "y", "tanh")
+    )
+    w2 = copy.copy(w)
+    assert type(w2) is Parameter and w2.role == "weight" and w2.owners == w.owners

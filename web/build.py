@@ -27,13 +27,20 @@ import sys
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from autograd import pages
+
+if __package__:  # imported as web.build (the tests, the benchmarks)
+    from .sanitise import safe_url, sanitise
+else:  # run as a script: python web/build.py (make site)
+    from sanitise import safe_url, sanitise  # type: ignore[no-redef]
 
 WEB = Path(__file__).resolve().parent
 ROOT = WEB.parent
@@ -46,8 +53,6 @@ PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 SOURCES = ("pyproject.toml", "README.md", "autograd", "nn")
 """What a wheel of chainrule is built from (copied out of the working tree first)."""
 
-STYLES = (ROOT / "autograd" / "pages" / "shell.css", WEB / "page.css")
-"""The pages' styles: the shell every chainrule page shares (palette, fonts), then the site's own."""
 
 NOTEBOOKS = {
     "01_value_and_chain_rule": "01 · A Value and the chain rule",
@@ -241,14 +246,24 @@ def write_pages(site: Path) -> None:
         data = {"mode": "notebook", "root": "../"}
         page(site / "notebooks" / f"{stem}.html", f"chainrule · {title}", body, data)
     lab = {"mode": "lab", "root": "", "lab": (WEB / "lab.py").read_text(encoding="utf-8")}
-    page(site / "lab.html", "chainrule lab", (WEB / "lab.html").read_text(encoding="utf-8"), lab, lab=True)
+    body = (WEB / "lab.html").read_text(encoding="utf-8")
+    page(
+        site / "lab.html",
+        "chainrule lab",
+        body,
+        lab,
+        (WEB / "page.css", *LAB_STYLES),
+        (WEB / "page.js", *LAB_SCRIPTS),
+    )
 
 
 PLAYGROUND = """<header class="site">
 <h1>chainrule playground</h1>
 <p>Python and chainrule run in this page (Pyodide, Python compiled to WebAssembly); drawings are made by
 Graphviz compiled to WebAssembly. Nothing is installed and nothing leaves your computer. Pick an example,
-change any line, and run it again.</p>
+change any line, and run it again. An example that makes a drawing, an explorer or a training view ends
+with it on its last line, so it shows below the output: the explorer and the training view as live
+pages, to step through and play.</p>
 <nav>{nav}</nav>
 </header>
 <main class="cr-live">
@@ -262,8 +277,9 @@ change any line, and run it again.</p>
 <pre id="output" class="output" hidden></pre>
 <div id="shown"></div>
 <p><a id="explore" href="#" hidden>Open the explorer for the value drawn last</a></p>
-<p class="hint">Ctrl+Enter runs the code. Drawings show inline when the code ends with one, or
-passes it to <code>display(...)</code>.</p>
+<p class="hint">Ctrl+Enter runs the code. A drawing, an explorer or a training view shows here when
+the code ends with it (a last bare expression, as in a notebook), or passes it to
+<code>display(...)</code>.</p>
 </main>
 <main class="cr-static">
 <p class="note">This page runs Python with JavaScript, which is off here: the examples can still be
@@ -290,23 +306,32 @@ run again.</p>
 """A notebook's page: its cells, each code cell with a Run button and room for what it shows."""
 
 
-def page(path: Path, title: str, body: str, data: dict[str, Any], lab: bool = False) -> None:
-    """Fill in ``web/page.html``: title, body, styles, the script, and the data the script reads
-    (the lab's page has its scripts and styles too)."""
+def page(
+    path: Path,
+    title: str,
+    body: str,
+    data: dict[str, Any],
+    styles: Sequence[Path] = (WEB / "page.css",),
+    scripts: Sequence[Path] = (WEB / "page.js",),
+) -> None:
+    """Write one page of the site, on the one page shell (``autograd.pages.document``).
+
+    ``data`` (with ``"mode"``: which page ``page.js`` sets up, and ``"root"``: the path from the page
+    to the site's top) becomes the page's JSON block, with the runner's source added; the styles and
+    scripts follow the shell's. ``page.js`` adds ``ready``, ``run(code)``, ``stop()`` and ``show()``
+    to ``window.chainrule`` on every page; a page of another mode adds its own script after it.
+    """
     data = {**data, "runner": (WEB / "runner.py").read_text(encoding="utf-8")}
-    styles = (*STYLES, *LAB_STYLES) if lab else STYLES
-    scripts = (WEB / "page.js", *LAB_SCRIPTS) if lab else (WEB / "page.js",)
-    fills = {
-        "title": html.escape(title),
-        "body": body,
-        "style": "\n".join(path.read_text(encoding="utf-8") for path in styles),
-        "script": "\n".join(path.read_text(encoding="utf-8") for path in scripts),
-        "data": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c"),
-    }
-    template = (WEB / "page.html").read_text(encoding="utf-8")
-    text = re.sub(r"{{(\w+)}}", lambda match: fills[match.group(1)], template)
+    text = pages.document(
+        title,
+        body,
+        data,
+        styles=[style.read_text(encoding="utf-8") for style in styles],
+        scripts=[script.read_text(encoding="utf-8") for script in scripts],
+        head='<link rel="icon" href="data:,">',  # served over HTTP: no request for an icon
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    pages.write_atomically(path, text)
 
 
 def readme_examples(readme: str) -> list[dict[str, str]]:
@@ -342,8 +367,13 @@ def notebook_cells(notebook: dict[str, Any]) -> list[str]:
     return cells
 
 
+SHOWN_FIRST = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
+"""The kinds of output a notebook page can show, in the order a notebook prefers them."""
+
+
 def saved_outputs(outputs: list[dict[str, Any]]) -> tuple[str, str]:
-    """What a saved code cell printed (text), and what it showed (HTML: an SVG, or the value's text)."""
+    """What a saved code cell printed (text), and what it showed (HTML: the output's HTML, SVG or
+    picture, sanitised as an untrusted notebook's; or the value's text)."""
     printed, shown = [], []
     for output in outputs:
         if output["output_type"] == "stream":
@@ -353,10 +383,16 @@ def saved_outputs(outputs: list[dict[str, Any]]) -> tuple[str, str]:
         data = output.get("data", {})
         if "application/vnd.jupyter.widget-view+json" in data:
             continue  # a live widget, nothing to show without its kernel
-        if "image/svg+xml" in data:
-            shown.append(f'<div class="shown">{"".join(data["image/svg+xml"])}</div>')
-        elif "text/plain" in data:
-            shown.append(f'<div class="shown"><pre>{html.escape("".join(data["text/plain"]))}</pre></div>')
+        kind = next((kind for kind in SHOWN_FIRST if kind in data), None)
+        if kind is None:
+            continue
+        content = "".join(data[kind])
+        if kind == "text/plain":
+            shown.append(f'<div class="shown"><pre>{html.escape(content)}</pre></div>')
+            continue
+        if kind.startswith("image/") and kind != "image/svg+xml":
+            content = f'<img src="data:{kind};base64,{"".join(content.split())}" alt="{kind} output">'
+        shown.append(f'<div class="shown">{sanitise(content)}</div>')
     return "".join(printed), "\n".join(shown)
 
 
@@ -404,19 +440,29 @@ def maths(tex: str) -> str:
 
 
 def inline(text: str) -> str:
-    """Inline markdown as HTML: `code`, **bold**, *italics*, [links](url); $maths$ kept as text."""
-    parts = re.split(r"(`[^`]+`)", text)
+    """Inline markdown as HTML: `code`, **bold**, *italics*, [links](url); $maths$ kept as text.
+
+    A link's address (its character references read, as Markdown reads them) is checked as a
+    notebook output's are (``sanitise.safe_url``: no ``javascript:``) and written quoted and
+    escaped; a link that may not stay is its text alone.
+    """
     out = []
-    for part in parts:
+    for part in re.split(r"(`[^`]+`|\[[^\]]+\]\([^)\s]+\))", text):
         if part.startswith("`") and part.endswith("`") and len(part) > 1:
             out.append(f"<code>{html.escape(part[1:-1])}</code>")
-            continue
-        part = html.escape(part, quote=False)
-        part = re.sub(r"\*\*([^*]+?)\*\*", r"<strong>\1</strong>", part)
-        part = re.sub(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", part)
-        part = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', part)
-        out.append(part)
+        elif link := re.fullmatch(r"\[([^\]]+)\]\(([^)\s]+)\)", part):
+            words, url = emphasis(link.group(1)), safe_url(html.unescape(link.group(2)), "href", "a")
+            out.append(words if url is None else f'<a href="{html.escape(url)}">{words}</a>')
+        else:
+            out.append(emphasis(part))
     return "".join(out)
+
+
+def emphasis(text: str) -> str:
+    """Plain markdown text as HTML: escaped, with its **bold** and *italics*."""
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\*\*([^*]+?)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", text)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

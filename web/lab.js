@@ -7,10 +7,10 @@
 // configure merges settings into the configuration (the URL's hash holds the same object) and sets up
 // the new run at epoch 0, paused; a bad setting rejects with a message naming it.
 
-const labData = JSON.parse(document.getElementById("chainrule-site").textContent);
-if (labData.mode === "lab") startLab();
-
-function startLab() {
+"use strict";
+(function () {
+  const labData = window.chainrule.data;
+  if (labData.mode !== "lab") return;
   const $ = (selector) => document.querySelector(selector);
   const status = $("#status");
   const COLOURS = ["#333", "#1f77b4", "#9467bd", "#2ca02c"];
@@ -46,7 +46,7 @@ function startLab() {
   function show(frame) {
     const run = frame.run;
     if (frame.full || live === null) {
-      live = { epochs: run.frames.map((f) => f.epoch), runs: [run] };
+      live = { palette: frame.palette, epochs: run.frames.map((f) => f.epoch), runs: [run] };
       const root = $("#lab-view");
       root.replaceChildren();
       view = window.chainruleTrainingView(root, live, (r, name) => {
@@ -314,7 +314,7 @@ function startLab() {
       root.classList.remove("tv-compact");
       if (pinned.length) {
         const epochs = [...new Set(pinned.flatMap((run) => run.frames.map((f) => f.epoch)))].sort((a, b) => a - b);
-        window.chainruleTrainingView(root, { epochs: epochs, runs: pinned }).render(epochs.length - 1);
+        window.chainruleTrainingView(root, { palette: live.palette, epochs: epochs, runs: pinned }).render(epochs.length - 1);
       }
       drawCompare();
       return undefined;
@@ -363,7 +363,7 @@ function startLab() {
   $("#copy").addEventListener("click", () => navigator.clipboard.writeText($("#python").textContent));
 
   // --- the contract, and opening: the configuration in the URL's hash, or a preset --------------------
-  window.chainrule.lab = {
+  const lab = {
     configure: (settings) => configure(settings),
     step: (n = 1) => step(n),
     play: () => { play(); },
@@ -376,6 +376,7 @@ function startLab() {
     preset: (epochs) => preset(epochs),
     drawn: drawn,
   };
+  window.chainrule.extend({ lab: lab });
 
   function opening() {
     const hash = decodeURIComponent(location.hash.slice(1));
@@ -400,4 +401,4 @@ function startLab() {
     event.preventDefault();
     preset();
   });
-}
+})();

@@ -33,7 +33,7 @@ import autograd
 import nn
 from autograd.pages import encode_json
 from nn.instruments.recording import plane_maps
-from nn.instruments.training_view import run_data
+from nn.instruments.training_view import PALETTE, run_data
 
 DEFAULTS: dict[str, Any] = {
     "data": "moons",
@@ -421,7 +421,15 @@ class Lab:
         data = run_data(run.recorder, "live: " + summary(run.config), frames, light=len(frames) - 1)
         run.sent = len(run.recorder.frames)
         data["origins"] = run.points()
-        return {"epoch": run.epoch, "full": full, "run": data, "config": run.config, "python": self.python()}
+        palette = {name: list(rgb) for name, rgb in PALETTE.items()}
+        return {
+            "epoch": run.epoch,
+            "full": full,
+            "run": data,
+            "config": run.config,
+            "python": self.python(),
+            "palette": palette,
+        }
 
     def state(self) -> dict[str, Any]:
         return self.run.state()

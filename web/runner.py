@@ -3,6 +3,11 @@
 ``session.run(code)`` runs code the way a notebook cell runs: every statement, then the value of
 a last bare expression is shown (a drawing as its SVG, a page as its HTML, anything else as its
 repr). ``display(obj)`` shows an object the same way from anywhere in the code.
+
+Every run ends with its output or a message, whatever the code does: closing ``sys.stdout`` keeps
+what was printed, ``os._exit`` and ``os.abort`` raise ``SystemExit`` (in a browser they would end
+Python itself), ``input()`` says there is no keyboard, and a ``_repr_html_`` that returns no text
+is passed over, with a note.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ import functools
 import importlib.metadata
 import io
 import linecache
+import os
 import re
+import sys
 import traceback
+from collections.abc import Iterator
 from typing import Any
 
 import tqdm
@@ -25,6 +33,36 @@ import nn  # noqa: F401  (loaded now, so the first run does not wait for it)
 tqdm.tqdm.monitor_interval = 0  # no thread can start in the browser: no monitor for the progress bars
 
 FILENAME = "<playground>"
+
+
+def ends_only_the_run(name: str) -> Any:
+    """``os._exit`` and ``os.abort`` here: ending the process would end Python in the page."""
+
+    def refused(*args: Any) -> None:
+        raise SystemExit(f"{name}() ends the run here; Python keeps running in the page")
+
+    return refused
+
+
+os._exit = ends_only_the_run("os._exit")
+os.abort = ends_only_the_run("os.abort")
+
+
+class Printed(io.StringIO):
+    """What the code prints. Closing it (``sys.stdout.close()``) keeps the text, as a terminal would."""
+
+    def close(self) -> None:
+        pass
+
+
+class NoKeyboard(io.TextIOBase):
+    """``sys.stdin`` here: ``input()`` has nothing to read in a page, and says so."""
+
+    def readline(self, size: int | None = -1) -> str:
+        raise EOFError("input(): a page has no keyboard for Python; give the value in the code instead")
+
+    read = readline
+
 
 OPTIONAL = {
     re.split(r"[\s;<>=!~\[]", need, maxsplit=1)[0].lower()
@@ -70,8 +108,12 @@ class Session:
         self.runs += 1
         filename = FILENAME if fresh else f"<cell {self.runs}>"
         linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
-        self.shown, self.drawn, printed, error, missing = [], None, io.StringIO(), "", ""
-        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        self.shown, self.drawn, printed, error, missing = [], None, Printed(), "", ""
+        with (
+            contextlib.redirect_stdout(printed),
+            contextlib.redirect_stderr(printed),
+            replaced(sys, "stdin", NoKeyboard()),
+        ):
             try:
                 tree = ast.parse(code, filename, "exec")
                 last = tree.body[-1] if tree.body else None
@@ -111,14 +153,38 @@ def as_a_terminal_shows(text: str) -> str:
     return "\n".join(line.rpartition("\r")[2] for line in text.split("\n"))
 
 
+@contextlib.contextmanager
+def replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
+    """``owner.name`` is ``value`` inside the block, and what it was again after it."""
+    before = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, before)
+
+
 def shown(obj: Any) -> dict[str, str]:
-    """How an object is shown: ``{"svg": ...}``, ``{"html": ...}`` or ``{"text": repr}``."""
+    """How an object is shown: ``{"svg": ...}``, ``{"html": ...}`` or ``{"text": repr}``.
+
+    As IPython does, a ``_repr_svg_`` or ``_repr_html_`` may return the text alone or with its
+    metadata, ``(text, {...})``; one that returns anything else is passed over, with a note
+    printed where the code's output goes.
+    """
     for kind in ("svg", "html"):
         method = getattr(obj, f"_repr_{kind}_", None)
         if callable(method) and not isinstance(obj, type):
             rendered = method()
-            if rendered is not None:
+            if isinstance(rendered, tuple) and len(rendered) == 2 and isinstance(rendered[1], dict):
+                rendered = rendered[0]
+            if isinstance(rendered, str):
                 return {kind: rendered}
+            if rendered is not None:
+                kind_of = type(rendered).__name__
+                print(
+                    f"{type(obj).__name__}._repr_{kind}_() returned {kind_of}, not str: passed over",
+                    file=sys.stderr,
+                )
     return {"text": repr(obj)}
 
 

@@ -86,6 +86,8 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
             os.unlink(temporary)
         if isinstance(error, OSError):
             raise _naming(error, path) from None
+        if isinstance(error, UnicodeEncodeError):
+            raise _unwritable(error, path) from None
         raise
     finally:
         if descriptor >= 0:
@@ -187,6 +189,15 @@ def _remove_if_abandoned(path: str) -> None:
         return
     finally:
         os.close(descriptor)
+
+
+def _unwritable(error: UnicodeEncodeError, path: str | os.PathLike[str]) -> ValueError:
+    """What cannot be written, shown where it is (a lone surrogate: UTF-8 has no bytes for one)."""
+    around = error.object[max(error.start - 30, 0) : error.end + 30]
+    return ValueError(
+        f"{os.fspath(path)}: cannot write {error.object[error.start : error.end]!r} at character "
+        f"{error.start} (in {around!r}): a lone surrogate, which UTF-8 cannot encode; nothing was written"
+    )
 
 
 def _naming(error: OSError, path: str | os.PathLike[str]) -> OSError:

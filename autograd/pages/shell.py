@@ -1,9 +1,19 @@
-'''One shell for every interactive page: a self-contained HTML document with its data as JSON.
+'''One shell for every chainrule page: a self-contained HTML document with its data as JSON.
 
-A page is a subclass of ``Page`` that says what it shows; the shell does the rest: one HTML file
-with every style and script inline (no network request), the data as one JSON block, a timeline
-(slider, play/pause, speed, keys → ← Home End space), ``save()``, and ``_repr_html_()`` for
-notebooks. A subclass gives:
+Three pieces, each used by every page (the explorer, the training view, the site's pages):
+
+- ``document(title, body, data, styles, scripts)``: the HTML document, every style and script
+  inline (no network request), the data as one JSON block (``encode_json``), the shell's own
+  ``shell.css`` (palette, the ``cr-live``/``cr-static`` parts shown with and without scripts) and
+  ``shell.js``, which makes ``window.chainrule``: one object per page, ``{data, extend(members)}``,
+  that each page's script extends with its own members.
+- ``embed(page, title, height, fallback)``: a page as a notebook output, in a sandboxed iframe
+  that takes the page's own height, with a static fallback where scripts do not run.
+- ``Page``: an interactive page with a timeline, made of the two.
+
+A ``Page`` subclass says what it shows; the shell does the rest: the document, a timeline (slider,
+play/pause, speed, keys → ← Home End space), ``save()``, and ``_repr_html_()`` for notebooks.
+A subclass gives:
 
 - ``data()``: a JSON-able dict with at least ``"frames"`` (how many steps the timeline has;
   frame 0 is the start, frame ``frames`` the end). Floats may be NaN or ±inf (see ``encode_json``).
@@ -14,11 +24,11 @@ notebooks. A subclass gives:
   give a picture as ``svg_image(svg)``.
 - ``assets``: file names (``.css`` and ``.js``) in the package ``asset_package`` (unless set, the
   package of the subclass's module: the files sit beside it), inlined after the shell's.
-- ``title`` and ``height`` (of the notebook iframe, in pixels).
+- ``title`` and ``height`` (of the notebook iframe in pixels, until the page reports its own).
 
-The page's script finds ``window.chainrule`` (``frames``, ``frame``, ``data``, ``go(k)``,
-``next()``, ``prev()``, ``play()``, ``pause()``, ``playing()``), adds its own functions to it and
-registers what to draw with ``chainrule.render(function (frame) {...})``::
+The page's script finds ``window.chainrule`` with the timeline's members (``frames``, ``frame``,
+``go(k)``, ``next()``, ``prev()``, ``play()``, ``pause()``, ``playing()``), adds its own functions
+to it and registers what to draw with ``chainrule.render(function (frame) {...})``::
 
     from autograd.pages import Page
 
@@ -53,6 +63,7 @@ import math
 import os
 import re
 import uuid
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -90,7 +101,10 @@ class Page:
         raise NotImplementedError
 
     def to_html(self) -> str:
-        """One self-contained HTML document: styles, scripts, pictures and data inline."""
+        """One self-contained HTML document: styles, scripts, pictures and data inline.
+
+        Every text in it can be written as UTF-8 (``writable``): a label or title holding a lone
+        surrogate is written with its escape, which the data reads back as the same character."""
         data = self.data()
         frames = data.get("frames")
         if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
@@ -98,58 +112,80 @@ class Page:
                 f"{type(self).__name__}.data(): 'frames' must be a whole number ≥ 0, got {frames!r}"
             )
         own = self.asset_package or type(self).__module__.rpartition(".")[0]
-        styles = [asset("shell.css", SHELL)] + [
-            asset(name, own) for name in self.assets if name.endswith(".css")
-        ]
-        scripts = [asset("shell.js", SHELL)] + [
-            asset(name, own) for name in self.assets if name.endswith(".js")
-        ]
-        title = html.escape(self.title)
-        return "\n".join(
-            [
-                "<!DOCTYPE html>",
-                '<html lang="en">',
-                "<head>",
-                '<meta charset="utf-8">',
-                '<meta name="viewport" content="width=device-width, initial-scale=1">',
-                f"<title>{title}</title>",
-                # Set before anything is drawn, so a page with scripts never flashes its fallback.
-                "<script>document.documentElement.classList.add('cr-js')</script>",
-                *(f"<style>\n{style}\n</style>" for style in styles),
-                "</head>",
-                "<body>",
-                TIMELINE,
-                self.body(),
-                f'<script type="application/json" id="{DATA_ID}">{encode_json(data)}</script>',
-                *(f"<script>\n{script}\n</script>" for script in scripts),
-                "</body>",
-                "</html>",
-                "",
-            ]
-        )
+        styles = [asset(name, own) for name in self.assets if name.endswith(".css")]
+        scripts = [asset(name, own) for name in self.assets if name.endswith(".js")]
+        return document(self.title, f"{TIMELINE}\n{self.body()}", data, styles, scripts)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the page to ``path`` (an ``.html`` file), atomically."""
         write_atomically(path, self.to_html())
 
     def _repr_html_(self) -> str:
-        """The page in a sandboxed ``<iframe srcdoc=…>``, and beside it the static fallback.
+        """The page embedded in a notebook output (see ``embed``)."""
+        return embed(self.to_html(), self.title, self.height, self.fallback())
 
-        Both start as the output leaves them in a static viewer or an untrusted notebook, where
-        scripts are stripped: the iframe hidden, the fallback shown. A one-line script swaps them
-        where scripts run (a trusted notebook, VS Code, Colab); the page then sizes its iframe.
-        """
-        key = f"chainrule-{uuid.uuid4().hex[:12]}"  # unique among every output a notebook keeps
-        document = html.escape(self.to_html(), quote=True)
-        return (
-            f'<div class="chainrule-embed" id="{key}">'
-            f'<iframe srcdoc="{document}" sandbox="allow-scripts" title="{html.escape(self.title)}" '
-            f'style="display:none;width:100%;height:{int(self.height)}px;border:1px solid #ddd;'
-            f'border-radius:4px"></iframe>'
-            f'<div class="chainrule-fallback">{self.fallback()}</div>'
-            f"<script>{EMBED_SCRIPT.replace('KEY', key)}</script>"
-            "</div>"
-        )
+
+def document(
+    title: str,
+    body: str,
+    data: Any,
+    styles: Sequence[str] = (),
+    scripts: Sequence[str] = (),
+    head: str = "",
+) -> str:
+    """One self-contained HTML document on the shell: every chainrule page, the site's included.
+
+    ``body`` is the page's HTML (``cr-live`` and ``cr-static`` parts, see ``shell.css``); ``data``
+    goes into one JSON block (``encode_json``) that ``shell.js`` reads as ``window.chainrule.data``;
+    ``styles`` and ``scripts`` are texts, inlined after the shell's own, so a page's script finds
+    ``window.chainrule`` made and extends it. Nothing is fetched: no ``src``, no ``href``. ``head``
+    is more HTML for the ``<head>`` (the site's pages, served over HTTP, say they have no icon).
+    A lone surrogate in any text is written as its escape (``writable``), so the page can be saved.
+    """
+    text = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title>",
+            *([head] if head else []),
+            # Set before anything is drawn, so a page with scripts never flashes its fallback.
+            "<script>document.documentElement.classList.add('cr-js')</script>",
+            *(f"<style>\n{style}\n</style>" for style in [asset("shell.css", SHELL), *styles]),
+            "</head>",
+            "<body>",
+            body,
+            f'<script type="application/json" id="{DATA_ID}">{encode_json(data)}</script>',
+            *(f"<script>\n{script}\n</script>" for script in [asset("shell.js", SHELL), *scripts]),
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+    return writable(text)
+
+
+def embed(page: str, title: str, height: int, fallback: str) -> str:
+    """A page (``document``'s HTML) as a notebook output: a sandboxed ``<iframe srcdoc=…>``, and beside
+    it the static ``fallback``.
+
+    Both start as the output leaves them in a static viewer or an untrusted notebook, where
+    scripts are stripped: the iframe hidden, the fallback shown. A one-line script swaps them
+    where scripts run (a trusted notebook, VS Code, Colab, the site's playground); the iframe is
+    ``height`` pixels tall until the page inside reports its own height, then as tall as the page.
+    """
+    key = f"chainrule-{uuid.uuid4().hex[:12]}"  # unique among every output a notebook keeps
+    return (
+        f'<div class="chainrule-embed" id="{key}">'
+        f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
+        f'title="{html.escape(title)}" style="display:none;width:100%;height:{int(height)}px;'
+        f'box-sizing:border-box;border:1px solid #ddd;border-radius:4px"></iframe>'
+        f'<div class="chainrule-fallback">{fallback}</div>'
+        f"<script>{EMBED_SCRIPT.replace('KEY', key)}</script>"
+        "</div>"
+    )
 
 
 TIMELINE = """<nav class="cr-timeline cr-live" aria-label="timeline">
@@ -165,18 +201,33 @@ TIMELINE = """<nav class="cr-timeline cr-live" aria-label="timeline">
 <option value="5">5 / s</option><option value="10">10 / s</option><option value="30">30 / s</option>
 </select></label>
 </nav>"""
-"""The shared controls at the top of every page (shell.js wires them by their ``data-cr`` names)."""
+"""A ``Page``'s controls at its top (shell.js wires them by their ``data-cr`` names)."""
+
+MAX_EMBED_HEIGHT = 20000
+"""The tallest an embedded page's iframe grows (pixels): a bound, should a page size itself by its
+window's height (``100vh``), which would otherwise grow with the iframe for ever."""
 
 EMBED_SCRIPT = (
     "(function(){var me=document.currentScript,box=(me&&me.parentNode)||document.getElementById('KEY');"
     "var frame=box.querySelector('iframe');"
     "frame.style.display='block';box.querySelector('.chainrule-fallback').style.display='none';"
-    "window.addEventListener('message',function(e){if(e.source===frame.contentWindow&&e.data&&"
-    "e.data.chainruleHeight){frame.style.height=Math.min(e.data.chainruleHeight+4,1200)+'px';}});})();"
+    "window.addEventListener('message',function(e){var h=e.source===frame.contentWindow&&e.data&&"
+    "e.data.chainruleHeight;if(typeof h==='number'&&h>0){"
+    "var borders=frame.offsetHeight-frame.clientHeight;"
+    f"frame.style.height=Math.min(Math.ceil(h)+borders,{MAX_EMBED_HEIGHT})+'px';}}}});}})();"
 )
-"""Shows the iframe and hides the fallback; takes the height the page reports (see shell.js). The output
-is found from the script itself: front ends that run an output's scripts (JupyterLab, VS Code) may
-run them before the output is in the document, or show one output twice."""
+"""Shows the iframe and hides the fallback; makes the iframe's inside as tall as the page reports (see
+shell.js), its border added (the iframe is ``border-box``, so it is never wider than its output).
+The output is found from the script itself: front ends that run an output's scripts (JupyterLab,
+VS Code) may run them before the output is in the document, or show one output twice."""
+
+
+def writable(text: str) -> str:
+    """``text`` with each lone surrogate (half of a UTF-16 pair, not a character: no UTF-8 file can
+    hold one, and a label read from data may) written as its Python escape, ``\\udc80``. Inside a
+    JSON string that is JSON's escape for the same code point, so the data keeps it exactly; in
+    text it shows as drawings show it. Any other text is returned as it is."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def svg_image(svg: str, alt: str) -> str:
@@ -184,7 +235,7 @@ def svg_image(svg: str, alt: str) -> str:
 
     For fallbacks: sanitizers that strip inline ``<svg>`` from untrusted notebook outputs keep it.
     """
-    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    encoded = base64.b64encode(writable(svg).encode("utf-8")).decode("ascii")
     return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{html.escape(alt)}" style="max-width:100%">'
 
 

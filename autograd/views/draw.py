@@ -4,6 +4,16 @@ Every value is a box (name | data | grad); the operation that made it is a small
 it, with an arrow from each input. Weights, biases, inputs, constants and intermediate values are
 drawn in five styles, listed in a legend. Drawing only reads the graph; it never changes a value.
 The picture itself is made by ``render.py`` (``Drawing.pipe()``, or a notebook showing it).
+
+Readers of the SVG (the explorer) find what was drawn by these ids, the same in DOT and SVG:
+
+- ``v<i>``: the value at place ``i`` of ``topological_order(root)``;
+- ``v<i>op``: the operation that made it; ``v<i>op_out`` the arrow from the operation to it;
+- ``v<i>op_in<p>``: the arrow from its input number ``p`` into the operation (the step's amount
+  for that input, or its ∂, is written at the start of this arrow, beside the input);
+- ``group-<key>``: the box of a neuron or a layer (``groups()`` gives each value's key).
+
+Every text is drawn exactly as written (``visible()``; ``_label()`` writes it for Graphviz).
 """
 
 from __future__ import annotations
@@ -56,6 +66,9 @@ STYLES: dict[str, dict[str, str]] = {
 rounded corners; a bias's border is dashed, a constant's dotted."""
 
 GROUP_STYLE = {"style": "rounded,filled", "fillcolor": "#ede7f6", "color": "#5e35b1", "penwidth": "2"}
+LEAVING = {"LR": "e", "RL": "w", "TB": "s", "BT": "n"}
+"""The side of a box an arrow leaves from, in each direction of drawing: east when left to right."""
+
 HIGHLIGHT = "#d62728"
 """Colour of the node whose chain-rule step is being shown, and of its contributions."""
 
@@ -93,6 +106,68 @@ def draw_dot(
 
     Returns a ``Drawing`` (a ``graphviz.Digraph``): ``draw_dot(y).render("graph", format="svg")``.
     """
+    _check_options(root, rankdir, group, max_nodes, format_spec)
+    order = topological_order(root)
+    group, notes = _grouping(order, group)
+    group_of = groups(order, group) if group is not None else {}
+    kept = _kept(root, order, group_of if group is not None else None, max_nodes, notes)
+    drawing = _new_drawing(rankdir, arrows_written_on=show_local_derivatives or step is not None)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+        drawing.note = note
+        drawing.attr(label=_label(note), labelloc="t")
+    builder = _Builder(order, format_spec, name_table(names), color_by_grad, show_local_derivatives, step)
+    builder.leaving = LEAVING[rankdir]
+    if group is not None:
+        drawing.graph_attr["ordering"] = "out"  # neurons listed in the order they compute
+        builder.draw_groups(drawing, group_of, kept)
+    else:
+        builder.draw_values(drawing, kept)
+    if legend:
+        steps = sum(not value.is_leaf for value in order)
+        _draw_legend(drawing, builder.kinds_drawn, show_local_derivatives, color_by_grad, group, step, steps)
+    return drawing
+
+
+def _new_drawing(rankdir: str, arrows_written_on: bool) -> Drawing:
+    """An empty drawing in the house style; wider between columns when arrows carry numbers."""
+    spacing = {"ranksep": "1.1"} if arrows_written_on else {}
+    return Drawing(
+        name="chainrule",
+        format="svg",
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11", **spacing},
+        node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "margin": "0.05"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    )
+
+
+def _kept(
+    root: Value,
+    order: list[Value],
+    group_of: dict[Value, str] | None,
+    max_nodes: int | None,
+    notes: list[str],
+) -> set[Value]:
+    """The values to draw: all of them, or, past ``max_nodes`` boxes (a group, ``group_of`` given,
+    is one box), those nearest the output, with a note saying so added to ``notes``."""
+    grouped = group_of or {}
+    boxes = len(set(grouped.values())) + sum(value not in grouped for value in order)
+    if max_nodes is None or boxes <= max_nodes:
+        return set(order)
+    notes.append(
+        f"draw_dot: showing the {max_nodes} of {len(order)} values nearest the output. "
+        "draw_dot(..., max_nodes=None) draws them all"
+        + (
+            "."
+            if group_of is not None
+            else "; group='neuron' or group='layer' draws each neuron or layer as one box."
+        )
+    )
+    return _nearest(root, max_nodes)
+
+
+def _check_options(root: Value, rankdir: str, group: str | None, max_nodes: object, format_spec: str) -> None:
+    """Raise an error naming the option unless ``draw_dot``'s options are ones it can draw."""
     check_value(root, "draw_dot")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
@@ -104,49 +179,19 @@ def draw_dot(
         raise ValueError(f"draw_dot: max_nodes must be a positive whole number or None, got {max_nodes!r}")
     check_format_spec(format_spec)
 
-    order = topological_order(root)
-    note = ""
-    if group == "auto":
-        owned = len(order) > READABLE and any(getattr(value, "owners", ()) for value in order)
-        group = "neuron" if owned else None
-        if owned:
-            note = (
-                f"draw_dot: {len(order)} values are too many to read in one picture, so each neuron is "
-                "one box; draw_dot(..., group=None) draws every value."
-            )
-    builder = _Builder(order, format_spec, name_table(names), color_by_grad, show_local_derivatives, step)
-    drawing = Drawing(
-        name="chainrule",
-        format="svg",
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "margin": "0.05"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
-    )
-    group_of = groups(order, group) if group is not None else {}
-    boxes = len(set(group_of.values())) + sum(value not in group_of for value in order)
-    kept = set(order)
-    if note:
-        drawing.note = note
-        warnings.warn(note, stacklevel=2)
-        drawing.attr(label=note, labelloc="t")
-    if max_nodes is not None and boxes > max_nodes:
-        kept = _nearest(root, max_nodes)
-        drawing.note = (
-            f"draw_dot: showing the {max_nodes} of {len(order)} values nearest the output. "
-            "draw_dot(..., max_nodes=None) draws them all"
-            + ("." if group else "; group='neuron' or group='layer' draws each neuron or layer as one box.")
+
+def _grouping(order: list[Value], group: str | None) -> tuple[str | None, list[str]]:
+    """``group`` with "auto" decided (by neuron for a model's graph too large to read), and a note
+    saying so when it groups."""
+    if group != "auto":
+        return group, []
+    if len(order) > READABLE and any(getattr(value, "owners", ()) for value in order):
+        note = (
+            f"draw_dot: {len(order)} values are too many to read in one picture, so each neuron is "
+            "one box; draw_dot(..., group=None) draws every value."
         )
-        warnings.warn(drawing.note, stacklevel=2)
-        drawing.attr(label=drawing.note, labelloc="t")
-    if group is not None:
-        drawing.graph_attr["ordering"] = "out"  # neurons listed in the order they compute
-        builder.draw_groups(drawing, group_of, kept)
-    else:
-        builder.draw_values(drawing, kept)
-    if legend:
-        steps = sum(not value.is_leaf for value in order)
-        _draw_legend(drawing, builder.kinds_drawn, show_local_derivatives, color_by_grad, group, step, steps)
-    return drawing
+        return "neuron", [note]
+    return None, []
 
 
 def _nearest(root: Value, limit: int) -> set[Value]:
@@ -183,6 +228,7 @@ class _Builder:
         self.largest_grad = max(finite, default=0.0)
         self.color_by_grad = color_by_grad
         self.kinds_drawn: set[str] = set()
+        self.leaving = "e"
 
     # --- one value at a time ---------------------------------------------------------------------
 
@@ -210,15 +256,16 @@ class _Builder:
         kind = node_kind(value)
         self.kinds_drawn.add(kind)
         cells = [node_name(value, self.names), *self.numbers(value)]
-        drawing.node(f"v{self.index[value]}", _html_row(cells), **self.style(value, kind))
+        ident = f"v{self.index[value]}"
+        drawing.node(ident, _html_row(cells), id=ident, **self.style(value, kind))
 
     def op_node(self, drawing: Drawing, value: Value) -> str:
         ident = f"v{self.index[value]}op"
         attributes = {"shape": "ellipse", "margin": "0.02"}
         if self.step is not None and value is self.step.node:
             attributes.update(color=HIGHLIGHT, penwidth="3", fontcolor=HIGHLIGHT)
-        drawing.node(ident, html.escape(op_symbol(value)), **attributes)
-        drawing.edge(ident, f"v{self.index[value]}")
+        drawing.node(ident, _label(op_symbol(value)), id=ident, **attributes)
+        drawing.edge(ident, f"v{self.index[value]}", id=f"{ident}_out")
         return ident
 
     def grad(self, value: Value) -> float:
@@ -241,15 +288,20 @@ class _Builder:
         return attributes
 
     def edge_style(self, value: Value, position: int) -> dict[str, str]:
-        """The arrow from ``value.inputs[position]`` into the operation that made ``value``."""
+        """The arrow from ``value.inputs[position]`` into the operation that made ``value``: its id,
+        and the step's amount for that input (or its ∂) written at its start, beside the input, so
+        that amounts on arrows converging on one operation stay apart."""
+        attributes = {"id": f"v{self.index[value]}op_in{position}"}
         if self.step is not None and value is self.step.node:
             amount = _contribution(self.step, position)
             if amount is not None:
                 text = f"+= {format(amount, self.format_spec)}"
-                return {"label": text, "color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "2"}
+                attributes.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="2")
+                return {**attributes, **_at_start(text, self.leaving)}
         if self.show_local_derivatives:
-            return {"label": f"∂ {format(number(value.local_derivatives[position]), self.format_spec)}"}
-        return {}
+            derivative = format(number(value.local_derivatives[position]), self.format_spec)
+            attributes.update(_at_start(f"∂ {derivative}", self.leaving))
+        return attributes
 
     # --- one box per neuron or layer ------------------------------------------------------------
 
@@ -294,9 +346,7 @@ class _Builder:
                 for position, x in enumerate(value.inputs):
                     drawing.edge(source(x), operation, **self.edge_style(value, position))
         if len(kept) < len(self.order):
-            drawing.node(
-                "more", f"… {len(self.order) - len(kept)} more values", shape="note", color="#888888"
-            )
+            _more(drawing, len(self.order) - len(kept))
 
     def _group_node(
         self,
@@ -317,7 +367,7 @@ class _Builder:
         if highlighted and self.step is not None:
             cells.append(f"step {self.step.index}: {op_symbol(self.step.node)} in here")
             attributes.update(color=HIGHLIGHT, penwidth="3")
-        drawing.node(ident, _html_row(cells), id=f"group-{key}", **attributes)
+        drawing.node(ident, _html_row(cells), id=_dot_text(f"group-{key}"), **attributes)
 
 
 def groups(order: list[Value], group: str) -> dict[Value, str]:
@@ -354,7 +404,7 @@ def groups(order: list[Value], group: str) -> dict[Value, str]:
 def _more(drawing: Drawing, left_out: int) -> None:
     """The '…' node that the inputs left out of a drawing feed, if any were."""
     if left_out:
-        drawing.node("more", f"… {left_out} more values", shape="note", color="#888888")
+        drawing.node("more", _label(f"… {left_out} more values"), id="more", shape="note", color="#888888")
 
 
 def _contribution(step: Step, position: int) -> float | None:
@@ -387,22 +437,39 @@ def _html_row(cells: Iterable[str]) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>{row}</TR></TABLE>>'
 
 
+def _label(text: str) -> str:
+    """``text`` as a Graphviz label (an HTML-like one) that shows it exactly as written."""
+    return f"<{_faithful(text)}>"
+
+
+def _at_start(text: str, side: str) -> dict[str, str]:
+    """The attributes that write ``text`` on an arrow near its start, as it leaves its value's box
+    from ``side``: the arrow runs into the text and on, so each amount sits on its own arrow."""
+    cell = f"<TD>{_faithful(text)}</TD>"
+    on_white = f'<<TABLE BORDER="0" CELLPADDING="1" BGCOLOR="white"><TR>{cell}</TR></TABLE>>'
+    return {"taillabel": on_white, "tailport": side, "labeldistance": "3", "labelangle": "0"}
+
+
+def visible(text: str) -> str:
+    """``text`` as drawings show it: each character with no picture of its own (control and format
+    characters, separators such as U+2028, lone surrogates) as its Python escape (``\\x1b``,
+    ``\\u2028``); line breaks and tabs stay (a drawing breaks the line, and widens a tab)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+
+
 def _faithful(text: str) -> str:
-    """``text`` for an HTML-like label, every character visible: markup characters escaped, a line
-    break as a line break, a tab as spaces, and characters with no picture (control characters,
-    lone surrogates) as their Python escape, ``\\x1b``."""
-    shown = []
-    for character in text:
-        code = ord(character)
-        if character == "\n":
-            shown.append("<BR/>")
-        elif character == "\t":
-            shown.append("&#160;" * 4)
-        elif code < 32 or 127 <= code < 160 or 0xD800 <= code < 0xE000:
-            shown.append(html.escape(repr(character)[1:-1]))
-        else:
-            shown.append(html.escape(character))
-    return "".join(shown)
+    """``text`` for an HTML-like label, drawn as ``visible(text)``: markup characters escaped, a
+    backslash doubled (Graphviz reads ``\\N``, ``\\G`` and ``\\\\`` in every label, HTML-like ones
+    too), a line break as ``<BR/>``, a tab as four spaces."""
+    escaped = html.escape(visible(text)).replace("\\", "\\\\")
+    return escaped.replace("\n", "<BR/>").replace("\t", "&#160;" * 4)
+
+
+def _dot_text(text: str) -> str:
+    """``text`` for an attribute Graphviz reads as an escape string (an id): backslashes doubled."""
+    return text.replace("\\", "\\\\")
 
 
 def _draw_legend(
@@ -431,10 +498,10 @@ def _draw_legend(
         notes.append(f"red: step {step.index} of the backward pass (steps 0 to {steps - 1})")
         notes.append("+= on an arrow: what it adds to that input's grad")
     if notes:
-        samples.append(("legend_notes", "\\n".join(notes), {"shape": "plaintext", "margin": "0"}))
+        samples.append(("legend_notes", "\n".join(notes), {"shape": "plaintext", "margin": "0"}))
     with drawing.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", style="dashed", color="#aaaaaa", fontcolor="#666666")
         for ident, text, style in samples:
-            legend.node(ident, text, **style)
+            legend.node(ident, _label(text), **style)
         for (first, _, _), (second, _, _) in itertools.pairwise(samples):
             legend.edge(first, second, style="invis")  # keeps the samples in one row

@@ -3,7 +3,11 @@
 // Frame k shows the graph after k steps of the backward pass: the grads reached so far, and the node
 // of the last step applied (step k − 1) highlighted, each arrow into it labelled with what it added
 // to that input's grad.
-// Adds chainrule.grads(): node id -> the grad shown, or null where the pass has not arrived yet.
+// Every leaf can be changed (typed, dragged, ↑/↓): the page runs the graph's forward pass and local
+// derivatives (data.program, written in Python from the op table's templates) and the backward pass
+// as backward() does, and repaints what changed.
+// Adds chainrule.grads(): node id -> the grad shown, or null where the pass has not arrived yet;
+// chainrule.values(): node id -> data; chainrule.set(node, number); chainrule.reset(); chainrule.randomize(seed).
 "use strict";
 (function () {
   var cr = window.chainrule, data = cr.data;
@@ -43,14 +47,15 @@
   }
   var rootName = nodes[root].name || "L";
   function partial(of, by) { return "∂" + of + "/∂" + by; }
-  function dL(id) { return id === root ? "1" : partial(rootName, name(id)); }
+  function dL(id) { return partial(rootName, id === root ? rootName : name(id)); }
   function inputsOf(id) { return into[id] || []; }
+  function localOf(id, position) { return local[id][position]; }  // ∂node/∂(its input at position)
   function formula(id) {  // "x1w1 = x1 * w1", "o = tanh(n)"
     var node = nodes[id], ins = inputsOf(id).map(function (e) { return name(e.input); });
     if (!node.op) return name(id) + " = " + format(node.data);
     var shown = ins.length > 6 ? ins.slice(0, 5).concat(["… " + (ins.length - 5) + " more"]) : ins;
-    var infix = { add: " + ", mul: " · ", div: " / ", pow: " ** ", general_pow: " ** " }[node.op];
-    var right = infix && ins.length === 2 ? shown.join(infix) : node.symbol + "(" + shown.join(", ") + ")";
+    var infix = node.infix && ins.length === 2;  // "a · b"; else "σ(a)", "Σ(a, b, c)"
+    var right = infix ? shown.join(" " + node.infix + " ") : node.symbol + "(" + shown.join(", ") + ")";
     return name(id) + " = " + right;
   }
   function escape(text) {
@@ -61,10 +66,11 @@
 
   // --- the graph's elements, found once ---------------------------------------------------------------
   var edges = data.edges;
-  var derivative = {}, into = {};  // "output:position" -> local derivative; output -> its input edges
+  var local = [], into = {}, sources = [];  // by output id: local derivatives, input edges, input ids
   edges.forEach(function (e) {
-    derivative[e.output + ":" + e.position] = e.derivative;
+    (local[e.output] = local[e.output] || [])[e.position] = e.derivative;
     (into[e.output] = into[e.output] || []).push(e);
+    (sources[e.output] = sources[e.output] || [])[e.position] = e.input;
   });
   var box = document.getElementById("cr-graph"), canvas = box.querySelector(".cr-canvas");
   var svg = canvas.querySelector("svg");
@@ -72,12 +78,13 @@
   pan.className = "cr-pan";
   canvas.insertBefore(pan, svg);
   pan.appendChild(svg);
-  var element = {}, gradText = {}, opElement = {}, edgeElement = {};
+  var element = {}, gradText = {}, dataText = {}, opElement = {}, edgeElement = {};
   svg.querySelectorAll("[data-node]").forEach(function (g) {
     var id = Number(g.getAttribute("data-node"));
     element[id] = g;
     g.querySelectorAll("text").forEach(function (t) {
       if (t.textContent.indexOf("grad ") === 0) gradText[id] = t;
+      if (t.textContent.indexOf("data ") === 0) dataText[id] = t;
     });
   });
   svg.querySelectorAll("[data-op]").forEach(function (g) { opElement[g.getAttribute("data-op")] = g; });
@@ -137,6 +144,7 @@
     });
   }
   function gradsAt(k) {
+    if (broken) return nodes.map(function () { return null; });  // no pass runs past an error
     if (k < cached.frame) cached = { frame: 0, grads: initial() };
     for (; cached.frame < k; cached.frame++) apply(cached.grads, steps[cached.frame]);
     return cached.grads;
@@ -172,6 +180,7 @@
       if (shownText[id] !== text && gradText[id]) {
         gradText[id].textContent = text;
         if (element[id]) element[id].classList.toggle("cr-unreached", grads[id] === null);
+        if (editing && grads[id] !== null) flash(element[id]);
       }
       shownText[id] = text;
     }
@@ -191,7 +200,9 @@
         if (g) label(g, asking ? "+= ?" : "+= " + format(c[1]));
       });
     }
-    stepPanel.innerHTML = asking ? question(k) : describe(k);
+    stepPanel.innerHTML = (broken ? "<p class='cr-error'>" + escape(name(broken.node) + ": " + broken.message) + "</p>" : "") +
+      (asking ? question(k) : describe(k));
+    announce(k);
     highlightCode(step ? nodes[step.node].lines : [], "cr-hl");
     if (selected !== null) showNode(selected);
     // Every change is written; now read the layout once: pan to the node, scroll the code to its lines.
@@ -205,7 +216,7 @@
 
   // One contribution in maths: ∂L/∂x += ∂n/∂x · ∂L/∂n = local · upstream = amount
   function contributionLine(step, c, position, amount) {
-    var local = derivative[step.node + ":" + position];
+    var local = localOf(step.node, position);
     return partial(rootName, name(c[0])) + " += " + partial(name(step.node), name(c[0])) + " · " +
       dL(step.node) + " = " + format(local) + " · " + format(step.upstream) + amount;
   }
@@ -224,7 +235,8 @@
     var lines = step.contributions.map(function (c, i) {
       return "<li>" + escape(contributionLine(step, c, positions[i], " = " + format(c[1]))) + "</li>";
     });
-    return "<h3>Step " + (k - 1) + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
+    return "<h3>Step " + k + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
+      (step.node === root ? "<p>" + escape(dL(root)) + " = 1: the output's own gradient, where the pass starts.</p>" : "") +
       "<p class='cr-rule'>" + escape(data.rules[node.op] || "") + "</p>" +
       (lines.length ? "<ul class='cr-maths'>" + lines.join("") + "</ul>" :
         "<p>Nothing to pass on: no input of " + escape(name(step.node)) + " needs a gradient.</p>") +
@@ -232,11 +244,11 @@
   }
 
   // --- your turn: type each amount of the next step before it is applied ------------------------------
-  var attempts = {}, answered = {};
+  var attempts = {}, answered = {}, said = {}, feedback = [];  // said: the slip named for an answer
   function question(k) {
     var step = steps[k], node = nodes[step.node], positions = positionsOf(step);
     var rows = step.contributions.map(function (c, i) {
-      var local = derivative[step.node + ":" + positions[i]];
+      var local = localOf(step.node, positions[i]);
       var tries = attempts[k + ":" + i] || 0, hints = [];
       if (tries >= 1) hints.push("The rule: " + (data.rules[node.op] || "") + ", so " +
         partial(name(step.node), name(c[0])) + " = " + format(local) + ".");
@@ -245,15 +257,16 @@
         " · " + dL(step.node) + " = ") +
         "<input type='text' inputmode='decimal' size='10' data-answer='" + i + "' aria-label='amount'> " +
         (tries >= 3 ? "<button type='button' data-reveal='" + i + "'>show</button>" : "") +
-        "<span class='cr-verdict' data-verdict='" + i + "'>" + (tries ? "not quite" : "") + "</span>" +
+        "<span class='cr-verdict' data-verdict='" + i + "'>" + (tries ? "not quite" +
+          (said[k + ":" + i] ? ": " + escape(said[k + ":" + i]) : "") : "") + "</span>" +
         hints.map(function (h) { return "<div class='cr-hint'>" + escape(h) + "</div>"; }).join("") + "</li>";
     });
     var done = k > 0 ? steps[k - 1].contributions.map(function (c) {
       return escape(name(c[0]) + " += " + format(c[1]));
     }) : [];
-    return (k > 0 && answered[k - 1] ? "<p class='cr-done'>Step " + (k - 1) + " applied: " + done.join(", ") +
+    return (k > 0 && answered[k - 1] ? "<p class='cr-done'>Step " + k + " applied: " + done.join(", ") +
       "</p>" : "") +
-      "<h3>Your turn, step " + k + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
+      "<h3>Your turn, step " + (k + 1) + " of " + cr.frames + ": " + escape(formula(step.node)) + "</h3>" +
       (rows.length ? "<p>What does each input receive? Type the amount, then Enter.</p><ul class='cr-maths'>" +
         rows.join("") + "</ul>" : "<p>Nothing to pass on here. <button type='button' data-skip>next</button></p>");
   }
@@ -267,6 +280,7 @@
     var verdict = stepPanel.querySelector("[data-verdict='" + i + "']");
     if (isNaN(typed)) { verdict.textContent = "type a number"; return; }
     if (format(typed) === format(amount) || Math.abs(typed - amount) <= tolerance(amount) * (1 + 1e-9)) {
+      feedback.push(null);
       score.right++;
       input.disabled = true;
       input.classList.add("cr-right");
@@ -275,6 +289,8 @@
     } else {
       score.wrong++;
       attempts[k + ":" + i] = (attempts[k + ":" + i] || 0) + 1;
+      said[k + ":" + i] = slip(k, i, typed);
+      feedback.push(said[k + ":" + i] || "not quite");
       var values = Array.prototype.map.call(stepPanel.querySelectorAll("input"), function (x) {
         return [x.value, x.disabled];
       });
@@ -303,7 +319,7 @@
       "score: " + score.right + " right, " + score.wrong + " wrong" : "";
   }
   stepPanel.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target.hasAttribute("data-answer")) check(event.target);
+    if (event.key === "Enter" && event.target.hasAttribute("data-answer")) { feedback = []; check(event.target); }
   });
   stepPanel.addEventListener("click", function (event) {
     var target = event.target;
@@ -319,9 +335,11 @@
   });
   turn.addEventListener("change", function () { cr.pause(); cr.go(cr.frame); showScore(); });
   // Submits the answers for the current step; for tests and scripts: true if all were right.
+  // chainrule.feedback() gives what the last answer was told, one entry per amount (null: right).
   cr.answer = function (amounts) {
     if (!turn.checked) { turn.checked = true; cr.go(cr.frame); }
     var before = cr.frame;
+    feedback = [];
     amounts.forEach(function (a, i) {
       var input = stepPanel.querySelector("[data-answer='" + i + "']");
       if (input && !input.disabled) { input.value = String(a); check(input); }
@@ -329,6 +347,54 @@
     return cr.frame === before + 1;
   };
   cr.score = function () { return { right: score.right, wrong: score.wrong }; };
+  cr.feedback = function () { return feedback.slice(); };
+
+  // --- naming the slip: autograd.diagnose (autograd/slips.py) in JavaScript, its words and the step
+  // slips' amounts (written from the same templates) in data.slips -----------------------------------
+  var words = data.slips, stepSlips = words.step.map(function (s) {
+    return [s[0], new Function("q", "return " + s[1]), s[2]];  // s[2]: it needs q.share
+  });
+  function isClose(a, b, rtol, atol) { return Math.abs(a - b) <= Math.max(rtol * Math.max(Math.abs(a), Math.abs(b)), atol); }
+  function cleanFactor(ratio, rtol) {  // [±n, d]: ratio as ±n or ±1/d for whole n, d up to 1000, or null
+    if (!isFinite(ratio) || ratio === 0) return null;
+    var f = Math.abs(ratio) >= 1 ? [Math.round(ratio), 1] : [Math.sign(ratio), Math.abs(Math.round(1 / ratio))];
+    var whole = f[0] / f[1];
+    if (f[1] === 0 || Math.abs(whole) > 1000 || 1 / Math.abs(whole) > 1000) return null;
+    return isClose(ratio, whole, Math.max(rtol, 1e-9), 0) ? f : null;
+  }
+  function factorSlip(f) {
+    var size = Math.abs(f[0]), sign = f[0] < 0 ? "−" : "";
+    var written = "×" + sign + (f[1] === 1 ? size : f[1] === 2 ? "½" : "1/" + f[1]);
+    if (size === 1 && f[1] === 1) return written + ": " + words.sign;
+    var two = (size === 2 && f[1] === 1) || f[1] === 2;
+    var cause = two ? words.two : words.samples.replace("{n}", f[1] === 1 ? size : f[1]);
+    return written + ": " + cause + (f[0] < 0 ? words.and_sign : "");
+  }
+  function diagnose(mine, right, candidates, rtol, atol, bias) {
+    if (!isFinite(mine)) return words.not_finite;
+    for (var i = 0; i < candidates.length; i++) {
+      var number = candidates[i][1];
+      if (isFinite(number) && isClose(mine, number, Math.max(rtol, 1e-9), atol)) return candidates[i][0];
+    }
+    if (right !== 0 && !isClose(mine, right, Math.max(rtol, 1e-9), atol)) {
+      var f = cleanFactor(mine / right, rtol);
+      if (f && !(f[0] === 1 && f[1] === 1)) return factorSlip(f);
+    }
+    return bias ? words.bias : null;
+  }
+  cr.diagnose = diagnose;  // for the test that it agrees with Python's
+  function slip(k, i, typed) {  // the slip an amount typed for input i of step k looks like, or null
+    var step = steps[k], c = step.contributions[i], shares = [];
+    for (var j = 0; j < k; j++) {
+      steps[j].contributions.forEach(function (d) { if (d[0] === step.node) shares.push(d[1]); });
+    }
+    var q = { local: localOf(step.node, positionsOf(step)[i]), upstream: step.upstream,
+      out: nodes[step.node].data, input: nodes[c[0]].data, share: shares.length > 1 ? shares[shares.length - 1] : null };
+    var candidates = stepSlips.filter(function (s) { return q.share !== null || !s[2]; })
+      .map(function (s) { return [s[0], s[1](q)]; });
+    var atol = tolerance(c[1]), rtol = c[1] === 0 ? 0 : atol / Math.abs(c[1]);
+    return diagnose(typed, c[1], candidates, rtol, atol, nodes[c[0]].kind === "bias");
+  }
 
   // --- clicking a value: its op, rule, data, grad and lines of code -----------------------------------
   function showNode(id) {
@@ -340,9 +406,37 @@
       (node.code ? ", <code>" + escape(node.code) + "</code> in the code" : "") + ")</small></h3>" +
       "<p>" + escape(node.op ? formula(id) : "a leaf: made by no operation") + "</p>" +
       (node.op ? "<p class='cr-rule'>" + escape(data.rules[node.op] || "") + "</p>" : "") +
-      "<p>data " + escape(format(node.data)) + ", grad " + escape(format(grad)) +
-      (grad === null ? " (the pass has not reached it yet)" : "") + "</p>";
+      "<p>data " + escape(format(node.data)) + ", " + (!node.requires_grad ? "constant: no grad" :
+        "grad " + escape(format(grad)) + (id === root ? " (" + escape(dL(root)) + " = 1)" :
+          grad === null ? (broken ? " (no pass: " + escape(broken.message) + ")" :
+            " (the pass has not reached it yet)") : "")) + "</p>" +
+      (node.op ? "" : "<p class='cr-muted'>A leaf: click it or press Enter to type a number, " +
+        "drag across it, or ↑/↓.</p>");
+    var card = neuronOf[id];
+    if (card) nodePanel.innerHTML += neuronCard(card);
     highlightCode(node.lines, "cr-sel");
+  }
+  // --- the neuron card: a neuron's z, a, δ = ∂C/∂z and its parameters' gradients, numbers substituted -
+  var neuronOf = {};
+  (data.neurons || []).forEach(function (n) { n.members.forEach(function (id) { neuronOf[id] = n; }); });
+  var SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉";
+  function sub(i) { return String(i).replace(/\d/g, function (d) { return SUBSCRIPT[Number(d)]; }); }
+  function neuronCard(n) {  // the final pass's gradients: they follow every change of a leaf
+    var C = rootName, delta = nodes[n.z].grad, z = nodes[n.z], grey = broken !== null;
+    function f(x) { return grey ? "—" : format(x); }
+    var rows = [
+      "z = w·x + b = " + f(z.data) + (n.a === null ? "" : ",  a = " + nodes[n.a].symbol + "(z) = " + f(nodes[n.a].data)),
+      "δ = " + partial(C, "z") + " = " + f(delta),
+      partial(C, "b") + " = δ = " + f(nodes[n.b].grad),
+    ];
+    n.w.forEach(function (w, i) {
+      rows.push(partial(C, "w" + sub(i)) + " = δ · x" + sub(i) + " = " + f(delta) + " · " + f(nodes[n.x[i]].data) +
+        " = " + f(nodes[w].grad));
+    });
+    return "<div class='cr-neuron'><h3>neuron " + escape(n.key) + "</h3><ul class='cr-maths'>" +
+      rows.map(function (r) { return "<li>" + escape(r) + "</li>"; }).join("") + "</ul>" +
+      "<p class='cr-muted'>x" + sub(0) + "… are " + escape(n.x.map(name).join(", ")) +
+      "; the bias's gradient is δ itself, and each weight's is δ times its input.</p></div>";
   }
   function select(id) {  // a click on a value: show it, and its lines in the code
     showNode(id);
@@ -350,12 +444,18 @@
   }
   svg.addEventListener("click", function (event) {
     var g = event.target.closest("[data-node]");
-    if (g) select(Number(g.getAttribute("data-node")));
+    if (g && nodes[Number(g.getAttribute("data-node"))].op) select(Number(g.getAttribute("data-node")));
+    var box_ = !g && event.target.closest('[id^="group-"]');
+    if (box_) {  // a neuron drawn as one box: its card
+      var key = box_.id.slice("group-".length);
+      var found = (data.neurons || []).filter(function (n) { return n.key === key; })[0];
+      if (found) select(found.a === null ? found.z : found.a);
+    }
   });
 
   // --- the code view -----------------------------------------------------------------------------------
   var codeBox = document.getElementById("cr-code");
-  var codeLines = data.code.split("\n").slice(0, -1).map(function (line, i) {
+  var codeLines = data.code.map(function (line, i) {  // split in Python, as compile numbers them
     var span = document.createElement("span");
     span.className = "cr-line";
     span.textContent = String(i + 1).padStart(4) + "  " + line + "\n";
@@ -376,6 +476,239 @@
     }
   }
 
+  // --- live numbers: change a leaf, run the graph forward and back again ---------------------------
+  // data.program is the graph's forward pass and local derivatives as one function, written from
+  // the op table's templates (see explorer.py); it calls fail(id, reason) where an op leaves its domain.
+  var program = new Function("return " + data.program)();
+  var order = [];  // the values made by operations, in topological order (ids are that order)
+  nodes.forEach(function (n) { if (n.op) order.push(n.id); });
+  var original = nodes.map(function (n) { return n.data; });
+  var broken = null, editing = false;  // broken: {node, message, after: {id: true}} while an op fails
+
+  // Python's repr of a float (2.0, -1e-05, 1e+16), so that a message reads as Python writes it.
+  function pyFloat(x) {
+    if (!isFinite(x)) return isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+    var parts = x.toExponential().split("e"), exponent = Number(parts[1]);
+    if (exponent < -4 || exponent >= 16) {
+      return parts[0] + "e" + (exponent < 0 ? "-" : "+") + String(Math.abs(exponent)).padStart(2, "0");
+    }
+    var text = String(x);
+    return /[.e]/.test(text) ? text : text + ".0";
+  }
+  function pyValue(id) {  // Value(data=-1.0, grad=0.0, label='x'), as an error message quotes it
+    var label = nodes[id].label;
+    return "Value(data=" + pyFloat(nodes[id].data) + ", grad=0.0" +
+      (label ? ", label='" + label.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'" : "") + ")";
+  }
+  var requires = nodes.map(function (n) { return n.requires_grad; });
+  // Runs the graph on the current leaves: every data, local derivative, step and grad of the pass.
+  function compute() {
+    var failed = null;
+    var result = program(nodes.map(function (n) { return n.data; }), function (id, reason) {
+      if (failed === null) failed = { id: id, reason: reason };
+    });
+    var v = result[0];
+    local = result[1];
+    broken = null;
+    for (var k = 0; k < order.length; k++) {
+      var id = order[k], ins = sources[id];
+      nodes[id].data = v[id];
+      if (failed !== null && failed.id === id) {  // the message Python raises, operands as Values
+        broken = { node: id, after: {}, message: nodes[id].op + "(" + ins.map(pyValue).join(", ") + "): " + failed.reason };
+      }
+      if (broken) {
+        var after = id === broken.node;
+        for (var i = 0; i < ins.length && !after; i++) after = broken.after[ins[i]] === true;
+        if (after) broken.after[id] = true;
+      }
+    }
+    if (!broken) backward();
+    cached = { frame: 0, grads: initial() };
+  }
+  function backward() {  // as backward() does: last value first, input.grad += local · grad
+    var grads = new Array(nodes.length).fill(0);
+    grads[root] = 1;
+    for (var k = order.length - 1, s = 0; k >= 0; k--, s++) {
+      var id = order[k], upstream = grads[id], ins = sources[id], d = local[id], contributions = [];
+      for (var i = 0; i < ins.length; i++) {
+        if (!requires[ins[i]]) continue;
+        var amount = d[i] * upstream;
+        grads[ins[i]] += amount;
+        contributions.push([ins[i], amount]);
+      }
+      steps[s] = { node: id, upstream: upstream, contributions: contributions };
+    }
+    for (var j = 0; j < nodes.length; j++) nodes[j].grad = grads[j];
+  }
+  function flash(el) {
+    if (!el || el.classList.contains("cr-flash")) return;
+    el.classList.add("cr-flash");
+    setTimeout(function () { el.classList.remove("cr-flash"); }, 600);
+  }
+  var shownData = nodes.map(function (n) { return "data " + format(n.data); });
+  function repaint() {  // the data that changed, the greyed values, then the frame as it is now
+    for (var id = 0; id < nodes.length; id++) {
+      var grey = broken !== null && broken.after[id] === true;
+      var text = grey ? "data —" : "data " + format(nodes[id].data);
+      if (text !== shownData[id] && dataText[id]) {
+        dataText[id].textContent = text;
+        if (!grey) flash(element[id]);
+      }
+      shownData[id] = text;
+      if (element[id] && element[id].classList.contains("cr-grey") !== grey) element[id].classList.toggle("cr-grey", grey);
+      if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
+    }
+    errorText.textContent = broken ? name(broken.node) + ": " + broken.message : "";
+    editing = true;
+    cr.go(cr.frame);
+    editing = false;
+  }
+  var errorText = document.getElementById("cr-error"), seedText = document.getElementById("cr-seed");
+  function find(key) {  // a node by id, name, label or variable in the code
+    if (typeof key === "number" && nodes[key]) return key;
+    var found = nodes.filter(function (n) { return n.name === key || n.label === key || n.code === key; });
+    if (found.length !== 1) {
+      throw new Error("chainrule.set: " + (found.length ? found.length + " values are called " : "no value ") +
+        JSON.stringify(key));
+    }
+    return found[0].id;
+  }
+  function setLeaves(changes) {  // changes: [[id, number], ...]; repaints once
+    changes.forEach(function (c) { nodes[c[0]].data = c[1]; });
+    compute();
+    repaint();
+    if (selected !== null) showNode(selected);
+  }
+  cr.set = function (key, number) {
+    var id = find(key), x = Number(number);
+    if (nodes[id].op) throw new Error("chainrule.set: " + name(id) + " is made by " + nodes[id].op + ", not a leaf");
+    if (typeof number === "boolean" || !isFinite(x)) throw new Error("chainrule.set: the number for " + name(id) + " must be finite, got " + number);
+    setLeaves([[id, x]]);
+    return broken === null;
+  };
+  cr.values = function () {
+    var values = {};
+    nodes.forEach(function (n, id) { values[id] = broken && broken.after[id] ? null : n.data; });
+    return values;
+  };
+  cr.error = function () { return broken ? broken.message : null; };
+  cr.derivatives = function () {  // [output id, position, ∂output/∂input] for every edge, as now
+    return edges.map(function (e) { return [e.output, e.position, local[e.output][e.position]]; });
+  };
+  cr.reset = function () {
+    setLeaves(nodes.filter(function (n) { return !n.op; }).map(function (n) { return [n.id, original[n.id]]; }));
+    seedText.textContent = "";
+  };
+  // New numbers from a seed: the 32-bit generator mulberry32, as Explorer.randomize draws them in Python.
+  function draws(seed) {
+    var state = seed >>> 0;
+    return function () {
+      state = (state + 0x6D2B79F5) >>> 0;
+      var t = Math.imul(state ^ (state >>> 15), state | 1) >>> 0;
+      t = (t ^ ((t + (Math.imul(t ^ (t >>> 7), t | 61) >>> 0)) >>> 0)) >>> 0;
+      return (((t ^ (t >>> 14)) >>> 0) % 41 - 20) / 10;
+    };
+  }
+  cr.randomize = function (seed) {
+    var next = draws(seed);
+    for (var attempt = 0; attempt < 100; attempt++) {
+      setLeaves(data.random.map(function (id) { return [id, next()]; }));
+      if (!broken) break;
+    }
+    seedText.textContent = "seed " + seed;
+    return broken === null;
+  };
+  document.getElementById("cr-reset").addEventListener("click", function () { cr.reset(); });
+  document.getElementById("cr-new").addEventListener("click", function () {
+    var seed = Math.floor(Math.random() * 1000000);
+    cr.randomize(seed);
+    try { history.replaceState(null, "", "#seed=" + seed); } catch (e) { /* a sandboxed frame */ }
+  });
+
+  // --- editing a leaf in the graph: type, drag, or ↑/↓ ---------------------------------------------------
+  var editor = document.createElement("input");
+  editor.className = "cr-editor";
+  editor.setAttribute("inputmode", "decimal");
+  editor.setAttribute("aria-label", "new number");
+  editor.hidden = true;
+  box.appendChild(editor);
+  var editingId = null;
+  function isLeaf(id) { return id !== null && !nodes[id].op && element[id] !== undefined; }
+  function openEditor(id) {
+    keepInView(element[id]);
+    var r = element[id].getBoundingClientRect(), b = box.getBoundingClientRect();
+    editingId = id;
+    editor.hidden = false;
+    editor.style.left = (r.left - b.left) + "px";
+    editor.style.top = (r.top - b.top) + "px";
+    editor.style.width = Math.max(80, r.width) + "px";
+    editor.value = String(nodes[id].data);
+    editor.setAttribute("aria-label", "new number for " + name(id));
+    editor.focus();
+    editor.select();
+  }
+  function closeEditor(apply) {
+    if (editingId === null) return;
+    var id = editingId, typed = parse(editor.value);
+    editingId = null;
+    editor.hidden = true;
+    if (apply && isFinite(typed)) setLeaves([[id, typed]]);
+    element[id].focus();
+  }
+  editor.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") closeEditor(true);
+    else if (event.key === "Escape") closeEditor(false);
+  });
+  editor.addEventListener("blur", function () { closeEditor(true); });
+  nodes.forEach(function (n) {
+    if (!isLeaf(n.id)) return;
+    var g = element[n.id];
+    g.setAttribute("tabindex", "0");
+    g.setAttribute("role", "button");
+    g.setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter to change its number, or ↑/↓");
+    g.classList.add("cr-leaf");
+    g.addEventListener("focus", function () { keepInView(g); });
+  });
+  svg.addEventListener("keydown", function (event) {
+    var g = event.target.closest && event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
+    if (!isLeaf(id)) return;
+    var step = event.shiftKey ? 0.01 : 0.1;
+    if (event.key === "Enter") { event.preventDefault(); select(id); openEditor(id); }
+    else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      event.preventDefault();
+      setLeaves([[id, round(nodes[id].data + (event.key === "ArrowUp" ? step : -step), step)]]);
+    }
+  });
+  function round(x, step) { return Number((Math.round(x / step) * step).toFixed(6)); }
+  var scrub = null, pendingScrub = null;
+  svg.addEventListener("pointerdown", function (event) {
+    var g = event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
+    if (!isLeaf(id)) return;
+    event.stopPropagation();  // a drag over a leaf changes it; anywhere else it pans
+    scrub = { id: id, x: event.clientX, start: nodes[id].data, moved: false };
+  });
+  window.addEventListener("pointermove", function (event) {
+    if (!scrub) return;
+    var dx = event.clientX - scrub.x;
+    if (!scrub.moved && Math.abs(dx) < 4) return;
+    scrub.moved = true;
+    var step = event.shiftKey ? 0.001 : 0.01;
+    var value = round(scrub.start + dx * step, step);
+    if (pendingScrub === null) requestAnimationFrame(function () { setLeaves([pendingScrub]); pendingScrub = null; });
+    pendingScrub = [scrub.id, value];
+  });
+  window.addEventListener("pointerup", function () {
+    if (scrub && !scrub.moved) { var id = scrub.id; scrub = null; select(id); openEditor(id); return; }
+    scrub = null;
+  });
+  var announcer = document.getElementById("cr-announce");
+  function announce(k) {  // one sentence for screen readers: the step and what each input receives
+    if (k === 0) { announcer.textContent = "Before the first step: " + dL(root) + " = 1."; return; }
+    var step = steps[k - 1];
+    announcer.textContent = "Step " + k + " of " + cr.frames + ": " + formula(step.node) + "; " +
+      step.contributions.map(function (c) { return name(c[0]) + " receives " + format(c[1]); }).join(", ") + ".";
+  }
+
   // --- zoom and pan: a CSS transform on the drawing ----------------------------------------------------
   var view = { x: 0, y: 0, scale: 1 };
   var width = svg.viewBox.baseVal.width, height = svg.viewBox.baseVal.height;
@@ -384,10 +717,11 @@
   function place() {
     pan.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
   }
-  function fit() {
+  var READABLE = 9 / 11;  // the scale at which Graphviz's 11-point text is 9 px high
+  function fit(readable) {  // the whole graph; with `readable`, never smaller than 9 px text
     var w = canvas.clientWidth, h = canvas.clientHeight, margin = 24;
     view.scale = Math.min(1.5, (w - 2 * margin) / width, (h - 2 * margin) / height);
-    if (view.scale < 0.6) view.scale = 0.6;  // still readable: pan (or zoom out) to see the rest
+    if (readable && view.scale < READABLE) view.scale = READABLE;  // the current step's neighbourhood
     view.x = Math.max(0, (w - width * view.scale) / 2);
     view.y = Math.max(0, (h - height * view.scale) / 2);
     place();
@@ -436,11 +770,17 @@
   });
   cr.view = view;
 
-  fit();
+  fit(true);
   if (height * view.scale + 48 < canvas.clientHeight) {  // a small graph: no empty band below it
     canvas.style.height = Math.max(160, Math.ceil(height * view.scale + 48)) + "px";
-    fit();
+    fit(true);
   }
   keepInView(element[root]);
+  function fromAddress() {  // explorer.html#seed=17: the exercise a teacher shared
+    var hashed = /(?:^#|&)seed=(\d+)/.exec(location.hash);
+    if (hashed) cr.randomize(Number(hashed[1]));
+  }
+  fromAddress();
+  window.addEventListener("hashchange", fromAddress);
   cr.render(render);
 })();

@@ -7,70 +7,71 @@ panel that says each step in words and maths with the op's rule, the backward pa
 turn" mode in which the learner types each step's amounts before they are revealed. In a notebook,
 ``autograd.explore(loss)`` shows the page inline.
 
+Every leaf can be changed in the page (click or Enter and type, drag across it, ↑/↓): the page runs
+the graph forward and back again with its own code and repaints; ``Explorer.set({leaf: number})``
+does the same in Python, and ``randomize(seed)`` draws fresh numbers as the page's "New numbers"
+button does (``explorer.html#seed=17`` opens with them).
+
 The page carries its numbers as JSON (see ``autograd.pages``)::
 
-    nodes  [{id, label, name, code, kind, op, symbol, data, grad, requires_grad, lines}]
+    nodes  [{id, label, name, code, kind, op, symbol, infix, data, grad, requires_grad, lines, group}]
            id: place in topological_order; grad: after the whole pass; code: the node's variable in
            the code (v7); lines: its lines in the code
     edges  [{input, output, position, derivative}]  ∂output/∂input, for output.inputs[position]
     steps  [{node, upstream, contributions: [[input id, amount], ...]}]  as backward_steps gives them
+    code   the lines of compile's code for the graph;  program  its forward pass and local derivatives
+           as JavaScript;  random  the leaves "New numbers" draws
 
 and ``window.chainrule`` adds ``grads()`` (node id → the grad shown, ``null`` before the pass
-reaches it), ``answer([amounts])`` (your turn: submit the next step's amounts; true if all right)
-and ``score()`` to the shell's timeline. Every value's SVG group carries ``data-node="<id>"``.
+reaches it), ``values()`` (node id → data), ``set(node, number)`` (node: id, name or label),
+``reset()``, ``randomize(seed)``, ``error()`` (the message of an op out of its domain, or null),
+``answer([amounts])`` (your turn: submit the next step's amounts; true if all right) and
+``score()`` to the shell's timeline. Every value's SVG group carries ``data-node="<id>"``.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import math
 import re
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from .. import OPS, Step, Value, backward_steps, topological_order
-from ..compiler import Code, code_for
+from ..compiler import Code, code_for, javascript_expression
 from ..pages import Page, svg_image
+from ..slips import MESSAGES, STEP_SLIPS
+from ..value import apply, is_number
 from .draw import draw_dot, groups
 from .text import name_table, node_kind, node_name, number, op_symbol
 
 MAX_VALUES = 2000
 """Graphs with more values than this are drawn one box per neuron (or layer) unless asked otherwise."""
 
-RULES: dict[str, str] = {
-    "add": "a sum passes its gradient on unchanged",
-    "mul": "a product hands each input the other factor",
-    "div": "one over the denominator for the numerator, −a/b² for the denominator",
-    "pow": "bring the power down and take one off it",
-    "general_pow": "the base as for a constant power; for the exponent, the output times ln a",
-    "exp": "the local derivative is the output itself",
-    "log": "one over the input",
-    "sqrt": "one over twice the output",
-    "tanh": "one minus the output squared",
-    "sigmoid": "the output times one minus the output",
-    "relu": "the gradient passes where the input was positive, and stops where it was not",
-    "leaky_relu": "the gradient passes where the input was positive, scaled by the slope where not",
-    "abs": "the sign of the input",
-    "sin": "the cosine of the input",
-    "cos": "minus the sine of the input",
-    "sum": "every term receives the gradient unchanged",
-    "dot": "each factor's local derivative is its partner",
-    "linear": "1 for the bias (it receives δ = ∂L/∂z itself), each weight's input, each input's weight",
-}
-"""Each operation's local derivative in words; the step panel shows it after the maths of ``OPS[op].rule``."""
-
 
 def rule(op: str) -> str:
     """The rule of operation ``op`` as the page states it: ``∂tanh(x)/∂x = 1 − tanh²(x): one minus …``."""
-    return f"{OPS[op].rule}: {RULES[op]}" if op in RULES else OPS[op].rule
+    return f"{OPS[op].rule}: {OPS[op].words}" if OPS[op].words else OPS[op].rule
 
 
 _FORMAT = re.compile(r"(?P<sign>[+ -]?)(?:\.(?P<digits>\d+))?(?P<type>[eEfFgG%]?)")
+
+MAX_EDGES = 3000
+"""Graphs with more edges than this are drawn one box per neuron too: layout time grows with edges."""
+
+RANDOM_TRIES = 100
+"""How many draws ``Explorer.randomize`` makes before giving up on numbers every op accepts."""
 
 
 class Explorer(Page):
     """The backward-pass explorer of one graph: ``to_html()``, ``save(path)``, inline in notebooks.
 
     Made by ``autograd.explore(root)``, which runs the backward pass on a copy of the gradients:
-    the page holds every step, and every ``.grad`` stays as it was.
+    the page holds every step, and every ``.grad`` stays as it was. ``set({leaf: number})`` and
+    ``randomize(seed)`` give the explorer of the same graph with other numbers at its leaves.
     """
 
     title = "chainrule · backward pass"
@@ -89,98 +90,55 @@ class Explorer(Page):
         legend: bool = True,
         group: str | None = None,
         max_nodes: int | None = MAX_VALUES,
+        leaf_data: Mapping[Value, float] | None = None,
     ) -> None:
-        if not isinstance(root, Value):
-            raise TypeError(f"explore: root must be a Value, got {type(root).__name__}: {root!r}")
-        if not root.requires_grad:
-            raise ValueError(
-                f"explore: root {root!r} does not require grad: it was made from constants only, or "
-                "inside no_grad(), so there is no backward pass to step through"
-            )
-        match = _FORMAT.fullmatch(format_spec) if isinstance(format_spec, str) else None
-        if match is None:
-            raise ValueError(
-                f"explore: format_spec must be a precision and a type such as '.4f', '.3g' or '.2e', "
-                f"got {format_spec!r}"
-            )
-        if max_nodes is not None and (
-            isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
-        ):
-            raise ValueError(f"explore: max_nodes must be a positive whole number or None, got {max_nodes!r}")
-        table = name_table(names)
+        match = _check(root, format_spec, max_nodes)
+        self.root, self._table = root, name_table(names)
+        self._options = dict(rankdir=rankdir, format_spec=format_spec, names=names, legend=legend)
+        self._options.update(show_local_derivatives=show_local_derivatives, color_by_grad=color_by_grad)
+        self._options.update(group=group, max_nodes=max_nodes)
+        self._leaf_data = dict(leaf_data or {})
         order = topological_order(root)
-        self.values = len(order)
-        note = None
-        if group is None and max_nodes is not None and len(order) > max_nodes:
-            group = "neuron"
-            note = (
-                f"This graph has {len(order)} values, more than the {max_nodes} drawn whole: each neuron of "
-                "the network is one box, highlighted while a step inside it runs. "
-                "autograd.explore(root, max_nodes=None) draws every value."
-            )
-        index = {value: i for i, value in enumerate(order)}
-        group_of = groups(order, group) if group is not None else {}  # the box each value is drawn in
+        self.values, index = len(order), {value: i for i, value in enumerate(order)}
+        group, cut, note = _layout(order, group, max_nodes)
         code = code_for(root)
         code_names, code_lines = _code_links(code, index)
         # a value with no name is drawn with its variable in the code (v6), as the step panel calls it
         drawn_names = {
-            v: code_names[i] for i, v in enumerate(order) if not node_name(v, table) and i in code_names
+            v: code_names[i] for i, v in enumerate(order) if not node_name(v, self._table) and i in code_names
         }
-        steps, grads, svg = _run_and_draw(
-            root,
-            order,
-            rankdir=rankdir,
-            format_spec=format_spec,
-            show_local_derivatives=show_local_derivatives,
-            color_by_grad=color_by_grad,
-            max_nodes=None,
-            group=group,
-            names={**drawn_names, **table},
-            legend=legend,
-        )
-        nodes = [
-            {
-                "id": i,
-                "label": value.label,
-                "name": node_name(value, table),
-                "code": code_names.get(i),
-                "kind": node_kind(value),
-                "op": value.op or None,
-                "symbol": op_symbol(value),
-                "data": value.data,
-                "grad": grads[i],
-                "requires_grad": value.requires_grad,
-                "lines": code_lines.get(i, []),
-                "group": group_of.get(value),
-            }
-            for i, value in enumerate(order)
-        ]
-        edges = [
-            {"input": index[x], "output": i, "position": position, "derivative": number(derivative)}
-            for i, value in enumerate(order)
-            if not value.is_leaf
-            for position, (x, derivative) in enumerate(zip(value.inputs, value.local_derivatives))
-        ]
+        with _rerun(order, self._leaf_data):
+            steps = list(backward_steps(root))
+            names = {**drawn_names, **self._table}
+            with warnings.catch_warnings():  # draw_dot's warning of a cut: the page's note says it
+                warnings.simplefilter("ignore")
+                drawing = draw_dot(
+                    root, **{**self._options, "names": names, "group": group, "max_nodes": cut}
+                )
+            svg = drawing.pipe(format="svg", encoding="utf-8")
+            group_of = groups(order, group) if group is not None else {}
+            nodes = [
+                _node(i, v, self._table, code_names.get(i), code_lines.get(i, []), group_of.get(v))
+                for i, v in enumerate(order)
+            ]
+            edges = _edges(order, index)
         self._data: dict[str, Any] = {
             "frames": len(steps),
             "root": index[root],
             "format": {"sign": match["sign"], "digits": match["digits"], "type": match["type"]},
             "nodes": nodes,
             "edges": edges,
-            "steps": [
-                {
-                    "node": index[step.node],
-                    "upstream": number(step.upstream),
-                    "contributions": [[index[x], number(amount)] for x, amount in step.contributions],
-                }
-                for step in steps
-            ],
+            "steps": [_step(step, index) for step in steps],
             "rules": {op: rule(op) for op in sorted({v.op for v in order if v.op})},
-            "code": code.source,
+            "code": code.source.split("\n")[:-1],  # the lines as compile numbers them
+            "random": [i for i, v in enumerate(order) if _redrawn(v)],
+            "neurons": _neurons(order, index),
+            "slips": _slips(),
+            "program": _program(order, index),
             "note": note,
             "grouped": group is not None,
         }
-        self.svg = _mark(svg, order, index)
+        self.svg = _mark(svg)
 
     def data(self) -> dict[str, Any]:
         return self._data
@@ -197,10 +155,17 @@ class Explorer(Page):
             f'<div class="cr-canvas">{self.svg}</div></div>'
             '<p class="cr-static">The graph after the whole backward pass: every grad as backward() '
             "leaves it. Open the page where scripts run to step through it.</p>"
+            '<div class="cr-edit cr-live"><span class="cr-hint-edit">Change a leaf: click it (or Tab to it, '
+            "Enter) and type, drag across it (Shift: finer), or ↑/↓.</span> "
+            '<button type="button" id="cr-reset">Reset numbers</button> '
+            '<button type="button" id="cr-new" title="fresh numbers at the leaves; the seed goes in the '
+            'address (#seed=…)">New numbers</button> <span id="cr-seed"></span>'
+            '<span id="cr-error" class="cr-error" role="alert"></span></div>'
+            '<div id="cr-announce" class="cr-sr cr-live" aria-live="polite"></div>'
             '<div class="cr-panels cr-live">'
             '<section class="cr-side"><div class="cr-mode"><label><input type="checkbox" id="cr-turn"> '
             'Your turn: type each amount before it is shown</label> <span id="cr-score"></span></div>'
-            '<div id="cr-step" class="cr-step" aria-live="polite"></div>'
+            '<div id="cr-step" class="cr-step"></div>'
             '<div id="cr-node" class="cr-node"></div></section>'
             '<section class="cr-codebox"><div class="cr-codetitle">the backward pass as code '
             "(autograd.compile)</div>"
@@ -218,6 +183,69 @@ class Explorer(Page):
     def __repr__(self) -> str:
         steps = self._data["frames"]
         return f"<Explorer: {self.values} values, {steps} steps>"
+
+    def set(self, changes: Mapping[Value | str, float]) -> Explorer:
+        """The explorer of the same graph with other numbers at some leaves; this one is unchanged.
+
+        ``changes`` maps a leaf (the Value, its label, or its name in ``names``) to a number. Every
+        value is computed again from the leaves, forward through each op's rule and back as
+        ``backward()`` goes; the graph's own Values keep their ``.data`` and ``.grad``. A key that is
+        not a leaf of this graph, or a number that is not finite, is refused with a message naming
+        it; numbers outside an op's domain raise the error the op raises (``log(Value(…))``: …).
+
+        >>> from autograd import Value
+        >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+        >>> y = x * w
+        >>> explore(y).set({"w": 0.5}).data()["nodes"][0]["grad"], w.data
+        (0.5, -3.0)
+        """
+        if not isinstance(changes, Mapping):
+            raise TypeError(f"Explorer.set: changes must map leaves to numbers, got {type(changes).__name__}")
+        leaf_data = dict(self._leaf_data)
+        for key, number_ in changes.items():
+            leaf_data[self._leaf(key)] = _finite(number_, key)
+        return Explorer(self.root, **self._options, leaf_data=leaf_data)
+
+    def randomize(self, seed: int) -> Explorer:
+        """The explorer of the same graph with fresh numbers, drawn from ``seed``: an exercise.
+
+        Each leaf that needs a gradient or has a label (inputs, weights, biases, targets; not the
+        literal numbers of the code, such as the 2 of ``x ** 2``) gets a number from −2.0 to 2.0 in
+        steps of 0.1, drawn from ``seed`` as the page draws them for ``explorer.html#seed=17``.
+        Draws that take an op outside its domain are skipped for the next ones.
+        """
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"Explorer.randomize: seed must be a whole number, got {seed!r}")
+        order = topological_order(self.root)
+        drawn = [order[i] for i in self._data["random"]]
+        stream = draws(seed)
+        for _ in range(RANDOM_TRIES):
+            changes: dict[Value | str, float] = {v: next(stream) for v in drawn}
+            try:
+                return self.set(changes)
+            except (ArithmeticError, ValueError):
+                continue
+        raise ValueError(f"Explorer.randomize: {RANDOM_TRIES} draws from seed {seed} all left an op's domain")
+
+    def _leaf(self, key: Value | str) -> Value:
+        """The leaf ``key`` names: the Value itself, or the one leaf with that name or label."""
+        order = topological_order(self.root)
+        if isinstance(key, Value):
+            found = [key] if key in set(order) else []
+        elif isinstance(key, str):
+            found = [v for v in order if key in (v.label, node_name(v, self._table))]
+        else:
+            raise TypeError(
+                f"Explorer.set: a key must be a Value or a name, got {type(key).__name__}: {key!r}"
+            )
+        if len(found) != 1:
+            many = f"{len(found)} values are called {key!r}" if found else f"{key!r} is not in this graph"
+            raise ValueError(f"Explorer.set: {many}; give a leaf of this graph (its Value, label or name)")
+        if not found[0].is_leaf:
+            raise ValueError(
+                f"Explorer.set: {key!r} is made by {found[0].op}, not a leaf: change the leaves it comes from"
+            )
+        return found[0]
 
 
 def explore(root: Value, **options: Any) -> Explorer:
@@ -238,46 +266,243 @@ def explore(root: Value, **options: Any) -> Explorer:
     return Explorer(root, **options)
 
 
-def _run_and_draw(root: Value, order: list[Value], **options: Any) -> tuple[list[Step], list[float], str]:
-    """The steps of ``root``'s backward pass from zero grads, the grads it ends with, and the SVG of
-    the graph after it (``draw_dot(root, **options)``); every ``.grad`` is then put back as it was."""
-    saved = [(value, value.grad) for value in order]
+def _check(root: Value, format_spec: str, max_nodes: int | None) -> re.Match[str]:
+    """Refuse what ``explore`` cannot show, naming the argument; the parts of ``format_spec``."""
+    if not isinstance(root, Value):
+        raise TypeError(f"explore: root must be a Value, got {type(root).__name__}: {root!r}")
+    if not root.requires_grad:
+        raise ValueError(
+            f"explore: root {root!r} does not require grad: it was made from constants only, or "
+            "inside no_grad(), so there is no backward pass to step through"
+        )
+    match = _FORMAT.fullmatch(format_spec) if isinstance(format_spec, str) else None
+    if match is None:
+        raise ValueError(
+            f"explore: format_spec must be a precision and a type such as '.4f', '.3g' or '.2e', "
+            f"got {format_spec!r}"
+        )
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
+        raise ValueError(f"explore: max_nodes must be a positive whole number or None, got {max_nodes!r}")
+    return match
+
+
+def _layout(
+    order: list[Value], group: str | None, max_nodes: int | None
+) -> tuple[str | None, int | None, str | None]:
+    """How to draw a graph: the grouping, the most values to draw (``None``: all), and a note saying why.
+
+    A graph with more values than ``max_nodes``, or more edges than ``MAX_EDGES``, is drawn one box
+    per neuron; where no neuron is found (a graph not built from ``nn`` modules), only the
+    ``max_nodes`` values nearest the output are drawn, as ``draw_dot`` does.
+    """
+    edges = sum(len(value.inputs) for value in order)
+    if group is not None or max_nodes is None or (len(order) <= max_nodes and edges <= MAX_EDGES):
+        return group, None, None
+    if groups(order, "neuron"):
+        return (
+            "neuron",
+            None,
+            (
+                f"This graph has {len(order)} values and {edges} edges, more than are drawn whole: each "
+                "neuron of the network is one box, highlighted while a step inside it runs. "
+                "autograd.explore(root, max_nodes=None) draws every value."
+            ),
+        )
+    return (
+        None,
+        max_nodes,
+        (
+            f"This graph has {len(order)} values: the {max_nodes} nearest the output are drawn, and steps "
+            "further back are shown in the panel only. autograd.explore(root, max_nodes=None) draws "
+            "every value."
+        ),
+    )
+
+
+@contextmanager
+def _rerun(order: list[Value], leaf_data: Mapping[Value, float]) -> Iterator[None]:
+    """For the duration: every grad 0 and, if ``leaf_data`` is given, those numbers at the leaves and
+    every value computed again from them, forward through each op's rule (``apply``, which raises as
+    building the graph would). Every ``.data`` and ``.grad`` is then put back as it was."""
+    saved = [(value, value.data, value.grad) for value in order]
     try:
         for value in order:
             value.grad = 0.0
-        steps = list(backward_steps(root))
-        grads = [number(value.grad) for value in order]
-        svg = draw_dot(root, **options).pipe(format="svg", encoding="utf-8")
+        if leaf_data:
+            for value in order:
+                if value in leaf_data:
+                    value.data = leaf_data[value]
+                elif not value.is_leaf:
+                    value.data = apply(OPS[value.op], value.inputs).data
+        yield
     finally:
-        for value, grad in saved:
-            value.grad = grad
-    return steps, grads, svg
+        for value, data, grad in saved:
+            value.data, value.grad = data, grad
+
+
+def _node(
+    i: int, value: Value, table: Mapping[Value, str], code: str | None, lines: list[int], group: str | None
+) -> dict[str, Any]:
+    """One value as the page holds it (see the module's notes)."""
+    return {
+        "id": i,
+        "label": value.label,
+        "name": node_name(value, table),
+        "code": code,
+        "kind": node_kind(value),
+        "op": value.op or None,
+        "symbol": op_symbol(value),
+        "infix": OPS[value.op].infix if value.op else "",
+        "data": value.data,
+        "grad": number(value.grad),
+        "requires_grad": value.requires_grad,
+        "lines": lines,
+        "group": group,
+    }
+
+
+def _edges(order: list[Value], index: dict[Value, int]) -> list[dict[str, Any]]:
+    """Every arrow into an operation, with ∂output/∂input at the data as it is."""
+    return [
+        {"input": index[x], "output": i, "position": position, "derivative": number(derivative)}
+        for i, value in enumerate(order)
+        if not value.is_leaf
+        for position, (x, derivative) in enumerate(zip(value.inputs, value.local_derivatives))
+    ]
+
+
+def _step(step: Step, index: dict[Value, int]) -> dict[str, Any]:
+    return {
+        "node": index[step.node],
+        "upstream": number(step.upstream),
+        "contributions": [[index[x], number(amount)] for x, amount in step.contributions],
+    }
+
+
+def _neurons(order: list[Value], index: dict[Value, int]) -> list[dict[str, Any]]:
+    """Each neuron of a graph built from ``nn`` modules, for the page's neuron card: its ``z`` (the
+    ``linear`` node its weights and bias feed), its activation ``a`` (the value made from z alone in
+    the same neuron, or ``None``), bias ``b``, weights ``w`` and their inputs ``x``, and ``members``,
+    every value drawn inside it; all as node ids."""
+    group_of = groups(order, "neuron")
+    made_from: dict[Value, list[Value]] = {}
+    for value in order:
+        for x in value.inputs:
+            made_from.setdefault(x, []).append(value)
+    neurons = []
+    for z in order:
+        n = (len(z.inputs) - 1) // 2
+        if z.op != "linear" or node_kind(z.inputs[-1]) != "bias" or z not in group_of:
+            continue
+        after = [v for v in made_from.get(z, []) if v.inputs == (z,) and group_of.get(v) == group_of[z]]
+        neurons.append(
+            {
+                "key": group_of[z],
+                "z": index[z],
+                "a": index[after[0]] if after else None,
+                "b": index[z.inputs[-1]],
+                "w": [index[w] for w in z.inputs[n : 2 * n]],
+                "x": [index[x] for x in z.inputs[:n]],
+                "members": [index[v] for v in order if group_of.get(v) == group_of[z]],
+            }
+        )
+    return neurons
+
+
+def _slips() -> dict[str, Any]:
+    """``autograd.slips`` for the page's *your turn*: its words, and each step slip's amount as
+    JavaScript over ``q`` (``q.local``, ``q.upstream``, ``q.out``, ``q.input``, ``q.share``), and
+    whether it needs ``q.share``."""
+    names = {key: f"q.{key}" for key in ("local", "upstream", "out", "input", "share")}
+    step = [
+        [message, javascript_expression(template.format(**names)), "{share}" in template]
+        for message, template in STEP_SLIPS
+    ]
+    return {**MESSAGES, "step": step}
+
+
+def _redrawn(value: Value) -> bool:
+    """Whether ``randomize`` draws a new number for ``value``: a leaf that needs a gradient or has a
+    label (the literal numbers of the code, such as the 2 of ``x ** 2``, stay)."""
+    return value.is_leaf and (value.requires_grad or bool(value.label))
+
+
+def _finite(x: object, key: object) -> float:
+    """``x`` as a finite float, or an error naming the leaf it was meant for."""
+    if isinstance(x, Value) or not is_number(x):
+        raise TypeError(
+            f"Explorer.set: the number for {key!r} must be a real number, got {type(x).__name__}: {x!r}"
+        )
+    value = float(x)  # type: ignore[arg-type]
+    if not math.isfinite(value):
+        raise ValueError(f"Explorer.set: the number for {key!r} must be finite, got {value!r}")
+    return value
+
+
+def draws(seed: int) -> Iterator[float]:
+    """Numbers from −2.0 to 2.0 in steps of 0.1, from the 32-bit generator mulberry32 started at
+    ``seed``: the page's script draws the same ones (``explorer.html#seed=17``)."""
+    state = seed & 0xFFFFFFFF
+    while True:
+        state = (state + 0x6D2B79F5) & 0xFFFFFFFF
+        t = ((state ^ (state >> 15)) * (state | 1)) & 0xFFFFFFFF
+        t ^= (t + ((t ^ (t >> 7)) * (t | 61))) & 0xFFFFFFFF
+        yield ((t ^ (t >> 14)) % 41 - 20) / 10
+
+
+def _program(order: list[Value], index: dict[Value, int]) -> str:
+    """The graph's forward pass and every local derivative as one JavaScript function, for the page to
+    compute with when a leaf changes, written from each op's templates in the op table as ``compile``
+    writes them (``javascript_expression``).
+
+    ``function (x, fail) {… return [v, d];}`` takes every value's number by node id (the leaves' are
+    used) and returns them all (``v``) and, for each value made by an operation, ∂value/∂input for
+    each input (``d[id]``). Where an op leaves its domain it calls ``fail(id, reason)`` with the
+    reason Python gives, and goes on (NaN and Infinity flow on to what depends on it).
+    """
+    lines = ["function (x, fail) {", "var v = x.slice(), d = [];"]
+    for i, value in enumerate(order):
+        if value.is_leaf:
+            continue
+        op, names, out = OPS[value.op], [f"v[{index[x]}]" for x in value.inputs], f"v[{i}]"
+        if isinstance(op.code, str):
+            forward = javascript_expression(op.code.format(*names, out=out))
+        else:  # a sum of terms, added to 0 one by one as the op's forward rule adds them
+            forward = " + ".join(["0", *(f"({javascript_expression(t)})" for t in op.code(*names))])
+        local = (
+            [t.format(*names, out=out) for t in op.derivative_code]
+            if isinstance(op.derivative_code, tuple)
+            else list(op.derivative_code(*names, out))
+        )
+        lines.append(f"v[{i}] = {forward};")
+        lines += [
+            f"if ({javascript_expression(test.format(*names, out=out))}) fail({i}, {json.dumps(reason)});"
+            for test, reason in op.domain
+        ]
+        lines.append(f"d[{i}] = [{', '.join(javascript_expression(x) for x in local)}];")
+    return "\n".join([*lines, "return [v, d];", "}"])
 
 
 def _code_links(code: Code, index: dict[Value, int]) -> tuple[dict[int, str], dict[int, list[int]]]:
     """Each node's variable in the code (``v7``) and its lines: a value made by an operation has the
     lines ``code.lines`` gives; a parameter, the line that reads it and the one that adds to its grad."""
-    written = code.source.splitlines()
-    names, lines = {}, {index[value]: numbers for value, numbers in code.lines.items()}
-    for value, numbers in code.lines.items():
-        found = re.match(r"\s*(v\d+) =", written[numbers[0] - 1]) if numbers else None
+    names = {index[value]: name for value, name in code.names.items()}
+    lines = {index[value]: numbers for value, numbers in code.lines.items()}
+    for number_, line in enumerate(code.source.split("\n"), start=1):
+        found = re.search(r"parameters\[(\d+)\](?:\.data|\.grad \+=)", line)
         if found:
-            names[index[value]] = found[1]
-    for number_, line in enumerate(written, start=1):
-        found = re.match(r"\s*(?:(v\d+) = )?parameters\[(\d+)\]", line)
-        if found:
-            node = index[code.parameters[int(found[2])]]
-            lines.setdefault(node, []).append(number_)
-            if found[1]:
-                names[node] = found[1]
+            lines.setdefault(index[code.parameters[int(found[1])]], []).append(number_)
     return names, lines
 
 
-def _mark(svg: str, order: list[Value], index: dict[Value, int]) -> str:
+def _mark(svg: str) -> str:
     """The SVG without its XML prologue and comments, marked for the page's script.
 
     Each value's group gets ``data-node="<id>"``, each operation's ``data-op="<id>"`` and each arrow
-    into an operation ``data-edge="<output>:<position>"``.
+    into an operation ``data-edge="<output>:<position>"``, read from the ids ``draw_dot`` gives them
+    (``v<i>``, ``v<i>op``, ``v<i>op_in<p>``).
     """
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
@@ -285,19 +510,7 @@ def _mark(svg: str, order: list[Value], index: dict[Value, int]) -> str:
     def node(found: re.Match[str]) -> str:
         number_, operation = found[2], found[3]
         attribute = f'data-op="{number_}"' if operation else f'data-node="{number_}"'
-        return f"{found[1]} {attribute}>\n<title>v{number_}{operation}</title>"
+        return f"{found[1]} {attribute}>\n<title>v{number_}{operation or ''}</title>"
 
-    svg = re.sub(r'(<g id="node\d+" class="node")>\n<title>v(\d+)(op)?</title>', node, svg)
-    seen: dict[tuple[int, int], int] = {}
-
-    def edge(found: re.Match[str]) -> str:
-        source, target = int(found[2]), int(found[3])
-        n = seen.get((source, target), 0)
-        seen[(source, target)] = n + 1
-        positions = [p for p, x in enumerate(order[target].inputs) if index[x] == source]
-        mark = f' data-edge="{target}:{positions[n]}"' if n < len(positions) else ""
-        return f"{found[1]}{mark}>\n<title>{found[4]}</title>"
-
-    return re.sub(
-        r'(<g id="edge\d+" class="edge")>\n<title>(?=v(\d+)&#45;&gt;v(\d+)op<)(.*?)</title>', edge, svg
-    )
+    svg = re.sub(r'(<g id="v(\d+)(op)?" class="node")>', node, svg)
+    return re.sub(r'(<g id="v(\d+)op_in(\d+)" class="edge")>', r'\1 data-edge="\2:\3">', svg)

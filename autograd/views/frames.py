@@ -54,25 +54,13 @@ def step_through(root: Value, **options: Any) -> Any:
         if not steps:
             picture.value = "<p>no steps: the output is a leaf</p>"
             return
-        step = _replayed(root, steps, slider.value)
+        step = steps[slider.value]  # each step keeps the gradients as they stood after it
         svg = draw_dot(root, step=step, **options).pipe(format="svg", encoding="utf-8")
         picture.value = f"<p>{html.escape(str(step))}</p>" + svg
 
     slider.observe(show, names="value")
     show()
     return ipywidgets.VBox([slider, picture])
-
-
-def _replayed(root: Value, steps: list[Step], k: int) -> Step:
-    """Step ``k`` with the gradients as they stood right after it, found by adding up again the
-    amounts the steps up to it recorded (in the same order, so to the same bits). Drawing a frame
-    costs time in proportion to the graph, and no frame's gradients are kept."""
-    grads: dict[Value, Any] = {root: 1.0}
-    for step in steps[: k + 1]:
-        for x, amount in step.contributions:
-            grads[x] = grads.get(x, 0.0) + amount
-    step = steps[k]
-    return Step(step.index, step.node, step.upstream, step.local_derivatives, step.contributions, grads)
 
 
 def _show_all(root: Value, steps: list[Step], options: dict[str, Any]) -> None:
@@ -84,6 +72,6 @@ def _show_all(root: Value, steps: list[Step], options: dict[str, Any]) -> None:
             print(step)
         return
     print("step_through: install ipywidgets for a slider; here is every step in turn.")
-    for k, step in enumerate(steps):
+    for step in steps:
         print(step)
-        display(draw_dot(root, step=_replayed(root, steps, k), **options))
+        display(draw_dot(root, step=step, **options))

@@ -21,18 +21,16 @@ False
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import NamedTuple
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of, is_scalar
 
 from ..layers import Neuron
 from ..module import Module
-from .probe import _neurons, _Recording
+from .probe import inputs_of, neurons, own_activation, pre_activations, tolerance
 
 
 class GradientRow(NamedTuple):
@@ -93,13 +91,23 @@ def check_gradients(
     gives them) to the gradients you derived. A gradient is right when it is within ``rtol`` of the
     parameter's ``.grad`` (or within ``atol`` of it, near 0). The report names each wrong one with
     the usual slip it looks like; pass the ``loss`` you called ``backward()`` on to look for a
-    missing activation derivative too. A mismatch never raises; an unknown name raises ``KeyError``.
+    missing activation derivative too. A mismatch never raises; an unknown name raises ``KeyError``,
+    and an empty ``mine``, a tolerance that is not a finite number ≥ 0 or a ``loss`` that is not a
+    Value raise ``ValueError`` or ``TypeError``.
     """
     if not isinstance(model, Module):
         raise TypeError(f"check_gradients: model must be an nn.Module, got {type(model).__name__}")
     if not isinstance(mine, Mapping):
         raise TypeError(
             f"check_gradients: mine must map parameter names to numbers, got {type(mine).__name__}"
+        )
+    if not mine:
+        raise ValueError("check_gradients: mine is empty; give the gradients you derived, {name: number}")
+    rtol, atol = tolerance("check_gradients", "rtol", rtol), tolerance("check_gradients", "atol", atol)
+    if loss is not None and not isinstance(loss, Value):
+        raise TypeError(
+            "check_gradients: loss must be the Value you called backward() on, "
+            f"got {type(loss).__name__}: {loss!r}"
         )
     parameters = dict(model.named_parameters())
     for name in mine:
@@ -110,7 +118,7 @@ def check_gradients(
                 f"check_gradients: {type(model).__name__} has no parameter {name!r}; its names are {shown}"
             )
     owners = _owners(model)
-    zs = _pre_activations(loss, owners) if loss is not None else None
+    zs = pre_activations(loss, [owner.neuron for owner in owners.values()]) if loss is not None else None
     rows, wrong = [], {}
     for name, parameter in parameters.items():
         if name not in mine:
@@ -118,18 +126,19 @@ def check_gradients(
         ours, theirs = _number(mine[name], name), float(parameter.grad)
         ratio = ours / theirs if theirs != 0 else math.nan if ours == 0 else math.copysign(math.inf, ours)
         rows.append(GradientRow(name, ours, theirs, ratio))
-        if not math.isclose(ours, theirs, rel_tol=rtol, abs_tol=atol):
-            owner = owners.get(id(parameter))
-            wrong[name] = _diagnose(ours, theirs, ratio, owner, zs, rtol, atol)
+        if math.isclose(ours, theirs, rel_tol=rtol, abs_tol=atol):
+            continue
+        if not math.isfinite(theirs):  # nothing to compare with: the loss itself went wrong
+            wrong[name] = f"autograd's gradient is {theirs}: the loss or its backward pass is not finite"
+        else:
+            wrong[name] = _diagnose(ours, theirs, owners.get(id(parameter)), zs, rtol, atol)
     return GradientReport(rows, wrong)
 
 
 def _number(x: object, name: str) -> float:
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not is_scalar(x):
         raise TypeError(f"check_gradients: the gradient given for {name!r} is not a number: {x!r}")
-    return float(x)  # type: ignore[arg-type]
+    return float(data_of(x))  # type: ignore[arg-type]
 
 
 class _Owner(NamedTuple):
@@ -141,7 +150,7 @@ class _Owner(NamedTuple):
 
 def _owners(model: Module) -> dict[int, _Owner]:
     owners = {}
-    for _, neuron in _neurons(model):
+    for _, neuron in neurons(model):
         for j, w in enumerate(neuron.w):
             owners[id(w)] = _Owner(neuron, j)
         if neuron.b is not None:
@@ -149,80 +158,30 @@ def _owners(model: Module) -> dict[int, _Owner]:
     return owners
 
 
-def _pre_activations(loss: Value, owners: dict[int, _Owner]) -> dict[int, list[Value]]:
-    """Each neuron's z nodes in the graph of ``loss`` (one per sample), by ``id`` of the neuron.
-
-    A neuron's z is the ``linear`` node (``dot`` without a bias) whose weights are the neuron's own:
-    z = linear(a_prev, w, b) holds a_prev, then w, then b, as its inputs.
-    """
-    found: dict[int, list[Value]] = {}
-    for node in autograd.topological_order(loss):
-        if node.op not in ("linear", "dot") or not node.inputs:
-            continue
-        nin = len(node.inputs) // 2
-        owner = owners.get(id(node.inputs[nin]))
-        if owner is not None and owner.input == 0 and node.inputs[nin : 2 * nin] == tuple(owner.neuron.w):
-            found.setdefault(id(owner.neuron), []).append(node)
-    return found
-
-
-def _clean_factor(ratio: float, rtol: float) -> Fraction | None:
-    """``ratio`` as ±n or ±1/n for a whole n up to 1000, if it is one within ``rtol``."""
-    if not math.isfinite(ratio) or ratio == 0:
-        return None
-    whole = Fraction(round(ratio)) if abs(ratio) >= 1 else 1 / Fraction(round(1 / ratio))
-    if abs(whole) <= 1000 and 1 / abs(whole) <= 1000 and math.isclose(ratio, whole, rel_tol=max(rtol, 1e-9)):
-        return whole
-    return None
-
-
-def _factor_text(factor: Fraction) -> str:
-    """±n as "×n", ±1/n as "×1/n" (and ½ as ½)."""
-    size = abs(factor)
-    sign = "−" if factor < 0 else ""
-    if size.denominator == 1:
-        return f"×{sign}{size.numerator}"
-    return f"×{sign}" + ("½" if size.denominator == 2 else f"1/{size.denominator}")
-
-
 def _diagnose(
     ours: float,
     theirs: float,
-    ratio: float,
     owner: _Owner | None,
     zs: dict[int, list[Value]] | None,
     rtol: float,
     atol: float,
 ) -> str:
-    """The usual slip that turns the right gradient ``theirs`` into ``ours``, if one fits."""
-
-    def close(a: float, b: float) -> bool:
-        return math.isclose(a, b, rel_tol=max(rtol, 1e-9), abs_tol=atol)
-
-    if not math.isfinite(ours):
-        return "not a finite number"
-    if theirs == 0:
+    """The usual slip that turns the right gradient ``theirs`` into ``ours``, if one fits: the
+    engine's ``autograd.diagnose``, given the slips a neuron's own numbers can show."""
+    if theirs == 0 and math.isfinite(ours):
         return "autograd gives 0: does this parameter reach the loss?"
-    factor = _clean_factor(ratio, rtol)
-    if factor is not None and factor != 1:
-        size = abs(factor)
-        if size == 1:
-            return "×−1: sign flipped?"
-        if size in (2, Fraction(1, 2)):
-            cause = "a factor 2 of a square, or a ½, dropped?"
-        else:
-            n = size.numerator if size.denominator == 1 else size.denominator
-            cause = f"a sum over {n} samples where the loss takes their mean, or the reverse?"
-        return f"{_factor_text(factor)}: {cause}{' And sign flipped?' if factor < 0 else ''}"
+    candidates: list[tuple[str, float]] = []
     if owner is not None:
         samples = _samples(owner.neuron, zs)
         if owner.input is not None:
             delta_sum = math.fsum(s.delta for s in samples) if samples else _bias_gradient(owner.neuron)
-            if delta_sum is not None and close(ours, delta_sum):
-                return "the weight's input missing? This is Σ δ (the bias's gradient), not Σ δ·a_prev"
-        for text, without in _without_activation_factors(owner, samples):
-            if close(ours, without):
-                return text
+            if delta_sum is not None:
+                text = "the weight's input missing? This is Σ δ (the bias's gradient), not Σ δ·a_prev"
+                candidates.append((text, delta_sum))
+        candidates += _without_activation_factors(owner, samples)
+    found = autograd.diagnose(ours, theirs, candidates, rtol=rtol, atol=atol)
+    if found is not None:
+        return found
     if zs is None:
         return "no usual slip recognised (pass loss= to look for a missing activation derivative)"
     return "no usual slip recognised"
@@ -247,18 +206,10 @@ def _samples(neuron: Neuron, zs: dict[int, list[Value]] | None) -> list[_Sample]
     for z in zs.get(id(neuron), []):
         point = Value(z.data)
         with autograd.enable_grad():
-            a = _activation(neuron)(point)
+            a = own_activation(neuron)(point)
             slope = autograd.grad(a, [point])[0] if a.requires_grad else 0.0
-        samples.append(
-            _Sample(float(z.grad), a.data, float(slope), tuple(x.data for x in z.inputs[: neuron.nin]))
-        )
+        samples.append(_Sample(float(z.grad), a.data, float(slope), inputs_of(z, neuron)))
     return samples
-
-
-def _activation(neuron: Neuron) -> Callable[[Value], Value]:
-    """The neuron's activation function itself, unwrapped if ``nn.inspect`` is recording it."""
-    activation = neuron._activation
-    return activation.activation if isinstance(activation, _Recording) else activation
 
 
 def _without_activation_factors(owner: _Owner, samples: list[_Sample]) -> Iterator[tuple[str, float]]:

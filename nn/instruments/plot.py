@@ -18,10 +18,11 @@ from typing import Any
 from ..module import Module
 from .recorder import Recorder
 from .recording import gradient_flow as _layer_gradients
-from .recording import network, plane_maps
+from .recording import label_number, network, plane_maps
+from .training_view import PALETTE
 
-CLASS_COLOURS = ("#f59322", "#0877bd")
-"""The two classes: orange below the threshold, blue above (as the training view, and TF Playground)."""
+CLASS_COLOURS = tuple("#{:02x}{:02x}{:02x}".format(*PALETTE[side]) for side in ("negative", "positive"))
+"""The two classes: orange below the threshold, blue above (the training view's ``PALETTE``)."""
 
 
 def _axes(ax: Any, size: tuple[float, float] = (5.0, 4.0)) -> Any:
@@ -77,9 +78,21 @@ def decision_boundary(
         colors="black",
         linewidths=1,
     )
-    labels = sorted(set(_label(t) for t in y))
+    _scatter_classes(ax, X, y)
+    if x0 < 0 < x1 and y0 < 0 < y1:
+        ax.scatter([0], [0], marker="+", s=150, color="black", linewidths=1)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    return ax
+
+
+def _scatter_classes(ax: Any, X: Sequence[Any], y: Sequence[Any]) -> None:
+    """The points of ``(X, y)``, one colour per class (the two of ``CLASS_COLOURS`` for two classes)."""
+    labels = sorted(set(label_number(t) for t in y))
     for k, label in enumerate(labels):
-        points = [x for x, t in zip(X, y) if _label(t) == label]
+        points = [x for x, t in zip(X, y) if label_number(t) == label]
         ax.scatter(
             [float(p[0]) for p in points],
             [float(p[1]) for p in points],
@@ -88,13 +101,6 @@ def decision_boundary(
             s=25,
             label=f"y = {label:g}",
         )
-    if x0 < 0 < x1 and y0 < 0 < y1:
-        ax.scatter([0], [0], marker="+", s=150, color="black", linewidths=1)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_xlabel("x₁")
-    ax.set_ylabel("x₂")
-    return ax
 
 
 def loss_curves(histories: Mapping[str, Sequence[float]], ax: Any = None, *, log: bool = False) -> Any:
@@ -164,13 +170,6 @@ def weight_histograms(model: Module, bins: int = 20) -> Any:
         ax.legend()
     figure.tight_layout()
     return figure
-
-
-def _label(t: Any) -> float:
-    """A label as a number: itself, or the index of the largest entry of a one-hot list."""
-    if isinstance(t, (list, tuple)):
-        return float(max(range(len(t)), key=lambda k: t[k]))
-    return float(t)
 
 
 def _class_map() -> Any:

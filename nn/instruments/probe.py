@@ -18,16 +18,26 @@ True
 
 The probe wraps each neuron's activation function on the instance while it is open and puts the
 same function back when closed: a model that is not being inspected runs exactly the code it ran
-before, with nothing checked on each call.
+before, with nothing checked on each call. A copy or a pickle of a model made while it is inspected
+is a plain model, and an instrument's own forward passes (the Recorder's) go unrecorded.
+
+What a neuron's z is lives here too, for the probe and ``check_gradients`` alike: the ``linear``
+node z = linear(a_prev, w, b), whose inputs are a_prev, then the neuron's weights, then its bias
+(``pre_activations`` finds them in a graph, ``inputs_of`` reads a_prev back).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+import numbers
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
+import autograd
 from autograd import Value
 
 from ..layers import Neuron
@@ -62,7 +72,45 @@ class NeuronRecord:
         They are the first ``nin`` inputs of the ``linear`` node z = linear(a_prev, w, b); a z
         made under ``no_grad()`` remembers no inputs and gives an empty tuple.
         """
-        return [tuple(x.data for x in z.inputs[: self.neuron.nin]) for z in self.z]
+        return [inputs_of(z, self.neuron) for z in self.z]
+
+
+def inputs_of(z: Value, neuron: Neuron) -> tuple[float, ...]:
+    """a_prev of one of ``neuron``'s z nodes, as numbers: the first ``nin`` inputs of linear(a_prev, w, b)."""
+    return tuple(x.data for x in z.inputs[: neuron.nin])
+
+
+def pre_activations(loss: Value, among: Iterable[Neuron]) -> dict[int, list[Value]]:
+    """The z nodes of each neuron ``among`` those given in the graph of ``loss`` (one per sample), by
+    ``id`` of the neuron.
+
+    A neuron's z is the ``linear`` node (``dot`` without a bias) whose inputs after a_prev are the
+    neuron's own weights: z = linear(a_prev, w, b).
+    """
+    by_first_weight = {id(neuron.w[0]): neuron for neuron in among if neuron.w}
+    found: dict[int, list[Value]] = {}
+    for node in autograd.topological_order(loss):
+        if node.op not in ("linear", "dot") or not node.inputs:
+            continue
+        nin = len(node.inputs) // 2
+        neuron = by_first_weight.get(id(node.inputs[nin]))
+        if neuron is not None and node.inputs[nin : 2 * nin] == tuple(neuron.w):
+            found.setdefault(id(neuron), []).append(node)
+    return found
+
+
+_UNRECORDED: ContextVar[bool] = ContextVar("unrecorded", default=False)
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """Forward passes made inside are recorded by no probe: an instrument's own passes (the
+    Recorder's maps and losses) are not the learner's."""
+    token = _UNRECORDED.set(True)
+    try:
+        yield
+    finally:
+        _UNRECORDED.reset(token)
 
 
 class _Recording:
@@ -74,13 +122,39 @@ class _Recording:
 
     def __call__(self, z: Value) -> Value:
         a = self.activation(z)
-        self.record.z.append(z)
-        self.record.a.append(a)
+        if not _UNRECORDED.get():
+            self.record.z.append(z)
+            self.record.a.append(a)
         return a
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A copy (``copy.deepcopy``) or a pickle of the wrapped neuron gets the activation itself."""
+        return _itself, (self.activation,)
+
+
+def _itself(activation: Callable[[Value], Value]) -> Callable[[Value], Value]:
+    return activation
+
+
+def own_activation(neuron: Neuron) -> Callable[[Value], Value]:
+    """The neuron's activation function itself, unwrapped if a probe is recording it."""
+    activation = neuron._activation
+    return activation.activation if isinstance(activation, _Recording) else activation
+
+
+def neurons(model: Module) -> list[tuple[str, Neuron]]:
+    """Every neuron inside ``model`` (itself included) with its dotted name, in definition order,
+    each once: a neuron reached by two names goes by its first."""
+    found, seen = [], set()
+    for name, neuron in _neurons(model):
+        if id(neuron) not in seen:
+            seen.add(id(neuron))
+            found.append((name, neuron))
+    return found
 
 
 def _neurons(module: Module, prefix: str = "") -> Iterator[tuple[str, Neuron]]:
-    """Every neuron inside ``module`` (itself included), with its dotted name, in definition order."""
+    """The walk ``neurons`` makes: a neuron reached twice is yielded twice."""
     if isinstance(module, Neuron):
         yield prefix, module
     for name, child in module.named_children():
@@ -99,19 +173,15 @@ class Probe:
         if not isinstance(model, Module):
             raise TypeError(f"nn.inspect: model must be an nn.Module, got {type(model).__name__}")
         self.records: dict[str, NeuronRecord] = {}
-        neurons, seen = [], set()
-        for name, neuron in _neurons(model):
-            if id(neuron) not in seen:  # a neuron reached by two names is recorded under its first
-                seen.add(id(neuron))
-                neurons.append((name, neuron))
-        if not neurons:
+        found = neurons(model)
+        if not found:
             raise ValueError(f"nn.inspect: {type(model).__name__} has no neurons to inspect")
-        for name, neuron in neurons:
+        for name, neuron in found:
             if isinstance(neuron._activation, _Recording):
                 raise ValueError(
                     f"nn.inspect: neuron {name!r} is already being inspected; close that probe first"
                 )
-        for name, neuron in neurons:
+        for name, neuron in found:
             record = NeuronRecord(name or "neuron", neuron)
             self.records[record.name] = record
             neuron._activation = _Recording(neuron._activation, record)
@@ -164,6 +234,7 @@ class Probe:
         ``grad`` equals Σ δ·a_prev,j, each marked ✓ or ✗ (equal within ``rel_tol``/``abs_tol``).
         Call it after ``loss.backward()``; it shows in a notebook, and ``print`` prints it.
         """
+        rel_tol, abs_tol = tolerance("table", "rel_tol", rel_tol), tolerance("table", "abs_tol", abs_tol)
         lines = [f"{'neuron':<22} {'sample':>6} {'z':>12} {'a':>12} {'δ = ∂C/∂z':>12}"]
         for record in self.records.values():
             if not record.z:
@@ -197,6 +268,17 @@ class Probe:
         else:
             parts.append("∂C/∂w: no inputs recorded (made under no_grad)")
         return "   ".join(parts)
+
+
+def tolerance(owner: str, name: str, value: object) -> float:
+    """A tolerance of the instruments (``rtol``, ``abs_tol``, ...) as a float, or an error naming it
+    unless it is a finite number ≥ 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a finite number ≥ 0, got {value!r}")
+    number = float(value)  # type: ignore[arg-type]
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"{owner}: {name} must be a finite number ≥ 0, got {value!r}")
+    return number
 
 
 def inspect(model: Module) -> Probe:

@@ -25,15 +25,17 @@ how the maps are made live in ``recording.py``, which the page (``training_view.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of
 
 from ..module import Module
+from .probe import unrecorded
 from .recording import Frame, NeuronInfo, gradient_flow, network, plane_maps, to_float
 from .training_view import TrainingView, training_view
 
@@ -50,7 +52,17 @@ class Recorder:
     ``extent`` = (x_min, x_max, y_min, y_max) sets the plane shown, by default the data's box with a
     margin. ``threshold`` is the output that separates the classes (0.5 for a sigmoid output, else 0).
     ``loss_fn`` gives the test loss (``fit`` passes its own).
+
+    Everything is checked when the recorder is made: every sample of ``X`` (and ``X_test``) holds
+    as many finite numbers as the first, every label is a finite number (or a list of them), and
+    ``grid`` is at most ``MAX_GRID``. The recorder's own forward passes (its maps and losses) are
+    not recorded by an open ``nn.inspect`` probe.
     """
+
+    MAX_GRID = 200
+    """The finest grid: the page draws the plane 300 pixels wide and its tiles 20 points a side, so a
+    finer grid shows nothing more, while every frame computes grid² points per neuron (40,000 at
+    200; at 10,000 it would be 10⁸, minutes a frame)."""
 
     def __init__(
         self,
@@ -70,14 +82,20 @@ class Recorder:
             raise TypeError(f"Recorder: model must be an nn.Module, got {type(model).__name__}")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"Recorder: every must be a positive whole number, got {every!r}")
-        if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
-            raise ValueError(f"Recorder: grid must be a whole number ≥ 2, got {grid!r}")
+        if isinstance(grid, bool) or not isinstance(grid, int) or not 2 <= grid <= self.MAX_GRID:
+            raise ValueError(f"Recorder: grid must be a whole number from 2 to {self.MAX_GRID}, got {grid!r}")
         if len(X) == 0 or len(X) != len(y):
             raise ValueError(
                 f"Recorder: X and y must be non-empty and of one length, got {len(X)} and {len(y)}"
             )
+        if X_test is not None and y_test is not None:  # NumPy arrays too
+            X_test, y_test = list(X_test), list(y_test)
         if (X_test is None) != (y_test is None) or (X_test is not None and len(X_test) != len(y_test or ())):
             raise ValueError("Recorder: give X_test and y_test together, of one length")
+        points = _samples(X, "X")
+        points += _samples(X_test or [], "X_test", points[0])
+        _check_labels(y, "y")
+        _check_labels(y_test or [], "y_test")
         self.model: Any = model  # a Module that is called on one sample
         self.X, self.y, self.X_test, self.y_test = X, y, X_test, y_test
         self.every, self.grid, self.loss_fn = every, grid, loss_fn
@@ -88,15 +106,13 @@ class Recorder:
         self._parameters = list(model.named_parameters())
         self.network = network(model)
         """The neurons layer by layer (``[]`` for a model that is not a Neuron, Layer or MLP)."""
-        self.inputs = len(_point(X[0]))
+        self.inputs = len(points[0])
         """How many inputs the model takes: the maps need 2."""
         output_activation = self.network[-1][0].activation if self.network else "linear"
-        self.threshold = float(
-            threshold if threshold is not None else 0.5 if output_activation == "sigmoid" else 0
-        )
+        default = 0.5 if output_activation == "sigmoid" else 0.0
+        self.threshold = default if threshold is None else _number(threshold, "threshold")
         self.extent: tuple[float, float, float, float] | None = None
         if self.inputs == 2:
-            points = [_point(x) for x in [*X, *(X_test or [])]]
             self.extent = _check_extent(extent) if extent is not None else _padded_box(points)
 
     # --- what has been recorded ------------------------------------------------------------------
@@ -116,9 +132,7 @@ class Recorder:
         if self.extent is None:
             return []
         x0, x1, y0, y1 = self.extent
-        n = self.grid
-        xs = [x0 + (i + 0.5) * (x1 - x0) / n for i in range(n)]
-        ys = [y0 + (j + 0.5) * (y1 - y0) / n for j in range(n)]
+        xs, ys = _centres(x0, x1, self.grid), _centres(y0, y1, self.grid)
         return [(u, v) for v in ys for u in xs]
 
     # --- recording -------------------------------------------------------------------------------
@@ -135,7 +149,8 @@ class Recorder:
             return self.frames[-1].epoch
         loss, gradients = None, None
         if self.loss_fn is not None:
-            output = self.loss_fn([self.model(x) for x in self.X], list(self.y))
+            with unrecorded():
+                output = self.loss_fn([self.model(x) for x in self.X], list(self.y))
             loss = output.data
             trainable = [p for _, p in self._parameters if p.requires_grad]
             if output.requires_grad and trainable:
@@ -176,7 +191,7 @@ class Recorder:
                 f"Recorder.record: {len(gradients)} gradients for {len(self._parameters)} parameters"
             )
         if test_loss is None and self.X_test is not None and self.loss_fn is not None:
-            with autograd.no_grad():
+            with autograd.no_grad(), unrecorded():
                 test_loss = self.loss_fn([self.model(x) for x in self.X_test], list(self.y_test or ())).data
         grads = gradients if gradients is not None else [to_float(p.grad) for _, p in self._parameters]
         frame = Frame(
@@ -198,6 +213,8 @@ class Recorder:
 
     def view(self, title: str | None = None) -> TrainingView:
         """The training view of what has been recorded so far (``nn.training_view(self)``)."""
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"Recorder.view: title must be a string, got {type(title).__name__}: {title!r}")
         return training_view(self, titles=None if title is None else [title])
 
     def show(self) -> Any:
@@ -224,32 +241,95 @@ class Recorder:
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _point(x: Any) -> list[float]:
-    """A sample as a list of floats (a lone number is a 1-D sample)."""
-    if isinstance(x, (Value, int, float)):
-        return [to_float(x)]
-    return [to_float(v) for v in x]
+def _number(v: Any, where: str) -> float:
+    """``v`` (a number or a Value) as a finite float, or an error naming ``where`` it was found."""
+    number = data_of(v)
+    try:
+        if isinstance(number, (str, bytes)):
+            raise TypeError
+        number = float(number)
+    except (TypeError, ValueError):
+        raise TypeError(f"Recorder: {where}: {v!r} ({type(v).__name__}) is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"Recorder: {where}: {number} is not finite; the maps need finite numbers")
+    return number
+
+
+def _listed(x: Any) -> list[Any]:
+    """A sample or a label as a list: a lone number (or Value) is a list of one."""
+    if isinstance(x, (str, bytes, Value)) or not isinstance(x, Iterable):
+        return [x]
+    return list(x)
+
+
+def _samples(X: Sequence[Any], name: str, like: list[float] | None = None) -> list[list[float]]:
+    """The samples of ``X`` as lists of finite floats, each as long as ``like`` (X's first sample)
+    or, without it, as X's own first."""
+    points: list[list[float]] = []
+    for i, x in enumerate(X):
+        point = [_number(v, f"{name}[{i}]") for v in _listed(x)]
+        first = like if like is not None else points[0] if points else point
+        if len(point) != len(first):
+            raise ValueError(
+                f"Recorder: {name}[{i}] has {len(point)} number{'s' if len(point) != 1 else ''} but "
+                f"X[0] has {len(first)}; every sample needs as many inputs as the model takes"
+            )
+        points.append(point)
+    return points
+
+
+def _check_labels(y: Sequence[Any], name: str) -> None:
+    """Every label is a finite number, or a list of them (a one-hot target)."""
+    for i, t in enumerate(y):
+        for v in _listed(t):
+            _number(v, f"{name}[{i}]")
 
 
 def _padded_box(points: list[list[float]]) -> tuple[float, float, float, float]:
-    """The box around ``points`` with a margin of 15% of its size on each side."""
+    """The box around ``points`` with a margin of 15% of its size on each side, its width a float.
+
+    Coordinates as large as 1e308 give a finite box (the margin shrinks to fit below the largest
+    float); coordinates spanning more than the largest float are refused: no grid can cover them.
+    """
     box = []
     for axis in (0, 1):
         lo, hi = min(p[axis] for p in points), max(p[axis] for p in points)
-        margin = 0.15 * (hi - lo) if hi > lo else 1.0
-        box += [lo - margin, hi + margin]
+        width = hi - lo
+        if width == math.inf:
+            raise ValueError(
+                f"Recorder: X's coordinates x{'₁₂'[axis]} from {lo:g} to {hi:g} span more than the largest "
+                "float; scale the data, or pass extent= to choose the plane shown"
+            )
+        margin = 0.15 * width if width > 0 else max(1.0, 0.15 * abs(lo))
+        while not math.isfinite(min(hi + margin, _LARGEST) - max(lo - margin, -_LARGEST)):
+            margin /= 2
+        box += [max(lo - margin, -_LARGEST), min(hi + margin, _LARGEST)]
     return (box[0], box[1], box[2], box[3])
 
 
+_LARGEST = sys.float_info.max
+
+
+def _centres(lo: float, hi: float, n: int) -> list[float]:
+    """The centres of n equal cells from lo to hi (the fraction first: no product overflows)."""
+    return [min(hi, lo + (hi - lo) * ((i + 0.5) / n)) for i in range(n)]
+
+
 def _check_extent(extent: Sequence[float]) -> tuple[float, float, float, float]:
-    values = [float(v) for v in extent]
+    try:
+        values = [_number(v, "extent") for v in _listed(extent)]
+    except (TypeError, ValueError):
+        values = []
     if (
         len(values) != 4
         or not all(map(math.isfinite, values))
         or values[0] >= values[1]
         or values[2] >= values[3]
+        or not math.isfinite(values[1] - values[0])
+        or not math.isfinite(values[3] - values[2])
     ):
         raise ValueError(
-            f"Recorder: extent must be (x_min, x_max, y_min, y_max) with min < max, got {extent!r}"
+            "Recorder: extent must be (x_min, x_max, y_min, y_max), finite, with min < max and each "
+            f"width below the largest float, got {extent!r}"
         )
     return (values[0], values[1], values[2], values[3])

@@ -7,7 +7,8 @@ Both depend on this module, and it on neither:
 - ``NeuronInfo`` and ``network(model)``: the neurons layer by layer with their parameters' names;
 - ``plane_maps(model, points)``: each neuron's activation over the input plane, with no graph built;
 - ``gradient_flow(neurons, gradients)``: per layer, the mean |∂C/∂w| and |∂C/∂b|;
-- ``Recording``: what a page needs of a recording (``nn.Recorder`` has it all).
+- ``Recording``: what a page needs of a recording (``nn.Recorder`` has it all);
+- ``to_float`` and ``label_number``: a number, a Value or a label (one-hot too) as a float.
 
 >>> import nn
 >>> from nn.instruments.recording import network, plane_maps
@@ -21,26 +22,31 @@ True
 
 from __future__ import annotations
 
+import numbers
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import autograd
-from autograd import Value
+from autograd import Value, data_of
 
 from ..layers import ACTIVATIONS, MLP, Layer, Neuron
 from ..module import Module
+from .probe import own_activation, unrecorded
 
-# Each activation of ``nn.ACTIVATIONS`` on a column of plain floats (one per grid point): the forward
-# rule of the engine's own op, and relu written out, as it is the one that runs most.
-_ON_FLOATS: dict[str, Callable[[list[float]], list[float]]] = {
-    "relu": lambda z: [v if v > 0 else 0.0 for v in z],
-    "tanh": lambda z: list(map(autograd.OPS["tanh"].forward, z)),
-    "sigmoid": lambda z: list(map(autograd.OPS["sigmoid"].forward, z)),
-    "leaky_relu": lambda z: [autograd.OPS["leaky_relu"].forward(v, 0.01) for v in z],
-    "linear": lambda z: z,
-}
+
+def _on_floats(activation: str) -> Callable[[list[float]], list[float]] | None:
+    """Activation ``activation`` of ``nn.ACTIVATIONS`` on a column of plain floats (one per grid point):
+    the forward rule of the engine's own op, its settings at the method's defaults (leaky_relu's
+    slope); ``None`` for an activation that is no op of the engine."""
+    if activation == "linear":
+        return lambda z: z
+    method = getattr(Value, activation, None)
+    if method is None or activation not in autograd.OPS or ACTIVATIONS.get(activation) is not method:
+        return None
+    forward, settings = autograd.OPS[activation].forward, getattr(method, "__defaults__", None) or ()
+    return lambda z: [forward(v, *settings) for v in z]
 
 
 @dataclass
@@ -114,7 +120,7 @@ def network(model: Module) -> list[list[NeuronInfo]]:
             weights = [names[id(w)] for w in neuron.w]
             name = "neuron" if weights[0].startswith("w.") else weights[0].rsplit(".w.", 1)[0]
             activation = neuron.config()["activation"]
-            if ACTIVATIONS.get(activation) is not neuron._activation:
+            if ACTIVATIONS.get(activation) is not own_activation(neuron):
                 activation = f"custom:{activation}"  # a function of the user's, maybe named like ours
             bias = None if neuron.b is None else names[id(neuron.b)]
             infos.append(NeuronInfo(name, i, weights, bias, activation))
@@ -147,12 +153,12 @@ def plane_maps(
     maps: dict[str, list[float]] = {}
     if not neurons:  # any other model: one forward pass per point
         call: Any = model
-        with autograd.no_grad():
+        with autograd.no_grad(), unrecorded():
             outputs = [call(list(point)) for point in points]
         if all(isinstance(o, (Value, int, float)) for o in outputs):
             return maps, [to_float(o) for o in outputs]
         return maps, None
-    if all(neuron.activation in _ON_FLOATS for layer in neurons for neuron in layer):
+    if all(_on_floats(neuron.activation) for layer in neurons for neuron in layer):
         by_name = dict(model.named_parameters())
         columns = [[u for u, _ in points], [v for _, v in points]]
         for layer in neurons:
@@ -163,11 +169,13 @@ def plane_maps(
                 z = [w[0] * a + b for a in columns[0]]
                 for wk, column in zip(w[1:], columns[1:]):
                     z = [s + wk * a for s, a in zip(z, column)]
-                outputs.append(_ON_FLOATS[neuron.activation](z))
+                on_floats = _on_floats(neuron.activation)
+                assert on_floats is not None
+                outputs.append(on_floats(z))
                 maps[neuron.name] = outputs[-1]
             columns = outputs
     else:  # an activation given as a function: layer by layer on Values
-        with autograd.no_grad():
+        with autograd.no_grad(), unrecorded():
             for point in points:
                 a: Any = list(point)
                 for forward, infos in zip(_layers(model), neurons):
@@ -190,6 +198,15 @@ def gradient_flow(
     return flow
 
 
+def label_number(t: Any) -> float:
+    """A label as one number: itself (a number or a Value), or the index of the largest entry of a
+    one-hot list or array (the class it names)."""
+    if isinstance(t, (Value, numbers.Real)) or not isinstance(t, Iterable):
+        return to_float(t)
+    entries = [to_float(v) for v in t]
+    return float(max(range(len(entries)), key=entries.__getitem__))
+
+
 def to_float(x: Any) -> float:
     """A Value's number, or a number, as a float."""
-    return float(x.data) if isinstance(x, Value) else float(x)
+    return float(data_of(x))

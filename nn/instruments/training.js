@@ -8,7 +8,7 @@
 "use strict";
 (function () {
   var SVG = "http://www.w3.org/2000/svg";
-  var ORANGE = [245, 147, 34], BLUE = [8, 119, 189], WHITE = [232, 234, 235];
+  var ORANGE, BLUE, WHITE;  // training_view.PALETTE, from the data of the view made last
 
   // --- small helpers ---------------------------------------------------------------------------
   function element(tag, attributes, parent, namespace) {
@@ -62,6 +62,8 @@
 
   function trainingView(root, data, onSelect) {
   var TILE = 30, MAIN = 300, CHART_W = 300, CHART_H = 130;
+  ORANGE = data.palette.negative; BLUE = data.palette.positive; WHITE = data.palette.zero;
+  tables = {};
   // --- the shared timeline: each run shows its last frame at or before the timeline's epoch -------
   var epochs = data.epochs;
   if (data.runs.length > 1) {  // several runs: each a narrow column, so that they sit side by side
@@ -181,6 +183,7 @@
     ["train", "test"].forEach(function (kind) {
       run.data.points[kind].forEach(function (p, i) {
         var fill = css(p[2] > threshold ? 1 : -1), x = run.toX(p[0]), y = run.toY(p[1]);
+        if (!(x >= 0 && x <= MAIN && y >= 0 && y <= MAIN)) return;  // outside the plane shown
         if (kind === "train") svg("circle", { cx: x, cy: y, r: 3.5, fill: fill, "class": "tv-point", "data-point": i }, run.overlay);
         else svg("rect", { x: x - 3, y: y - 3, width: 6, height: 6, fill: fill, "class": "tv-point tv-test", "data-test-point": i }, run.overlay);
       });

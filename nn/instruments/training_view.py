@@ -15,11 +15,12 @@ shared page shell ``autograd.pages``:
 - one timeline for all the runs side by side (the shell's: slider, play, speed, keys → ← Home End).
 
 The data is one JSON block (``autograd.pages.read_data`` reads it back): ``epochs`` (the timeline),
-and for each run its parameter ``names``, ``layers`` and ``frames``, each frame with its
-``epoch``, ``losses``, ``parameters`` and ``gradients`` (in the order of ``names``), ``flow`` and
-``maps``. A map is ``[scale, base64]``: bytes q (signed) with value = offset + scale·q/127, the
-offset being the run's ``threshold`` for the output map and 0 for a neuron's; tiles are sampled
-every ``stride``-th grid point. ``window.chainrule.state()`` gives the frame as shown.
+the ``palette`` (``PALETTE``), and for each run its parameter ``names``, ``layers`` and ``frames``,
+each frame with its ``epoch``, ``losses``, ``parameters`` and ``gradients`` (in the order of
+``names``), ``flow`` and ``maps``. A map is ``[scale, base64]``: bytes q (signed) with value =
+offset + scale·q/127, the offset being the run's ``threshold`` for the output map and 0 for a
+neuron's; tiles are sampled every ``stride``-th grid point. ``window.chainrule.state()`` gives the
+frame as shown.
 """
 
 from __future__ import annotations
@@ -27,18 +28,20 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd.pages import Page, svg_image
 
-from .recording import Frame, Recording, gradient_flow
+from .recording import Frame, Recording, gradient_flow, label_number, to_float
 
 TILE_POINTS = 20
 """Tiles show at most this many points a side (every other point of a 40×40 grid): a page stays small."""
 
-ORANGE, BLUE, WHITE = (245, 147, 34), (8, 119, 189), (232, 234, 235)
-"""Negative, positive and zero, as TensorFlow Playground colours them."""
+PALETTE = {"negative": (245, 147, 34), "positive": (8, 119, 189), "zero": (232, 234, 235)}
+"""Orange, blue and grey-white, as TensorFlow Playground colours them: the classes below and above the
+threshold, and the signs of activations and weights. The page gets it in its data; ``nn.plot`` too."""
+ORANGE, BLUE, WHITE = PALETTE["negative"], PALETTE["positive"], PALETTE["zero"]
 
 
 class TrainingView(Page):
@@ -51,6 +54,8 @@ class TrainingView(Page):
     def __init__(self, recorders: Sequence[Recording], titles: Sequence[str] | None = None) -> None:
         self.recorders = list(recorders)
         self.titles = list(titles) if titles is not None else [_default_title(r) for r in self.recorders]
+        for k, title in enumerate(self.titles):
+            _check_title(title, f"titles[{k}]")
 
     def __repr__(self) -> str:
         epochs = self.epochs()
@@ -68,6 +73,7 @@ class TrainingView(Page):
         return {
             "frames": max(len(epochs) - 1, 0),
             "epochs": epochs,
+            "palette": {name: list(rgb) for name, rgb in PALETTE.items()},
             "runs": [_run(recorder, title) for recorder, title in zip(self.recorders, self.titles)],
         }
 
@@ -96,9 +102,17 @@ def training_view(*recorders: Recording, titles: Sequence[str] | None = None) ->
             raise ValueError(
                 f"training_view: recorder {k} has recorded nothing yet (train with fit(recorder=...))"
             )
-    if titles is not None and (isinstance(titles, str) or len(titles) != len(recorders)):
+    if titles is not None and not isinstance(titles, str) and isinstance(titles, Iterable):
+        titles = list(titles)
+    if titles is not None and (not isinstance(titles, list) or len(titles) != len(recorders)):
         raise ValueError(f"training_view: titles must list one title per recorder ({len(recorders)})")
     return TrainingView(recorders, titles)
+
+
+def _check_title(title: object, where: str) -> None:
+    """A title is text (a lone surrogate in it is saved as its escape by the page shell)."""
+    if not isinstance(title, str):
+        raise TypeError(f"training_view: {where} must be a string, got {type(title).__name__}: {title!r}")
 
 
 # --- one run as JSON -------------------------------------------------------------------------------
@@ -153,8 +167,10 @@ def run_data(
             "tile": len(range(0, recorder.grid, stride)),
         }
         run["points"] = {
-            "train": [[*_xy(x), _label(t)] for x, t in zip(recorder.X, recorder.y)],
-            "test": [[*_xy(x), _label(t)] for x, t in zip(recorder.X_test or [], recorder.y_test or [])],
+            "train": [[*_xy(x), label_number(t)] for x, t in zip(recorder.X, recorder.y)],
+            "test": [
+                [*_xy(x), label_number(t)] for x, t in zip(recorder.X_test or [], recorder.y_test or [])
+            ],
         }
     else:
         run["note"] = (
@@ -217,14 +233,7 @@ def decode(encoded: Sequence[Any], offset: float = 0.0) -> list[float]:
 
 
 def _xy(x: Any) -> list[float]:
-    return [float(getattr(v, "data", v)) for v in x][:2]
-
-
-def _label(t: Any) -> float:
-    """A label as one number: itself, or the index of the largest entry of a one-hot list."""
-    if isinstance(t, (list, tuple)):
-        return float(max(range(len(t)), key=lambda k: t[k]))
-    return float(getattr(t, "data", t))
+    return [to_float(v) for v in x][:2]
 
 
 # --- the static fallback ----------------------------------------------------------------------------
@@ -333,8 +342,10 @@ def _static_regions(recorder: Recording, frame: Frame, size: int = 240) -> str:
     ):
         for x, t in zip(points, labels):
             u, v = _xy(x)
+            if not (x0 <= u <= x1 and y0 <= v <= y1):
+                continue  # outside the plane shown (an extent of the learner's choosing)
             px, py = (u - x0) / (x1 - x0) * size, size - (v - y0) / (y1 - y0) * size
-            fill = _colour(1 if _label(t) > recorder.threshold else -1)
+            fill = _colour(1 if label_number(t) > recorder.threshold else -1)
             if marker == "circle":
                 dots.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{fill}" stroke="#fff"/>')
             else:

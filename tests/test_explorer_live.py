@@ -1,0 +1,580 @@
+"""The explorer with other numbers: ``Explorer.set`` and ``randomize`` in Python agree with a graph built
+again from those numbers, leave the original untouched and refuse what they cannot use; graphs too large
+to draw whole are cut down instead of hanging; labels with line separators keep their code lines."""
+
+import math
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_explorer import lecture_neuron, programs, run_program
+
+from autograd import Value, topological_order
+from autograd.views.explorer import MAX_VALUES, draws, explore
+
+
+def rebuilt_neuron(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8813735870195432) -> Value:
+    """The lecture neuron built again from other numbers, with backward() run."""
+    o, _ = lecture_neuron()
+    leaves = {v.label: v for v in topological_order(o) if v.is_leaf}
+    for name, number in dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b).items():
+        leaves[name].data = number
+    x1v, x2v, w1v, w2v, bv = (Value(leaves[k].data, label=k) for k in ("x1", "x2", "w1", "w2", "b"))
+    o = (x1v * w1v + x2v * w2v + bv).tanh()
+    o.backward()
+    return o
+
+
+def numbers(explorer) -> list[tuple[float, float]]:
+    return [(node["data"], node["grad"]) for node in explorer.data()["nodes"]]
+
+
+def test_set_by_label_name_or_value_reruns_forward_and_backward():
+    o, leaves = lecture_neuron()
+    before = [(v.data, v.grad) for v in topological_order(o)]
+    explorer = explore(o)
+    changed = explorer.set({"w1": 0.5, leaves["x2"]: -1.25})
+    rebuilt = rebuilt_neuron(w1=0.5, x2=-1.25)
+    by_name = {node["name"]: node for node in changed.data()["nodes"]}
+    for v in topological_order(rebuilt):
+        if v.label:
+            assert by_name[v.label]["data"] == v.data and by_name[v.label]["grad"] == v.grad
+    assert by_name["o"]["data"] == rebuilt.data
+    assert [(v.data, v.grad) for v in topological_order(o)] == before  # the graph is untouched
+    assert numbers(explorer) == numbers(explore(o))  # and so is the explorer it came from
+    again = changed.set({"b": 1.0})  # changes add up
+    assert again.data()["nodes"][again.data()["root"]]["data"] == rebuilt_neuron(w1=0.5, x2=-1.25, b=1.0).data
+    assert changed.data()["steps"] != explorer.data()["steps"]
+
+
+def test_set_by_parameter_name_agrees_with_the_model_run_again():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 0.25) ** 2
+    name, parameter = list(model.named_parameters())[4]
+    changed = explore(loss, names=model.named_parameters()).set({name: 0.75})
+    saved = parameter.data
+    parameter.data = 0.75
+    rebuilt = (model([0.5, -1.0]) - 0.25) ** 2
+    rebuilt.backward()
+    parameter.data = saved
+    data = changed.data()
+    assert data["nodes"][data["root"]]["data"] == rebuilt.data
+    by_name = {node["name"]: node["grad"] for node in data["nodes"]}
+    assert all(by_name[n] == p.grad for n, p in model.named_parameters())
+    assert parameter.data == saved != 0.75
+
+
+@given(programs, st.lists(st.floats(-2, 2, allow_nan=False), min_size=4, max_size=4))
+def test_set_agrees_with_the_graph_built_from_the_new_numbers(program, new):
+    root = run_program(program)
+    if not root.requires_grad:
+        return
+    count = len(program[0])
+    leaves = {f"x{i}": new[i] for i in range(count)}
+    try:
+        rebuilt = run_program((new[:count], program[1]))
+    except (ArithmeticError, ValueError) as error:
+        with pytest.raises(type(error)):
+            explore(root).set(leaves)
+        return
+    changed = explore(root).set(
+        {k: v for k, v in leaves.items() if any(x.label == k for x in topological_order(root))}
+    )
+    rebuilt.backward()
+    order = topological_order(rebuilt)
+    assert [n["data"] for n in changed.data()["nodes"]] == [v.data for v in order]
+    assert [n["grad"] for n in changed.data()["nodes"]] == [float(v.grad) for v in order]
+
+
+def test_set_refuses_what_is_not_a_leaf_or_not_a_finite_number():
+    o, leaves = lecture_neuron()
+    explorer = explore(o)
+    with pytest.raises(ValueError, match=r"Explorer.set: 'n' is made by add, not a leaf"):
+        explorer.set({"n": 1.0})
+    with pytest.raises(ValueError, match=r"Explorer.set: 'nope' is not in this graph"):
+        explorer.set({"nope": 1.0})
+    with pytest.raises(ValueError, match=r"Explorer.set: Value\(data=5.0.*is not in this graph"):
+        explorer.set({Value(5.0): 1.0})
+    with pytest.raises(ValueError, match=r"Explorer.set: the number for 'w1' must be finite, got nan"):
+        explorer.set({"w1": math.nan})
+    with pytest.raises(ValueError, match=r"must be finite, got inf"):
+        explorer.set({leaves["b"]: math.inf})
+    with pytest.raises(TypeError, match=r"the number for 'w1' must be a real number, got str"):
+        explorer.set({"w1": "2"})
+    with pytest.raises(TypeError, match=r"got bool"):
+        explorer.set({"w1": True})
+    with pytest.raises(TypeError, match=r"a key must be a Value or a name, got int"):
+        explorer.set({3: 1.0})
+    twice = Value(1.0, label="a") * Value(2.0, label="a")
+    with pytest.raises(ValueError, match=r"2 values are called 'a'"):
+        explore(twice).set({"a": 1.0})
+
+
+def test_a_number_outside_an_ops_domain_raises_what_the_op_raises():
+    x = Value(2.0, label="x")
+    y = (x * 1.0).log()
+    with pytest.raises(ValueError) as raised:
+        explore(y).set({"x": -1.0})
+    with pytest.raises(ValueError) as built:
+        (Value(-1.0, label="x") * 1.0).log()
+    assert str(raised.value) == str(built.value).replace("grad=0.0", "grad=0.0")
+    assert "log(" in str(raised.value) and "log is defined only for positive numbers" in str(raised.value)
+    assert x.data == 2.0
+
+
+def test_randomize_is_reproducible_from_the_seed_and_keeps_the_codes_literals():
+    x = Value(1.5, label="x")
+    w = Value(-0.5, label="w")
+    y = (x * w + 3.0) ** 2  # 3.0 and the 2 are the code's own numbers: they stay
+    explorer = explore(y)
+    first, again, other = explorer.randomize(17), explorer.randomize(17), explorer.randomize(18)
+    assert numbers(first) == numbers(again) and numbers(first) != numbers(other)
+    stream = draws(17)
+    assert [n["data"] for n in first.data()["nodes"] if n["name"] in ("x", "w")] == [
+        next(stream),
+        next(stream),
+    ]
+    literals = [n["data"] for n in first.data()["nodes"] if n["kind"] == "constant"]
+    assert sorted(literals) == [2.0, 3.0]
+    assert all(n % 1 == 0 for n in (10 * d for d in [next(draws(s)) for s in range(200)]))
+    assert {next(draws(s)) for s in range(400)} == {k / 10 for k in range(-20, 21)}
+    with pytest.raises(TypeError, match="seed must be a whole number"):
+        explorer.randomize(1.5)
+
+
+def test_randomize_skips_draws_outside_the_domain():
+    x = Value(1.0, label="x")
+    y = x.log()
+    for seed in range(20):
+        assert explore(y).randomize(seed).data()["nodes"][0]["data"] > 0
+
+
+def test_a_huge_chain_with_no_neurons_is_cut_down_not_drawn_whole():
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(20_000):
+        y = y * 1.0001 if i % 2 else y + 0.001
+    explorer = explore(y)
+    data = explorer.data()
+    assert explorer.values == 40_001 and f"the {MAX_VALUES} nearest the output" in data["note"]
+    drawn = explorer.svg.count("data-node=")
+    assert MAX_VALUES - 5 <= drawn <= MAX_VALUES
+    assert data["frames"] == 20_000 and data["nodes"][0]["grad"] == pytest.approx(1.0001**10_000)
+
+
+def test_many_edges_group_by_neuron():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(35, [50, 1], seed=0)
+    loss = (model([random.Random(0).uniform(-1, 1) for _ in range(35)]) - 1.0) ** 2
+    count = len(topological_order(loss))
+    assert count < MAX_VALUES  # few values, but thousands of edges
+    data = explore(loss).data()
+    assert data["grouped"] and "edges" in data["note"]
+
+
+@pytest.mark.parametrize(
+    "separator", ["\n", "\r", "\r\n", "\x0b", "\x0c", "\u2028", "\u2029", "\x1c", "\x85"]
+)
+def test_labels_with_line_separators_keep_their_code_lines(separator):
+    x = Value(2.0, label=f"x{separator}one")
+    w = Value(-3.0, label=f"w{separator}two")
+    y = (x * w).tanh()
+    y.label = f"y{separator}out"
+    data = explore(y).data()
+    lines = data["code"]
+    for node in data["nodes"]:
+        if node["op"]:
+            assert lines[node["lines"][0] - 1].strip().startswith(f"{node['code']} = "), node
+        for number in node["lines"]:
+            assert 1 <= number <= len(lines)
+    assert len({node["code"] for node in data["nodes"] if node["code"]}) == 4
+
+
+# --- in a real browser: the page computes what Python computes ---------------------------------------
+
+
+def close(a: float, b: float, rtol: float = 1e-12) -> bool:
+    return a == b or abs(a - b) <= rtol * max(abs(a), abs(b))
+
+
+def agrees(page, explorer) -> None:
+    """Every data and grad in the page equals the explorer's (made by Explorer.set) to 1e-12 relative."""
+    values = page.evaluate("chainrule.values()")
+    page.evaluate("chainrule.go(chainrule.frames)")
+    grads = page.evaluate("chainrule.grads()")
+    for node in explorer.data()["nodes"]:
+        assert close(values[str(node["id"])], node["data"]), (node, values[str(node["id"])])
+        if node["requires_grad"]:
+            assert close(grads[str(node["id"])], node["grad"]), (node, grads[str(node["id"])])
+
+
+def leaf_numbers(page) -> dict:
+    """The page's leaf numbers, by node id, as Explorer.set takes them (by the graph's Values)."""
+    values = page.evaluate("chainrule.values()")
+    return {int(i): x for i, x in values.items()}
+
+
+def as_changes(explorer, numbers: dict) -> dict:
+    order = topological_order(explorer.root)
+    return {order[i]: x for i, x in numbers.items() if order[i].is_leaf}
+
+
+def network():
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 0.25) ** 2
+    return explore(loss)
+
+
+def test_typing_into_every_kind_of_leaf_agrees_with_set_and_backward(page):
+    explorer = network()
+    page.set_content(explorer.to_html())
+    kinds = {}
+    for node in explorer.data()["nodes"]:
+        if node["op"] is None:
+            kinds.setdefault(node["kind"], node["id"])
+    assert set(kinds) == {"weight", "bias", "constant"}  # inputs and the target are constants in nn
+    for number, (kind, node) in enumerate(sorted(kinds.items())):
+        page.focus(f'[data-node="{node}"]')  # Tab to it, then Enter
+        page.keyboard.press("Enter")
+        editor = page.locator(".cr-editor")
+        assert editor.is_visible()
+        editor.fill(str(0.25 + number))
+        editor.press("Enter")
+        assert editor.is_hidden()
+        assert page.evaluate(f"chainrule.values()[{node}]") == 0.25 + number, kind
+    changed = explorer.set(as_changes(explorer, leaf_numbers(page)))
+    agrees(page, changed)
+    page.problems.check()
+
+
+def test_scrubbing_and_arrow_keys_change_a_leaf(page):
+    o, _ = lecture_neuron()
+    explorer = explore(o)
+    page.set_content(explorer.to_html())
+    box = page.locator('[data-node="1"]').bounding_box()  # w1 = -3
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    view = page.evaluate("({...chainrule.view})")
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + 50, start[1], steps=5)
+    page.mouse.up()
+    w1 = page.evaluate("chainrule.values()[1]")
+    assert w1 == pytest.approx(-3.0 + 50 * 0.01, abs=0.011) and w1 > -3.0
+    assert page.evaluate("({...chainrule.view})") == view  # a drag over a leaf does not pan
+    agrees(page, explorer.set({"w1": w1}))
+    page.keyboard.down("Shift")  # Shift: a finer drag
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + 50, start[1], steps=5)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    finer = page.evaluate("chainrule.values()[1]")
+    assert finer - w1 == pytest.approx(50 * 0.001, abs=0.0011)
+    page.click('[data-node="0"]')  # x1: a click opens the editor
+    page.locator(".cr-editor").fill("−0.5")
+    page.locator(".cr-editor").press("Enter")
+    assert page.evaluate("chainrule.values()[0]") == -0.5
+    page.focus('[data-node="7"]')  # b, by keyboard
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Shift+ArrowDown")
+    b = page.evaluate("chainrule.values()[7]")
+    assert b == 6.99  # up 0.1 to 7.0 (steps land on the step's grid), down 0.01
+    page.keyboard.press("Enter")
+    page.keyboard.type("1.5")
+    page.keyboard.press("Enter")
+    agrees(page, explorer.set({"w1": finer, "b": 1.5, "x1": -0.5}))
+    assert page.locator(".cr-flash").count() > 0  # what changed flashes
+    page.click("#cr-reset")
+    agrees(page, explorer)
+    page.problems.check()
+
+
+def test_set_in_the_page_names_and_refuses_as_python_does(page):
+    o, _ = lecture_neuron()
+    explorer = explore(o)
+    page.set_content(explorer.to_html())
+    assert page.evaluate("chainrule.set('x2', -1.5)") is True
+    assert page.evaluate("chainrule.set(4, 2.5)") is True  # w2, by id
+    agrees(page, explorer.set({"x2": -1.5, "w2": 2.5}))
+    for call, message in (
+        ("chainrule.set('n', 1)", "made by add, not a leaf"),
+        ("chainrule.set('nope', 1)", 'no value "nope"'),
+        ("chainrule.set('b', NaN)", "must be finite"),
+    ):
+        with pytest.raises(Exception, match=message):
+            page.evaluate(call)
+    page.problems.check()
+
+
+def test_an_op_out_of_its_domain_greys_what_depends_on_it_and_recovers(page):
+    x = Value(2.0, label="x")
+    w = Value(3.0, label="w")
+    y = (x * 1.0).log() + w
+    y.label = "y"
+    explorer = explore(y)
+    page.set_content(explorer.to_html())
+    assert page.evaluate("chainrule.set('x', -1)") is False
+    message = page.evaluate("chainrule.error()")
+    with pytest.raises(ValueError) as python:
+        explorer.set({"x": -1.0})
+    assert (
+        message
+        == str(python.value)
+        == ("log(Value(data=-1.0, grad=0.0)): log is defined only for positive numbers")
+    )
+    log = explorer.data()["nodes"][3]
+    assert log["op"] == "log" and page.locator("#cr-error").text_content() == f"{log['code']}: {message}"
+    values = page.evaluate("chainrule.values()")
+    assert values["0"] == -1.0 and values["3"] is None and values["5"] is None  # log and y
+    assert "cr-grey" in page.locator('[data-node="5"]').get_attribute("class")
+    assert "cr-grey" not in (page.locator('[data-node="4"]').get_attribute("class") or "")  # w
+    assert "data —" in page.locator('[data-node="5"]').text_content()
+    assert page.evaluate("chainrule.set('x', 0.5)") is True
+    assert page.evaluate("chainrule.error()") is None and page.locator("#cr-error").text_content() == ""
+    assert "cr-grey" not in page.locator('[data-node="5"]').get_attribute("class")
+    agrees(page, explorer.set({"x": 0.5}))
+    page.problems.check()
+
+
+def test_new_numbers_from_a_seed_in_the_address_are_python_randomize(page):
+    explorer = network()
+    page.set_content(explorer.to_html())
+    page.evaluate("location.hash = 'seed=17'")
+    page.wait_for_function("document.getElementById('cr-seed').textContent === 'seed 17'")
+    agrees(page, explorer.randomize(17))
+    page.click("#cr-new")
+    seed = int(page.locator("#cr-seed").text_content().split()[1])
+    agrees(page, explorer.randomize(seed))
+    assert page.evaluate("chainrule.randomize(3)") is True
+    agrees(page, explorer.randomize(3))
+    page.problems.check()
+
+
+def test_the_live_region_announces_each_step(page):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o).to_html())
+    region = page.locator("#cr-announce")
+    assert region.get_attribute("aria-live") == "polite"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert region.text_content() == "Step 2 of 5: n = v6 + b; v6 receives 0.5000, b receives 0.5000."
+    assert "frame 2 of 5" in page.locator('[data-cr="label"]').text_content()
+    page.click('[data-node="3"]')  # x2, then a constant-free graph's output
+    page.keyboard.press("Escape")
+    page.problems.check()
+
+
+def test_a_constant_reads_no_grad_and_the_output_its_own(page):
+    x = Value(2.0, label="x")
+    c = Value(3.0, label="c", requires_grad=False)
+    y = x * c
+    y.label = "y"
+    page.set_content(explore(y).to_html())
+    page.click('[data-op="2"]')  # the op: nothing opens
+    page.evaluate(
+        "document.querySelector('[data-node=\"2\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+    )
+    assert "∂y/∂y = 1" in page.locator("#cr-node").text_content()
+    page.click('[data-node="1"]')
+    page.keyboard.press("Escape")
+    assert "constant: no grad" in page.locator("#cr-node").text_content()
+    page.problems.check()
+
+
+OP_GRAPHS = {
+    "add": (lambda a, b: a + b, (-3, 3), (-3, 3)),
+    "mul": (lambda a, b: a * b, (-3, 3), (-3, 3)),
+    "div": (lambda a, b: a / b, (-3, 3), (0.1, 3)),
+    "pow": (lambda a, b: a**2.5, (0.1, 3), (-3, 3)),
+    "general_pow": (lambda a, b: a**b, (0.1, 3), (-3, 3)),
+    "exp": (lambda a, b: a.exp(), (-5, 5), (0, 1)),
+    "log": (lambda a, b: a.log(), (0.01, 9), (0, 1)),
+    "sqrt": (lambda a, b: a.sqrt(), (0.01, 9), (0, 1)),
+    "tanh": (lambda a, b: a.tanh(), (-4, 4), (0, 1)),
+    "sigmoid": (lambda a, b: a.sigmoid(), (-6, 6), (0, 1)),
+    "relu": (lambda a, b: a.relu(), (-3, 3), (0, 1)),
+    "leaky_relu": (lambda a, b: a.leaky_relu(b), (-3, 3), (0, 0.5)),
+    "abs": (lambda a, b: a.abs(), (-3, 3), (0, 1)),
+    "sin": (lambda a, b: a.sin(), (-6, 6), (0, 1)),
+    "cos": (lambda a, b: a.cos(), (-6, 6), (0, 1)),
+}
+
+
+def op_graph(op: str):
+    """A graph whose output is made by ``op`` from leaves a and b (sum, dot and linear over four)."""
+    import autograd
+
+    a, b = Value(1.0, label="a"), Value(0.5, label="b")
+    if op in OP_GRAPHS:
+        return OP_GRAPHS[op][0](a, b), OP_GRAPHS[op][1:]
+    xs = [Value(0.3 * i, label=f"x{i}") for i in range(5)]
+    made = {
+        "sum": lambda: autograd.value_sum(xs),
+        "dot": lambda: autograd.dot(xs[:2], xs[2:4]),
+        "linear": lambda: autograd.linear(xs[:2], xs[2:4], xs[4]),
+    }[op]()
+    return made, ((-3, 3), (-3, 3))
+
+
+def test_every_ops_javascript_agrees_with_python(page):
+    import autograd
+
+    rng = random.Random(20)
+    for op in autograd.OPS:
+        root, ranges = op_graph(op)
+        assert root.op == op
+        explorer = explore(root)
+        page.set_content(explorer.to_html())
+        order = topological_order(root)
+        leaves = [i for i, v in enumerate(order) if v.is_leaf and v.label]
+        for _ in range(15):
+            numbers = {
+                i: rng.uniform(*ranges[min(k, 1)] if op in OP_GRAPHS else ranges[0])
+                for k, i in enumerate(leaves)
+            }
+            page.evaluate(
+                "changes => changes.forEach(c => chainrule.set(c[0], c[1]))",
+                [[i, x] for i, x in numbers.items()],
+            )
+            changed = explorer.set({order[i]: x for i, x in numbers.items()})
+            values = page.evaluate("chainrule.values()")
+            edges = page.evaluate("chainrule.derivatives()")
+            for node in changed.data()["nodes"]:
+                assert close(values[str(node["id"])], node["data"], 1e-14), (op, node)
+            python = {(e["output"], e["position"]): e["derivative"] for e in changed.data()["edges"]}
+            for output, position, derivative in edges:
+                assert close(derivative, python[(output, position)], 1e-14), (op, output, position)
+    page.problems.check()
+
+
+def test_the_neuron_card_shows_delta_and_follows_the_bias(page):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = (model([2.0, -1.0]) - 0.25) ** 2
+    loss.label = "C"
+    explorer = explore(loss)
+    neuron = explorer.data()["neurons"][1]
+    assert neuron["key"] == "layers.0.neurons.1" and len(neuron["w"]) == 2
+    page.set_content(explorer.to_html())
+    page.evaluate(f"chainrule.set({neuron['b']}, 0.5)")
+    page.focus(f'[data-node="{neuron["b"]}"]')
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    for bias in (0.5, -0.25, 1.75):  # as the bias moves, ∂C/∂b stays δ
+        page.evaluate(f"chainrule.set({neuron['b']}, {bias})")
+        nodes = explorer.set({topological_order(loss)[neuron["b"]]: bias}).data()["nodes"]
+        delta = nodes[neuron["z"]]["grad"]
+        card = page.locator(".cr-neuron").text_content()
+        assert "neuron layers.0.neurons.1" in card
+        assert f"δ = ∂C/∂z = {delta:.4f}" in card and f"∂C/∂b = δ = {delta:.4f}" in card
+        x0 = nodes[neuron["x"][0]]["data"]
+        assert f"∂C/∂w₀ = δ · x₀ = {delta:.4f} · {x0:.4f} = {nodes[neuron['w'][0]]['grad']:.4f}" in card
+    page.problems.check()
+
+
+# --- your turn: a wrong amount is told which slip it looks like ---------------------------------------
+
+
+def slip_graph() -> Value:
+    """L = 3·tanh(a·b) + tanh(a·b): tanh's output is used twice, so its gradient adds two shares."""
+    a, b = Value(1.5, label="a"), Value(-0.4, label="b")
+    p = a * b
+    p.label = "p"
+    t = p.tanh()
+    t.label = "t"
+    m = t * 3.0
+    m.label = "m"
+    loss = m + t
+    loss.label = "L"
+    return loss
+
+
+def test_each_slip_in_a_step_is_named_as_autograd_diagnose_names_it(page):
+    from autograd.slips import STEP_SLIPS, diagnose, step_candidates
+
+    root = slip_graph()
+    explorer = explore(root)
+    data = explorer.data()
+    page.set_content(explorer.to_html())
+    nodes = {n["name"]: n for n in data["nodes"]}
+    t, p = nodes["t"], nodes["p"]
+    k = next(i for i, s in enumerate(data["steps"]) if s["node"] == t["id"])  # t = tanh(p)
+    step = data["steps"][k]
+    local = 1 - t["data"] ** 2
+    amount = step["contributions"][0][1]
+    shares = [c[1] for s in data["steps"][:k] for c in s["contributions"] if c[0] == t["id"]]
+    numbers = {"local": local, "upstream": step["upstream"], "out": t["data"], "input": p["data"]}
+    cases = {
+        "×2: a factor 2": 2 * amount,
+        "×−1: sign flipped?": -amount,
+        STEP_SLIPS[0][0]: local,  # the upstream gradient left out
+        STEP_SLIPS[1][0]: step["upstream"],  # the local derivative left out
+        STEP_SLIPS[2][0]: t["data"] * step["upstream"],  # tanh instead of 1 − tanh²
+        STEP_SLIPS[4][0]: local * shares[-1],  # = instead of +=
+    }
+    page.evaluate(f"chainrule.go({k})")
+    for message, typed in cases.items():
+        assert page.evaluate(f"chainrule.answer([{typed!r}])") is False
+        said = page.evaluate("chainrule.feedback()")[0]
+        assert said.startswith(message), (message, said)
+        python = diagnose(typed, amount, step_candidates(**numbers, share=shares[-1]), rtol=1e-4, atol=5e-5)
+        assert python == said
+        assert message.split(":")[0] in page.locator("#cr-step").text_content()
+    assert page.evaluate(f"chainrule.answer([{amount!r}])") is True and page.evaluate(
+        "chainrule.feedback()"
+    ) == [None]
+    # the product's step: the input's own value instead of the other factor
+    q = next(i for i, s in enumerate(data["steps"]) if s["node"] == p["id"])
+    page.evaluate(f"chainrule.go({q})")
+    a, b = nodes["a"], nodes["b"]
+    upstream = data["steps"][q]["upstream"]
+    assert page.evaluate(f"chainrule.answer([{a['data'] * upstream!r}, {a['data'] * upstream!r}])") is False
+    assert page.evaluate("chainrule.feedback()")[0] == STEP_SLIPS[3][0]
+    assert b["data"] != a["data"]
+    page.problems.check()
+
+
+def test_a_wrong_bias_amount_says_the_bias_receives_delta(page):
+    nn = pytest.importorskip("nn")
+    neuron = nn.Neuron(2, activation="tanh", seed=0)
+    out = neuron([1.0, -2.0])
+    explorer = explore(out)
+    data = explorer.data()
+    page.set_content(explorer.to_html())
+    k = next(i for i, s in enumerate(data["steps"]) if data["nodes"][s["node"]]["op"] == "linear")
+    contributions = data["steps"][k]["contributions"]
+    typed = [c[1] for c in contributions]
+    position = next(i for i, c in enumerate(contributions) if data["nodes"][c[0]]["kind"] == "bias")
+    typed[position] = 0.123
+    page.evaluate(f"chainrule.go({k})")
+    assert page.evaluate(f"chainrule.answer({typed!r})") is False
+    said = page.evaluate("chainrule.feedback()")
+    assert said[position] == "a bias's gradient is δ = ∂L/∂z itself: ∂z/∂b = 1"
+    page.problems.check()
+
+
+def test_the_pages_diagnose_agrees_with_pythons(page):
+    from autograd.slips import diagnose
+
+    page.set_content(explore(slip_graph()).to_html())
+    rng = random.Random(5)
+    cases = []
+    for _ in range(400):
+        right = rng.choice([0.0, rng.uniform(-3, 3)])
+        candidates = [("first", rng.uniform(-3, 3)), ("second", rng.uniform(-3, 3))]
+        mine = rng.choice(
+            [right * rng.choice([2, 0.5, -1, -2, 4, 0.25, 3, 1, 1.5]), candidates[0][1], candidates[1][1]]
+        ) + rng.choice([0.0, 1e-9, 1e-3])
+        cases.append(
+            (mine, right, candidates, rng.choice([1e-6, 1e-4]), rng.choice([0.0, 1e-5]), rng.random() < 0.2)
+        )
+    said = page.evaluate(
+        "cases => cases.map(c => chainrule.diagnose(c[0], c[1], c[2], c[3], c[4], c[5]))", cases
+    )
+    python = [diagnose(m, r, c, rtol=rt, atol=at, bias=b) for m, r, c, rt, at, b in cases]
+    assert said == python
+    assert {s.split(":")[0] for s in python if s} >= {"×2", "×½", "×−1", "×−2", "×4", "×1/4", "×3", "first"}
+    page.problems.check()
