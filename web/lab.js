@@ -200,9 +200,13 @@
 
   /** A knob was turned: the new run, or the message next to the knob (the last good run stays). */
   function knob(setting, settings) {
-    configure(settings).catch((error) => {
-      if (error.setting === undefined) throw error; // a setting's message is shown next to its control
-    });
+    const running = playing !== 0; // a change while training restarts the run, and it trains on
+    configure(settings).then(
+      () => running && play(),
+      (error) => {
+        if (error.setting === undefined) throw error; // a setting's message is shown next to its control
+      },
+    );
   }
 
   function showError(error) {
