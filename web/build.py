@@ -63,6 +63,10 @@ NOTEBOOKS = {
 }
 """The notebooks that need only the engine and drawings, so they run in the browser."""
 
+LAB_SCRIPTS = (ROOT / "nn" / "instruments" / "training.js", WEB / "lab.js")
+LAB_STYLES = (ROOT / "nn" / "instruments" / "training.css", WEB / "lab.css")
+"""The lab's own scripts and styles after the site's: the training view's drawing, then the lab."""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python web/build.py", description=__doc__.splitlines()[0])
@@ -228,7 +232,10 @@ def write_pages(site: Path) -> None:
     examples = readme_examples((ROOT / "README.md").read_text(encoding="utf-8"))
     links = [(f"notebooks/{stem}.html", title) for stem, title in NOTEBOOKS.items()]
     body = PLAYGROUND.format(
-        nav=" · ".join(f'<a href="{href}">notebook {html.escape(title)}</a>' for href, title in links),
+        nav=" · ".join(
+            ['<a href="lab.html"><strong>the lab</strong></a>']
+            + [f'<a href="{href}">notebook {html.escape(title)}</a>' for href, title in links]
+        ),
         code=html.escape(examples[0]["code"]),
         examples="\n".join(
             f"<h2>{html.escape(e['title'])}</h2>\n<pre>{html.escape(e['code'])}</pre>" for e in examples
@@ -241,6 +248,16 @@ def write_pages(site: Path) -> None:
         body = NOTEBOOK.format(stem=stem, cells="\n".join(notebook_cells(notebook)))
         data = {"mode": "notebook", "root": "../"}
         page(site / "notebooks" / f"{stem}.html", f"chainrule · {title}", body, data)
+    lab = {"mode": "lab", "root": "", "lab": (WEB / "lab.py").read_text(encoding="utf-8")}
+    body = (WEB / "lab.html").read_text(encoding="utf-8")
+    page(
+        site / "lab.html",
+        "chainrule lab",
+        body,
+        lab,
+        (WEB / "page.css", *LAB_STYLES),
+        (WEB / "page.js", *LAB_SCRIPTS),
+    )
 
 
 PLAYGROUND = """<header class="site">
