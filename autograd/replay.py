@@ -620,7 +620,7 @@ def _constant(test: str) -> bool:
 def _domain_lines(node: Value, names: dict[Value, str]) -> list[str]:
     arguments = [names[x] for x in node.inputs]
     lines = []
-    for condition, reason in OPS[node.op].domain:
+    for condition, reason, _ in OPS[node.op].domain:
         test = numpy_expression(condition.format(*arguments, out=names[node]))
         if _constant(test):
             continue  # on constants only (a division by 2.0): the trace passed it, so does every example

@@ -14,7 +14,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from . import demo_step, explorer, expression, reliability, scaling, site, timing, training_view
+from . import demo_step, explorer, expression, lab, reliability, scaling, site, timing, training_view
 from .libraries import CHAINRULE, MICROGRAD, torch_library
 from .report import ratio_line, table
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         plot.parent.mkdir(exist_ok=True)
         scaling.plot(curves, plot)
     budget_lines = []  # the pages and the files, each figure against its budget
-    for benchmark in (explorer, training_view, site, reliability):
+    for benchmark in (explorer, training_view, site, lab, reliability):
         for line in benchmark.run(quick):
             budget_lines.append(line)
             print(line, flush=True)
