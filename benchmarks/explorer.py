@@ -38,7 +38,8 @@ EDIT_BUDGETS_MS = {3: (16.0, 50.0), 23: (50.0, float("inf"))}
 """Edit to repainted frame, by samples in the loss: median and 95th percentile."""
 
 EDIT_TIMES = """async (count) => {
-  const leaf = document.querySelector(".cr-leaf"), times = [], work = [];
+  const weight = chainrule.data.nodes.find((n) => n.kind === "weight");
+  const leaf = document.querySelector(`[data-node="${weight.id}"]`), times = [], work = [];
   leaf.focus();
   for (let i = 0; i < count; i++) {
     const started = performance.now();
@@ -50,7 +51,7 @@ EDIT_TIMES = """async (count) => {
   }
   return [times, work];
 }"""
-"""Milliseconds from an ↑/↓ key on a leaf to the next painted frame, and of the page's own work."""
+"""Milliseconds from an ↑/↓ key on a weight to the next painted frame, and of the page's own work."""
 
 
 def mlp_loss() -> Value:
