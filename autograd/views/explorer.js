@@ -589,14 +589,14 @@
   }
   function rewriteLiterals() {
     Object.keys(literal).forEach(function (id) {
-      var now = pyLiteral(nodes[id].data), before = literal[id];
+      var now = pyLiteral(nodes[id].data), before = literal[id], pattern = literalPattern(before), spans = [];
       if (now === before) return;
       (users[id] || []).forEach(function (user) {
-        nodes[user].lines.forEach(function (number) {
-          var span = codeLines[number - 1];
-          span.textContent = span.textContent.replace(literalPattern(before), now);
-          flash(span);
-        });
+        nodes[user].lines.forEach(function (number) { spans.push(codeLines[number - 1]); });
+      });
+      spans.forEach(function (span) {
+        span.textContent = span.textContent.replace(pattern, now);
+        if (spans.length <= 20) flash(span);  // a few lines flash; many would only flicker
       });
       literal[id] = now;
     });
