@@ -482,7 +482,7 @@ def test_javascript_refuses_where_the_engine_does_with_the_same_message(
     forward = javascript_expression(filled_in(op, count)[0])
     checks = [
         [javascript_expression(condition.format(*names, out="out")), reason]
-        for condition, reason in op.domain
+        for condition, reason, _ in op.domain
     ]
     javascript = blank_page.evaluate(
         """([names, forward, checks, points]) => points.map((point) => {
