@@ -645,6 +645,7 @@ def test_a_constant_changed_in_the_page_changes_in_its_lines_of_code(page):
     assert "* 3.0" in code and "(-1.5)" in code
     constants = [n["id"] for n in explorer.data()["nodes"] if n["kind"] == "constant"]
     page.evaluate(f"chainrule.set({constants[0]}, 0.25); chainrule.set({constants[1]}, 4)")
+    page.wait_for_function("!document.getElementById('cr-code').textContent.includes('* 3.0')")
     code = "\n".join(page.eval_on_selector_all(".cr-line", "lines => lines.map(l => l.textContent)"))
     assert "* 3.0" not in code and "1.5" not in code and "* 0.25" in code and "4.0" in code
     assert "13.0" in code

@@ -574,7 +574,7 @@
     outlined.forEach(function (g) { g.classList.remove("cr-broken"); });
     outlined = broken ? [element[broken.node], opElement[broken.node]].filter(Boolean) : [];
     outlined.forEach(function (g) { g.classList.add("cr-broken"); });
-    rewriteLiterals();
+    if (!literalsDue) { literalsDue = true; setTimeout(rewriteLiterals, 0); }  // the graph paints first
     editing = true;
     cr.go(cr.frame);
     editing = false;
@@ -587,7 +587,9 @@
   function literalPattern(text) {  // the number alone, not inside another (0.0 in 10.0, v10.0)
     return new RegExp("(?<![\\w.])" + text.replace(/[.()+\-]/g, "\\$&") + "(?![\\w.])", "g");
   }
+  var literalsDue = false;
   function rewriteLiterals() {
+    literalsDue = false;
     Object.keys(literal).forEach(function (id) {
       var now = pyLiteral(nodes[id].data), before = literal[id], pattern = literalPattern(before), spans = [];
       if (now === before) return;
