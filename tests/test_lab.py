@@ -196,6 +196,17 @@ def _handled(lab: Lab, message: dict[str, Any]) -> str:
         lab_module.lab = saved
 
 
+def test_a_run_that_diverges_says_so_and_keeps_its_frames() -> None:
+    lab = Lab()
+    lab.configure({"lr": 10, "loss": "mse", "activation": "linear", "layers": [8, 8, 8, 8]})
+    with pytest.raises(
+        SettingError, match=r"lr: training diverged after epoch [0-9]+ .*smaller learning rate"
+    ):
+        lab.advance(epochs=50)
+    state = lab.state()
+    assert len(state["losses"]["train"]) == state["epoch"] + 1 < 51
+
+
 def test_frames_for_the_page_carry_maps_only_in_their_last_frame() -> None:
     lab = Lab()
     full = lab.frame(full=True)

@@ -87,8 +87,9 @@
       try {
         frame = await call("advance", null, Number($("#speed").value));
       } catch (error) {
-        status.textContent = `Training stopped: ${error.message}`;
         pause();
+        if (error.setting !== undefined) showError(error);
+        status.textContent = `Training stopped: ${error.message}`;
         return;
       }
       show(frame); // even if paused meanwhile: its frames are the run's, and Python sends each once
@@ -240,8 +241,12 @@
   $("#layers-minus").addEventListener("click", () => knob("layers", { layers: config.layers.slice(0, -1) }));
   $("#layers-plus").addEventListener("click", () => knob("layers", { layers: [...config.layers, 4] }));
   $("#play").addEventListener("click", () => (playing ? pause() : play()));
-  $("#step").addEventListener("click", () => step(1));
-  $("#reset").addEventListener("click", () => reset());
+  const stopped = (error) => {
+    if (error.setting !== undefined) showError(error);
+    status.textContent = `Training stopped: ${error.message}`;
+  };
+  $("#step").addEventListener("click", () => step(1).catch(stopped));
+  $("#reset").addEventListener("click", () => reset().catch(stopped));
 
   // --- the plane: a click selects, adds or removes a point ----------------------------------------
   function attachPlane() {

@@ -403,13 +403,18 @@ class Lab:
 
     def advance(self, epochs: int | None = None, seconds: float = 0.04) -> dict[str, Any]:
         """Train ``epochs`` epochs, or (``None``) as many as fit in ``seconds`` (one at least); the frames."""
-        if epochs is not None:
-            self.run.train(_whole("epochs", epochs, 0, 100_000))
-        else:
-            started = time.perf_counter()
-            self.run.train(1)
-            while time.perf_counter() - started < seconds:
+        try:
+            if epochs is not None:
+                self.run.train(_whole("epochs", epochs, 0, 100_000))
+            else:
+                started = time.perf_counter()
                 self.run.train(1)
+                while time.perf_counter() - started < seconds:
+                    self.run.train(1)
+        except ArithmeticError as error:  # a float overflowed: the run diverged
+            raise SettingError(
+                "lr", f"training diverged after epoch {self.run.epoch} ({error}); try a smaller learning rate"
+            ) from error
         return self.frame()
 
     def frame(self, full: bool = False) -> dict[str, Any]:
