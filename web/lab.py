@@ -339,7 +339,13 @@ class Run:
         try:
             for _ in range(epochs):
                 self.namespace["epoch"] = self.epoch
-                exec(self.epoch_step, self.namespace)
+                try:
+                    exec(self.epoch_step, self.namespace)
+                except ArithmeticError as error:  # a float overflowed
+                    raise FloatingPointError(f"in epoch {self.epoch + 1}: {error}") from error
+                loss = recorder.frames[-1].loss
+                if loss is not None and not math.isfinite(loss):
+                    raise FloatingPointError(f"in epoch {self.epoch}: the loss is {loss}")
         finally:
             recorder.extent = extent
         if extent is not None:
@@ -411,10 +417,8 @@ class Lab:
                 self.run.train(1)
                 while time.perf_counter() - started < seconds:
                     self.run.train(1)
-        except ArithmeticError as error:  # a float overflowed: the run diverged
-            raise SettingError(
-                "lr", f"training diverged after epoch {self.run.epoch} ({error}); try a smaller learning rate"
-            ) from error
+        except FloatingPointError as error:  # the run diverged
+            raise SettingError("lr", f"training diverged {error}; try a smaller learning rate") from error
         return self.frame()
 
     def frame(self, full: bool = False) -> dict[str, Any]:
