@@ -68,12 +68,12 @@ def try_this(notebook) -> dict[str, list[tuple[str, str]]]:
     """The notebook's ``TRY_THIS``, read from its last code cell without running it: each change worth
     trying, named, as a list of (text of a cell, what to put instead)."""
     last = [cell for cell in notebook.cells if cell.cell_type == "code"][-1]
-    (assignment,) = [
+    assignments = [
         node
         for node in ast.parse(last.source).body
         if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["TRY_THIS"]
     ]
-    return ast.literal_eval(assignment.value)
+    return ast.literal_eval(assignments[0].value) if assignments else {}  # none: a test below says so
 
 
 def changed(notebook, changes: list[tuple[str, str]]):
