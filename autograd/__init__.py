@@ -16,6 +16,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
+from . import copying  # noqa: F401  (gives Value its copies and pickles)
 from .checks import data_of, is_number, is_scalar, whole_number
 from .functional import (
     GradcheckError,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 
-from .value import Value, _short, data_of, is_number
+from .value import Value, data_of, is_number, short_repr
 
 __all__ = ["data_of", "is_number", "is_scalar", "whole_number"]
 
@@ -25,5 +25,5 @@ def whole_number(x: object, what: str, least: int = 0) -> int:
     else a ``ValueError`` saying ``what`` it was for: ``MLP: nin must be a positive whole number``."""
     if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < least:
         kind = "a positive whole number" if least == 1 else f"a whole number ≥ {least}"
-        raise ValueError(f"{what} must be {kind}, got {_short(x)}")
+        raise ValueError(f"{what} must be {kind}, got {short_repr(x)}")
     return int(x)

@@ -6,8 +6,21 @@ import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
+from typing import Any
 
-from .value import Value, as_value, backpropagate, checking_anomalies, data_of, is_number, recording, seed
+from .ops import Op
+from .value import (
+    Grad,
+    Value,
+    as_value,
+    backpropagate,
+    call_repr,
+    checking_anomalies,
+    data_of,
+    is_number,
+    recording,
+    seed,
+)
 
 
 def grad(
@@ -86,7 +99,7 @@ def _evaluate(fn: Callable[..., Value], values: list[Value], index: int, shift: 
 
 
 @contextlib.contextmanager
-def _switched(switch: ContextVar[bool | list[bool]], value: bool) -> Iterator[None]:
+def _switched(switch: ContextVar[Any], value: object) -> Iterator[None]:
     """``switch`` set to ``value`` inside the block, and back to what it was after it.
 
     The setting is a cell, a list that is true while it holds an item, so that a block ended in
@@ -94,7 +107,7 @@ def _switched(switch: ContextVar[bool | list[bool]], value: bool) -> Iterator[No
     back the switch it turned: it refills the cell this thread holds, where a reset would fail.
     """
     before = switch.get()
-    cell = [True] if value else []
+    cell = [value] if value else []
     token = switch.set(cell)
     try:
         yield
@@ -102,7 +115,7 @@ def _switched(switch: ContextVar[bool | list[bool]], value: bool) -> Iterator[No
         try:
             switch.reset(token)
         except ValueError:  # ended in another context, which never saw this block's setting
-            cell[:] = [True] if before else []
+            cell[:] = before if isinstance(before, list) else [True] if before else []
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
@@ -125,4 +138,26 @@ def detect_anomaly() -> contextlib.AbstractContextManager[None]:
 
     The message names the operation and its inputs. Slower: use it to find a bug, then remove it.
     """
-    return _switched(checking_anomalies, True)
+    return _switched(checking_anomalies, _Anomalies)
+
+
+class _Anomalies:
+    """What ``detect_anomaly()`` checks: the engine calls these at every operation and backward step."""
+
+    @staticmethod
+    def forward(op: Op, inputs: tuple[Value, ...], out: Value) -> None:
+        local = op.derivatives(*[x.data for x in inputs], out.data)
+        if not all(math.isfinite(data_of(x)) for x in (out.data, *local)):
+            raise FloatingPointError(
+                f"detect_anomaly: {call_repr(op.name, inputs)} produced a non-finite value "
+                f"(output {out.data!r}, local derivatives {local!r})"
+            )
+
+    @staticmethod
+    def backward(node: Value, grads: dict[Value, Grad]) -> None:
+        for x in node.inputs:
+            if x.requires_grad and not math.isfinite(data_of(grads[x])):
+                raise FloatingPointError(
+                    f"detect_anomaly: backward through {call_repr(node.op, node.inputs)} gave a "
+                    f"non-finite gradient {grads[x]!r} (upstream gradient {grads[node]!r})"
+                )

@@ -1,46 +1,38 @@
 """The derivative table: every primitive operation, its forward rule and its local derivatives.
 
-Each entry pairs how to compute an output from its inputs (``forward``) with the partial
-derivative of that output with respect to each input (``derivatives``), and states the rule in
-maths (``rule``) and in words (``words``). A forward rule that has a domain checks it right above
-its entry.
+Each entry pairs how to compute an output from its inputs (``forward``, refusing outside its
+``domain``) with the derivative of the output by each input (``derivatives``), in maths (``rule``)
+and words (``words``). The derivative rules use plain arithmetic, so one rule serves twice: on
+floats it gives the numbers ``backward()`` multiplies by; on ``Value`` nodes it builds a graph of
+its own, for higher-order derivatives (``x > 0`` and ``float(x)`` read either).
 
-The derivative rules use plain arithmetic on their arguments, so one rule serves twice: called
-with floats it gives the numbers ``backward()`` multiplies by; called with ``Value`` nodes it
-builds a graph of its own, which is how higher-order derivatives (``create_graph=True``) work
-(where a rule compares, ``x > 0`` and ``float(x)`` read the number in either).
-
-Each entry also holds its rules as code templates (``code``, ``derivative_code``, ``domain``), from
-which ``compile`` writes a graph's passes in Python and in JavaScript. A template is an expression
-over the inputs ``{0}``, ``{1}``, … and the output ``{out}`` in the part both languages share:
-arithmetic, comparisons, ``and``/``or``, ``math.`` functions (``Math.`` in JavaScript) and
-``where(condition, a, b)`` for a choice (``a if condition else b``; ``condition ? a : b``).
-Adding an operation is one entry here, a method on ``Value``, a test.
+The templates (``code``, ``derivative_code``, ``domain``) are the rules as expressions over the
+inputs ``{0}``, ``{1}``, … and the output ``{out}``, in what Python and JavaScript share:
+arithmetic, comparisons, ``and``/``or``, ``math.`` functions and ``where(condition, a, b)``.
+``compile`` writes code from them. Adding an operation is one entry, a method on ``Value``, a test.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 from operator import add, mul
-from typing import Any
+from typing import Any, cast
+
+Domain = tuple[tuple[str, str, type[Exception]], ...]
+"""Where an op refuses: (a condition over the inputs ``{0}``, … and ``{out}``, its message, its error)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """A primitive operation.
-
-    ``forward(*inputs)`` takes the inputs' data (floats) and returns the output's data; it raises
-    ``ValueError``, ``ZeroDivisionError`` or ``OverflowError`` outside its domain, and the caller
-    names the operation and its operands in the message. ``derivatives(*inputs, out)`` returns
-    ∂out/∂input for each input, in input order; ``rule`` and ``words`` say it in maths and words.
-    ``symbol`` is how drawings write it (else its name), ``infix`` how formulas write it between
-    two operands (``a · b``); ``settings`` are the positions of inputs that set how it behaves
-    (leaky_relu's slope) rather than data flowing through it. ``code``, ``derivative_code`` and
-    ``domain`` (each: a condition where ``forward`` refuses, and its message) are the templates.
-    """
+    """A primitive operation: ``forward(*inputs)`` maps the inputs' data to the output's (raising
+    the ``domain``'s error outside it; the caller names the operands), ``derivatives(*inputs, out)``
+    gives ∂out/∂input for each input in order. ``symbol`` is how drawings write it (else its name),
+    ``infix`` how formulas put it between two operands (``a · b``); ``settings`` are the positions
+    of inputs that set how it behaves (leaky_relu's slope) rather than data flowing through it."""
 
     name: str
     rule: str
@@ -52,7 +44,34 @@ class Op:
     code: str | Callable[..., tuple[str, ...]] = ""
     derivative_code: tuple[str, ...] | Callable[..., tuple[str, ...]] = ()
     infix: str = ""
-    domain: tuple[tuple[str, str], ...] = ()
+    domain: Domain = ()
+
+    def __post_init__(self) -> None:
+        if self.domain:  # the forward rule refuses where the domain says, in the domain's words
+            object.__setattr__(self, "forward", _refusing(self.name, self.forward, self.domain))
+
+
+def _refusing(name: str, forward: Callable[..., float], domain: Domain) -> Callable[..., float]:
+    """``forward`` refusing outside ``domain``, written as code: ``error(message)`` where a condition
+    on the inputs holds (before ``forward``), or where it overflows (a condition on ``{out}``)."""
+    arity = 1 + max(int(i) for condition, _, _ in domain for i in re.findall(r"\{(\d)\}", condition))
+    names = [f"x{i}" for i in range(arity)]
+    lines = [f"def {name}({', '.join(names)}):"]
+    for condition, message, error in domain:
+        if "{out}" not in condition:
+            lines.append(f"    if {condition.format(*names)}: raise {error.__name__}({message!r})")
+    call = f"forward({', '.join(names)})"
+    overflow = [message for condition, message, _ in domain if "{out}" in condition]
+    if overflow:  # Python raises OverflowError where JavaScript gives Infinity: say it in our words
+        lines += [
+            f"    try: return {call}",
+            f"    except OverflowError: raise OverflowError({overflow[0]!r}) from None",
+        ]
+    else:
+        lines.append(f"    return {call}")
+    namespace = {"math": math, "forward": forward}
+    exec("\n".join(lines), namespace)
+    return cast("Callable[..., float]", namespace[name])
 
 
 # --- arithmetic ------------------------------------------------------------------------------------
@@ -82,53 +101,33 @@ MUL = Op(
 )
 
 
-def _divide(a: float, b: float) -> float:
-    if b == 0:
-        raise ZeroDivisionError("division by zero")
-    return a / b
-
-
 DIV = Op(
     "div",
     rule="∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = −a/b²",
-    forward=_divide,
+    forward=lambda a, b: a / b,
     derivatives=lambda a, b, out: (1.0 / b, -out / b),  # −a/b² = −out/b
     symbol="/",
     words="one over the denominator for the numerator, −a/b² for the denominator",
     code="{0} / {1}",
     derivative_code=("1.0 / {1}", "-{out} / {1}"),
     infix="/",
-    domain=(("{1} == 0.0", "division by zero"),),
+    domain=(("{1} == 0.0", "division by zero", ZeroDivisionError),),
 )
 
 
 # --- powers: x^p with a constant p, and a^b with both differentiable -------------------------------
 
 
-def _power(x: float, p: float) -> float:
-    if x == 0 and p < 0:
-        raise ZeroDivisionError("0 cannot be raised to a negative power")
-    if x < 0 and not p.is_integer():
-        raise ValueError("a negative number to a non-integer power has no real value")
-    try:
-        return x**p
-    except OverflowError:
-        raise OverflowError("the result is too large for a float") from None
-
-
 def _slope_of_power(x: Any, p: Any) -> Any:
-    """p·x^(p−1). For floats a slope too steep for a float is ±inf, not an error: the forward
-    value was representable, so the operation itself was fine."""
+    """p·x^(p−1); on floats ±inf where too steep for a float (the forward value was fine)."""
     if float(p) == 0:
         return 0.0
     if float(x) == 0 and p < 1:
         return math.inf  # the curve is vertical at 0 (e.g. sqrt)
     if not isinstance(x, float):
         return p * x ** (p - 1)
-    if x < 0 and not p.is_integer():
-        raise ValueError(f"the slope p·x^(p−1) at x = {x!r}, p = {p!r} is not a real number")
-    try:
-        return p * x ** (p - 1)
+    try:  # math.pow refuses a negative x with a non-integer p (a complex slope)
+        return p * math.pow(x, p - 1)
     except OverflowError:
         return math.copysign(math.inf, p) * (-1.0 if x < 0 and p % 2 == 0 else 1.0)
 
@@ -137,48 +136,51 @@ _SLOPE = "where({1} == 0.0, 0.0, where({0} == 0.0 and {1} < 1.0, math.inf, {1} *
 _OVERFLOW = (  # a finite base and exponent with an infinite result
     "math.fabs({out}) == math.inf and math.fabs({0}) < math.inf and math.fabs({1}) < math.inf",
     "the result is too large for a float",
+    OverflowError,
+)
+_POWER = (
+    ("{0} == 0.0 and {1} < 0.0", "0 cannot be raised to a negative power", ZeroDivisionError),
+    (
+        "{0} < 0.0 and {1} % 1.0 != 0.0",
+        "a negative number to a non-integer power has no real value",
+        ValueError,
+    ),
+    _OVERFLOW,
 )
 
 POW = Op(
     "pow",
     rule="∂xᵖ/∂x = p·xᵖ⁻¹  (p is a constant)",
-    forward=_power,
+    forward=lambda x, p: x**p,
     derivatives=lambda x, p, out: (_slope_of_power(x, p), 0.0),
     symbol="**",
     words="bring the power down and take one off it",
     code="math.pow({0}, {1})",
     derivative_code=(_SLOPE, "0.0"),
     infix="**",
-    domain=(
-        ("{0} == 0.0 and {1} < 0.0", "0 cannot be raised to a negative power"),
-        ("{0} < 0.0 and {1} % 1.0 != 0.0", "a negative number to a non-integer power has no real value"),
-        _OVERFLOW,
-    ),
+    domain=_POWER,
 )
-
-
-def _general_power(a: float, b: float) -> float:
-    if a <= 0:
-        raise ValueError("with a differentiable exponent the base must be positive (∂/∂b uses log a)")
-    return _power(a, b)
-
-
-def _ln(x: Any) -> Any:
-    return math.log(x) if isinstance(x, float) else x.log()
 
 
 GENERAL_POW = Op(
     "general_pow",
     rule="∂aᵇ/∂a = b·aᵇ⁻¹,  ∂aᵇ/∂b = aᵇ·ln a",
-    forward=_general_power,
-    derivatives=lambda a, b, out: (_slope_of_power(a, b), out * _ln(a)),
+    forward=lambda a, b: a**b,
+    derivatives=lambda a, b, out: (
+        _slope_of_power(a, b),
+        out * (math.log(a) if isinstance(a, float) else a.log()),
+    ),
     symbol="**",
     words="the base as for a constant power; for the exponent, the output times ln a",
     code="math.pow({0}, {1})",
     derivative_code=(_SLOPE, "{out} * math.log({0})"),
     infix="**",
     domain=(
-        ("{0} <= 0.0", "with a differentiable exponent the base must be positive (∂/∂b uses log a)"),
+        (
+            "{0} <= 0.0",
+            "with a differentiable exponent the base must be positive (∂/∂b uses log a)",
+            ValueError,
+        ),
         _OVERFLOW,
     ),
 )
@@ -187,61 +189,45 @@ GENERAL_POW = Op(
 # --- functions of one input ------------------------------------------------------------------------
 
 
-_EXP_OVERFLOWS = "the result is too large for a float (exp overflows above x ≈ 709.78)"
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise OverflowError(_EXP_OVERFLOWS) from None
-
-
 EXP = Op(
     "exp",
     rule="∂eˣ/∂x = eˣ",
-    forward=_exp,
+    forward=math.exp,
     derivatives=lambda x, out: (out,),
     words="the local derivative is the output itself",
     code="math.exp({0})",
     derivative_code=("{out}",),
-    domain=(("{out} == math.inf and {0} < math.inf", _EXP_OVERFLOWS),),
+    domain=(
+        (
+            "{out} == math.inf and {0} < math.inf",
+            "the result is too large for a float (exp overflows above x ≈ 709.78)",
+            OverflowError,
+        ),
+    ),
 )
-
-
-def _log(x: float) -> float:
-    if x <= 0:
-        raise ValueError("log is defined only for positive numbers")
-    return math.log(x)
 
 
 LOG = Op(
     "log",
     rule="∂ln x/∂x = 1/x",
-    forward=_log,
+    forward=math.log,
     derivatives=lambda x, out: (1.0 / x,),
     words="one over the input",
     code="math.log({0})",
     derivative_code=("1.0 / {0}",),
-    domain=(("{0} <= 0.0", "log is defined only for positive numbers"),),
+    domain=(("{0} <= 0.0", "log is defined only for positive numbers", ValueError),),
 )
-
-
-def _sqrt(x: float) -> float:
-    if x < 0:
-        raise ValueError("sqrt is defined only for numbers ≥ 0")
-    return math.sqrt(x)
 
 
 SQRT = Op(
     "sqrt",
     rule="∂√x/∂x = 1/(2√x)",
-    forward=_sqrt,
+    forward=math.sqrt,
     derivatives=lambda x, out: (0.5 / out if float(out) else math.inf,),
     words="one over twice the output",
     code="math.sqrt({0})",
     derivative_code=("where({out} != 0.0, 0.5 / {out}, math.inf)",),
-    domain=(("{0} < 0.0", "sqrt is defined only for numbers ≥ 0"),),
+    domain=(("{0} < 0.0", "sqrt is defined only for numbers ≥ 0", ValueError),),
 )
 
 TANH = Op(
@@ -297,54 +283,38 @@ LEAKY_RELU = Op(
 )
 
 
-def _sign(x: Any) -> float:
-    value = float(x)
-    return 1.0 if value > 0 else -1.0 if value < 0 else value * 0.0  # 0 at 0, NaN at NaN, as PyTorch
-
-
 ABS = Op(
     "abs",
     rule="∂|x|/∂x = sign(x)  (0 at x = 0)",
     forward=abs,
-    derivatives=lambda x, out: (_sign(x),),
+    derivatives=lambda x, out: (1.0 if x > 0 else -1.0 if x < 0 else float(x) * 0.0,),  # NaN at NaN
     words="the sign of the input",
     code="math.fabs({0})",
     derivative_code=("where({0} > 0.0, 1.0, where({0} < 0.0, -1.0, {0} * 0.0))",),
 )
 
 
-def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
-    """``f`` (sin or cos) refusing ±infinity, where it has no value."""
-
-    def forward(x: float) -> float:
-        if math.isinf(x):
-            raise ValueError(f"{f.__name__} is undefined at ±infinity")
-        return f(x)
-
-    return forward
-
-
 SIN = Op(
     "sin",
     rule="∂sin x/∂x = cos x",
-    forward=_periodic(math.sin),
+    forward=math.sin,
     derivatives=lambda x, out: (math.cos(x) if isinstance(x, float) else x.cos(),),
     words="the cosine of the input",
     code="math.sin({0})",
     derivative_code=("math.cos({0})",),
-    domain=(("math.fabs({0}) == math.inf", "sin is undefined at ±infinity"),),
+    domain=(("math.fabs({0}) == math.inf", "sin is undefined at ±infinity", ValueError),),
 )
 
 
 COS = Op(
     "cos",
     rule="∂cos x/∂x = −sin x",
-    forward=_periodic(math.cos),
+    forward=math.cos,
     derivatives=lambda x, out: (-(math.sin(x) if isinstance(x, float) else x.sin()),),
     words="minus the sine of the input",
     code="math.cos({0})",
     derivative_code=("-math.sin({0})",),
-    domain=(("math.fabs({0}) == math.inf", "cos is undefined at ±infinity"),),
+    domain=(("math.fabs({0}) == math.inf", "cos is undefined at ±infinity", ValueError),),
 )
 
 
@@ -353,15 +323,10 @@ COS = Op(
 # rearrange their inputs, so the same rules, given names, write the derivatives' code.
 
 
-def _sum(*xs: float) -> float:
-    # ((0 + x₁) + x₂) + …, as compiled code adds (Python 3.12's sum() rounds differently)
-    return reduce(add, xs, 0.0)
-
-
 SUM = Op(
     "sum",
     rule="∂(x₁ + … + xₙ)/∂xᵢ = 1",
-    forward=_sum,
+    forward=lambda *xs: reduce(add, xs, 0.0),  # ((0 + x₁) + x₂) + …: 3.12's sum() rounds otherwise
     derivatives=lambda *xs_out: (1.0,) * (len(xs_out) - 1),
     symbol="Σ",
     words="every term receives the gradient unchanged",

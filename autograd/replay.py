@@ -135,6 +135,7 @@ class ReplayedFunction:
         self.name = _identifier(getattr(fn, "__name__", ""))
         self._names = _argument_names(fn, len(example_inputs))
         self._shapes = [_example_shape(x, name) for x, name in zip(example_inputs, self._names)]
+        example_inputs = tuple(x.tolist() if isinstance(x, np.ndarray) else x for x in example_inputs)
         output, leaves = _trace(fn, example_inputs, self._names)
         self._signature = _signature(output, leaves)
         code = _write(self.name, output, leaves, self._shapes, self._array_names(), fuse)
@@ -619,7 +620,7 @@ def _constant(test: str) -> bool:
 def _domain_lines(node: Value, names: dict[Value, str]) -> list[str]:
     arguments = [names[x] for x in node.inputs]
     lines = []
-    for condition, reason in OPS[node.op].domain:
+    for condition, reason, _ in OPS[node.op].domain:
         test = numpy_expression(condition.format(*arguments, out=names[node]))
         if _constant(test):
             continue  # on constants only (a division by 2.0): the trace passed it, so does every example

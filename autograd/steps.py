@@ -110,6 +110,8 @@ class _GradsAt(Mapping[Value, Grad]):
     """The pass's gradients right after step ``index``, read from its history: ∂root/∂v for every
     value v of the graph (0 where nothing has reached it yet)."""
 
+    __slots__ = ("history", "index")
+
     def __init__(self, history: _History, index: int) -> None:
         self.history, self.index = history, index
 

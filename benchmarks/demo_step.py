@@ -19,7 +19,8 @@ import micrograd.nn
 import autograd
 import nn
 
-from .report import Result
+from .libraries import count_operations
+from .report import CLOSED_GOAL, Result
 from .timing import Work, time_interleaved
 
 POINTS = 100
@@ -169,21 +170,30 @@ def torch_step(model: TorchScalarMLP, X: Sequence[Sequence[float]], y: Sequence[
 # --- the benchmark ---------------------------------------------------------------------------------
 
 
+SAME_GRAPH = "chainrule, same graph"
+
+
 def run(library_names: Sequence[str], steps: int) -> Result:
-    """Time ``steps`` training steps in each library from the same weights; the best step counts."""
+    """Time ``steps`` training steps in each library from the same weights; each figure is the median.
+
+    Beside chainrule as a user writes it (one ``linear`` node per neuron), the variant "same graph"
+    builds micrograd's own graph of binary operations with chainrule's Values: node for node the
+    work micrograd does, so that line compares the engines, not the graphs.
+    """
     X, y = make_moons()
     reference = micrograd_model()
     weights = micrograd_weights(reference)
     models: dict[str, tuple[Any, Callable[..., float]]] = {
         "chainrule": (chainrule_trainer(weights), chainrule_step),
         "micrograd": (reference, micrograd_step),
+        SAME_GRAPH: (chainrule_trainer(weights), binary_ops_step),
     }
     if "torch" in library_names:
         models["torch"] = (TorchScalarMLP(weights), torch_step)
     started = time.perf_counter()
     models[COMPILED] = (compiled_trainer(weights, X, y), compiled_step)
     compile_seconds = time.perf_counter() - started
-    result = Result("demo step (moons, MLP 2-16-16-1)", "s", target=50)
+    result = Result("demo step (moons, MLP 2-16-16-1)", "s", target=50, target_of=CLOSED_GOAL)
     losses: dict[str, list[float]] = {}
     works: dict[str, Work] = {}
     for name, (model, step) in models.items():
@@ -197,14 +207,69 @@ def run(library_names: Sequence[str], steps: int) -> Result:
 
         works[name] = (one_step, None)
     for name, timing in time_interleaved(works, steps).items():
-        result.values[name] = timing.best
+        result.add(name, timing.runs, variant=name in (COMPILED, SAME_GRAPH))
     for name, trajectory in losses.items():
         for number, (loss, expected) in enumerate(zip(trajectory, losses["micrograd"])):
             if abs(loss - expected) > TOLERANCE:
                 raise AssertionError(
                     f"demo step {number}: {name} loss {loss!r} differs from micrograd's {expected!r}"
                 )
-    result.variants["compiled"] = result.values.pop(COMPILED)
+    result.variants["compiled"] = result.variants.pop(COMPILED)
+    result.samples["compiled"] = result.samples.pop(COMPILED)
+    result.variants["same graph as micrograd"] = result.variants.pop(SAME_GRAPH)
+    result.samples["same graph as micrograd"] = result.samples.pop(SAME_GRAPH)
+    nodes = {name: count_operations(graph) for name, graph in demo_graphs(weights, X, y).items()}
+    if nodes[SAME_GRAPH] != nodes["micrograd"]:
+        raise AssertionError(
+            f"the same-graph variant builds {nodes[SAME_GRAPH]} nodes, micrograd {nodes['micrograd']}"
+        )
     result.note = f"losses agree to {TOLERANCE:g} over {steps} steps, first {losses['micrograd'][0]:.6f}"
+    result.note += (
+        f"; graphs: chainrule {nodes['chainrule']:,} nodes, micrograd and same graph {nodes['micrograd']:,}"
+    )
     result.note += f"; autograd.compile took {compile_seconds:.2g} s once"
     return result
+
+
+# --- micrograd's graph, built with chainrule's Values ----------------------------------------------
+
+
+def binary_forward(model: nn.MLP, xrow: Sequence[float]) -> Any:
+    """micrograd's forward pass on chainrule's Values: each neuron a chain of ``+`` over ``w·x`` products."""
+    x: list[Any] = [autograd.Value(v) for v in xrow]
+    for index, layer in enumerate(model.layers):
+        last = index == len(model.layers) - 1
+        sums: list[Any] = [sum((wi * xi for wi, xi in zip(n.w, x)), n.b) for n in layer.neurons]  # type: ignore[type-var]
+        x = sums if last else [act.relu() for act in sums]
+    return x[0]
+
+
+def binary_loss(model: nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> Any:
+    """micrograd's demo loss, operation for operation, on chainrule's Values."""
+    scores = [binary_forward(model, xrow) for xrow in X]
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    return data_loss + ALPHA * sum(p * p for p in model.parameters())
+
+
+def binary_ops_step(
+    trainer: tuple[nn.MLP, nn.optim.SGD], X: Sequence[Sequence[float]], y: Sequence[int]
+) -> float:
+    model, optimizer = trainer
+    loss = binary_loss(model, X, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return float(loss.data)
+
+
+def demo_graphs(weights: Weights, X: Sequence[Sequence[float]], y: Sequence[int]) -> dict[str, Any]:
+    """One step's loss graph as each builds it, to count the nodes."""
+    model, _ = chainrule_trainer(weights)
+    scores: list[Any] = [model(x) for x in X]
+    mine = nn.hinge_loss(scores, y) + nn.l2_penalty(model.parameters(), alpha=ALPHA)
+    theirs = micrograd_model()
+    inputs = [list(map(micrograd.engine.Value, xrow)) for xrow in X]
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, map(theirs, inputs))]
+    micrograd_loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in theirs.parameters())
+    return {"chainrule": mine, "micrograd": micrograd_loss, SAME_GRAPH: binary_loss(model, X, y)}

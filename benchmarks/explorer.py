@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import autograd
 import nn
@@ -80,7 +80,7 @@ def mlp_samples(samples: int) -> Value:
     """``MLP(2, [16, 16, 1])``'s squared error summed over ``samples`` inputs: 409 values for one, 71
     more for each further one (the parameters are shared)."""
     model = nn.MLP(2, [16, 16, 1], seed=0)
-    errors = [(model([0.5 * i, -1.0 + 0.3 * i]) - 1.0) ** 2 for i in range(samples)]
+    errors = [(cast(Value, model([0.5 * i, -1.0 + 0.3 * i])) - 1.0) ** 2 for i in range(samples)]
     loss = autograd.value_sum(errors)
     loss.label = "loss"
     return loss

@@ -11,6 +11,8 @@
 - A Module given 10,000 parameters one attribute at a time: each assignment walks only its own
   value (it walked the whole module, 27 s in all). ``Recorder(grid=10_000)`` is refused at once
   (budget 1 ms), and one frame at the finest grid it takes, ``Recorder.MAX_GRID``.
+- A graph 100,000 operations deep pickled, loaded and deep-copied node by node (it once hit the
+  recursion limit); and the memory that keeping every step's gradients takes in ``backward_steps``.
 
 ``python -m benchmarks.reliability [--quick]`` prints the lines.
 """
@@ -18,17 +20,20 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
+import pickle
 import random
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import nn
-from autograd import Value
+from autograd import Value, backward_steps
 from nn import optim
 from nn.module import _rebuild_problem
 
@@ -117,6 +122,7 @@ def run(quick: bool = False) -> list[str]:
         )
 
     lines += _module_and_recorder_lines(repeats)
+    lines += _graph_lines(quick)
     rng = random.Random(0)
     count = 10_000 if quick else 100_000
     params = [Value(0.0) for _ in range(count)]
@@ -161,6 +167,38 @@ def _module_and_recorder_lines(repeats: int) -> list[str]:
     recorder = nn.Recorder(model, X, y, grid=finest)
     ms = best_ms(lambda: recorder.record(next(epoch)), max(1, repeats // 3))
     lines.append(f"one frame of MLP(2, [16, 16, 1]) at the finest grid, {finest}×{finest}: {ms:.0f} ms")
+    return lines
+
+
+def _graph_lines(quick: bool) -> list[str]:
+    depth = 10_000 if quick else 100_000
+    y = Value(1.0, label="x")
+    for _ in range(depth):
+        y = y * 1.0
+    text = b""
+
+    def dump() -> None:
+        nonlocal text
+        text = pickle.dumps(y)
+
+    dump_ms = best_ms(dump, 1)
+    load_ms = best_ms(lambda: pickle.loads(text), 1)
+    copy_ms = best_ms(lambda: copy.deepcopy(y), 1)
+    lines = [
+        f"a graph {depth:,} operations deep: pickled in {dump_ms:.0f} ms ({len(text) / 1e6:.1f} MB), "
+        f"loaded in {load_ms:.0f} ms, deep-copied in {copy_ms:.0f} ms"
+    ]
+    tracemalloc.start()
+    started = time.perf_counter()
+    steps = list(backward_steps(y))
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    lines.append(
+        f"list(backward_steps(...)) of that graph, each step keeping its own gradients: "
+        f"{len(steps):,} steps in {seconds * 1000:.0f} ms, {peak / 1e6:.0f} MB at most "
+        f"({peak / len(steps):.0f} bytes a step)"
+    )
     return lines
 
 

@@ -104,7 +104,7 @@ def summary(curves: Sequence[Curve]) -> list[str]:
         )
         if curve.label.startswith("chainrule"):
             verdict = "met" if curve.spread() <= FLATNESS_TARGET else "NOT met"
-            line += f" (target within {FLATNESS_TARGET:g}x: {verdict})"
+            line += f" (#6's goal: target within {FLATNESS_TARGET:g}x: {verdict})"
         if curve.failure:
             line += f"; {curve.failure}"
         lines.append(line)

@@ -10,7 +10,7 @@
 - Instruments: ``nn.inspect(model)`` records each neuron's z, a and δ (``nn/instruments/probe.py``);
   ``nn.check_gradients(model, mine)`` checks hand-derived gradients and names the slip (``check.py``).
 - ``nn.optim``: SGD, Adam, AdamW, RMSprop, Adagrad, schedules and gradient clipping, as ``torch.optim``.
-- ``nn.data``: XOR, moons, circles, blobs and ``batches``; ``nn.fit`` trains with a progress bar.
+- ``nn.data``: XOR, moons, circles, blobs, a spiral and ``batches``; ``nn.fit`` trains with a progress bar.
 - Watching it learn: ``nn.Recorder`` records a model as ``fit`` trains it, ``nn.training_view``
   shows recordings as a page, ``nn.plot`` draws with matplotlib (loaded when a picture is drawn).
 - Files: ``model.save(path)`` writes JSON; ``model.load(path)`` reads it back into ``model``;

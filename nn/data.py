@@ -1,4 +1,4 @@
-"""Toy data sets (XOR, moons, circles, blobs), the 8×8 digits, mini-batches and one-hot rows, in pure Python.
+"""Toy data sets (XOR, moons, circles, blobs, a spiral), 8×8 digits, mini-batches, one-hot rows: pure Python.
 
 Every generator returns ``(X, y)``: ``X`` a list of points (each a list of floats), ``y`` a
 list of labels. Two-class sets label the classes ``labels[0]`` and ``labels[1]``, by default
@@ -137,6 +137,31 @@ def make_blobs(
         count = n_samples // len(points) + (label < n_samples % len(points))
         X += [[c + rng.gauss(0.0, cluster_std) for c in center] for _ in range(count)]
         y += [label] * count
+    return _shuffled(X, y, rng)
+
+
+def make_spiral(
+    n_samples: int = 100, noise: float = 0.0, seed: int | None = 0, labels: Sequence[Any] = (0, 1)
+) -> tuple[Points, list[Any]]:
+    """Two interleaved spiral arms, as TensorFlow Playground's spiral: arm ``labels[0]`` and, turned
+    half a circle, arm ``labels[1]``. Along an arm the radius grows from 0 to 5 while the angle turns
+    1.75 times round; each point gets Gaussian noise of standard deviation ``noise``. Shuffled.
+    """
+    _check_labels(labels)
+    n_samples, noise = (
+        whole_number(n_samples, "make_spiral: n_samples", 1),
+        _real("make_spiral", "noise", noise),
+    )
+    rng = make_rng(seed)
+    X: Points = []
+    y: list[Any] = []
+    for arm, count in enumerate((n_samples // 2, n_samples - n_samples // 2)):
+        for i in range(count):
+            radius = 5.0 * i / count
+            angle = 1.75 * 2 * math.pi * i / count + math.pi * arm
+            X.append([radius * math.sin(angle), radius * math.cos(angle)])
+            y.append(labels[arm])
+    X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in X] if noise else X
     return _shuffled(X, y, rng)
 
 

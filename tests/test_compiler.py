@@ -311,6 +311,19 @@ def test_code_for_refuses_an_unknown_language() -> None:
         code_for(Value(1.0) * 2.0, language="rust")
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "log", "math", "storing", "class", "inputs"])
+def test_compile_works_whatever_the_function_is_called(name: str) -> None:
+    w = Value(0.5)
+
+    def fn(x: Value) -> Value:
+        return (w * x).sigmoid().log() + (w * x).tanh()
+
+    fn.__name__ = name
+    step = autograd.compile(fn, 2.0)
+    expected = fn(Value(2.0))
+    assert step(2.0) == expected.data
+
+
 # --- labels reach the code only as comments --------------------------------------------------------
 
 HOSTILE_LABELS = ["a\nraise SystemExit", "b\rraise SystemExit", "c\x00d", "e\u2028raise SystemExit", "f\x0bg"]

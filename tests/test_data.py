@@ -16,7 +16,7 @@ def test_xor_truth_table_and_labels():
     assert data.xor(labels=(-1, 1))[1] == [-1, 1, 1, -1]
 
 
-@pytest.mark.parametrize("make", [data.make_moons, data.make_circles])
+@pytest.mark.parametrize("make", [data.make_moons, data.make_circles, data.make_spiral])
 def test_two_class_sets_are_balanced_seeded_and_relabelable(make):
     X, y = make(n_samples=51)
     assert len(X) == len(y) == 51 and all(len(x) == 2 for x in X)
@@ -36,6 +36,20 @@ def test_moons_without_noise_lie_on_two_half_circles():
             assert math.hypot(a, b) == pytest.approx(1.0) and b >= -1e-12
         else:
             assert math.hypot(a - 1, b - 0.5) == pytest.approx(1.0) and b <= 0.5 + 1e-12
+
+
+def test_spiral_without_noise_lies_on_two_arms_half_a_turn_apart():
+    X, y = data.make_spiral(n_samples=60)
+    for (a, b), label in zip(X, y):
+        radius = math.hypot(a, b)
+        assert radius < 5.0
+        if radius > 1e-9:  # the angle turns 1.75 times round as the radius grows to 5
+            turned = 1.75 * 2 * math.pi * radius / 5 + math.pi * label - math.atan2(a, b)
+            assert math.cos(turned) == pytest.approx(1.0)
+    noisy, labels = data.make_spiral(n_samples=60, noise=0.2, seed=4)
+    assert labels.count(1) == 30 and noisy != data.make_spiral(n_samples=60, noise=0.2, seed=5)[0]
+    with pytest.raises(ValueError, match="make_spiral: noise"):
+        data.make_spiral(noise=-1)
 
 
 def test_circles_default_to_scikit_learns_inner_radius():

@@ -338,7 +338,25 @@ def as_drawn(text):
 
 
 AWKWARD = st.sampled_from(
-    ["\\", "\\\\", '"', "'", "<", ">", "&", "\n", "\t", "\u2028", "\r", "\x00", "]", "|", "{"]
+    [
+        "\\",
+        "\\\\",
+        '"',
+        "'",
+        "<",
+        ">",
+        "&",
+        "\n",
+        "\t",
+        "\u2028",
+        "\udc80",
+        "\x85",
+        "\r",
+        "\x00",
+        "]",
+        "|",
+        "{",
+    ]
 )
 awkward_text = st.lists(
     st.one_of(
@@ -368,6 +386,24 @@ def test_every_text_is_drawn_exactly_as_written(label, name, fill):
     ]
     assert texts_of(svg, "v1")[: len(as_drawn(name))] == as_drawn(name)
     assert texts_of(svg, "v2op_in0") == as_drawn(f"+= {format(2.0, f'{fill}>9.2f')}")  # the step's amount
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "a\x00b",
+        "esc\x1b[31m",
+        "lone \udc80",
+        "two\nlines",
+        "tab\there",
+        "back\\slash",
+        "line\u2028sep",
+        "\\N \\G",
+    ],
+)
+def test_every_label_is_drawn_exactly_as_written(label):
+    svg = draw_dot(Value(1.0, label=label) * 2).pipe(format="svg", encoding="utf-8")
+    assert texts_of(svg, "v0")[:-2] == as_drawn(label)  # then data and grad
 
 
 def test_two_backslashes_are_drawn_as_two():
@@ -454,3 +490,12 @@ def test_the_readme_figures_show_each_number_on_its_own_arrow(figure):
     assert len(written_on) >= 3  # the weights' and the bias's arrows, at least
     for ident, text in written_on:
         assert nearest_arrow(svg, text) == ident, (ident, text.text)
+
+
+def test_an_infinite_gradient_colours_its_node_instead_of_failing() -> None:
+    x = Value(0.0, label="x")
+    y = x.sqrt()  # the slope at 0 is inf
+    y.backward()
+    assert x.grad == math.inf
+    source = draw_dot(y, color_by_grad=True).source
+    assert "#d62728" in source  # the deepest red

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from test_explorer import lecture_neuron, programs, run_program
 
 from autograd import Value, topological_order
+from autograd.pages import read_data
 from autograd.views.explorer import MAX_VALUES, draws, explore
 
 
@@ -330,11 +331,13 @@ def test_an_op_out_of_its_domain_greys_what_depends_on_it_and_recovers(page):
     values = page.evaluate("chainrule.values()")
     assert values["0"] == -1.0 and values["3"] is None and values["5"] is None  # log and y
     assert "cr-grey" in page.locator('[data-node="5"]').get_attribute("class")
+    assert "cr-broken" in page.locator('[data-op="3"]').get_attribute("class")  # the log itself
     assert "cr-grey" not in (page.locator('[data-node="4"]').get_attribute("class") or "")  # w
     assert "data —" in page.locator('[data-node="5"]').text_content()
     assert page.evaluate("chainrule.set('x', 0.5)") is True
     assert page.evaluate("chainrule.error()") is None and page.locator("#cr-error").text_content() == ""
     assert "cr-grey" not in page.locator('[data-node="5"]').get_attribute("class")
+    assert page.locator(".cr-broken").count() == 0
     agrees(page, explorer.set({"x": 0.5}))
     page.problems.check()
 
@@ -577,4 +580,111 @@ def test_the_pages_diagnose_agrees_with_pythons(page):
     python = [diagnose(m, r, c, rtol=rt, atol=at, bias=b) for m, r, c, rt, at, b in cases]
     assert said == python
     assert {s.split(":")[0] for s in python if s} >= {"×2", "×½", "×−1", "×−2", "×4", "×1/4", "×3", "first"}
+    page.problems.check()
+
+
+# --- the worksheet: printed, the graph with every label, data filled in, grads left to fill -----------
+
+CONTROLS = ("play", "speed", "Reset numbers", "New numbers", "Your turn", "autograd.compile", "fit")
+
+
+def pdf_text(page) -> str:
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    reader = pypdf.PdfReader(io.BytesIO(page.pdf()))
+    return "\n".join(p.extract_text() for p in reader.pages)
+
+
+def test_the_worksheet_prints_every_label_and_no_controls_then_the_answer_key(page):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 0.25) ** 2
+    loss.label = "loss"
+    explorer = explore(loss)
+    sheet = explorer.worksheet()
+    page.set_content(sheet.to_html())
+    text = pdf_text(page)
+    labels = {n["name"] for n in explorer.data()["nodes"] if n["name"]}
+    assert labels and all(label in text for label in labels), labels - {x for x in labels if x in text}
+    assert not [word for word in CONTROLS if word in text]
+    graph, key = text.split("Answer key")
+    assert "grad ____" in graph and "grad 0." not in graph and "grad -" not in graph  # grads left to fill
+    for node in explorer.data()["nodes"]:
+        if node["requires_grad"]:
+            assert f"{node['grad']:.4f}" in key
+    assert "constant: no grad" in key
+    width = page.evaluate("document.querySelector('.cr-canvas svg').getBoundingClientRect().width")
+    assert width == pytest.approx(page.evaluate("document.querySelector('main').clientWidth"), abs=2)
+    page.problems.check()
+
+
+def test_printing_the_live_page_gives_the_worksheet_of_the_numbers_shown(page):
+    o, _ = lecture_neuron()
+    explorer = explore(o)
+    page.set_content(explorer.to_html())
+    page.evaluate("chainrule.set('w1', 0.5)")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    text = pdf_text(page)
+    assert all(label in text for label in ("x1", "x2", "w1", "w2", "b", "n", "o"))
+    assert not [word for word in CONTROLS if word in text]
+    graph, key = text.split("Answer key")
+    assert "data 0.5000" in graph
+    changed = explorer.set({"w1": 0.5}).data()["nodes"]
+    assert f"{changed[0]['grad']:.4f}" in key  # x1's grad with w1 = 0.5
+    page.problems.check()
+
+
+def test_a_constant_changed_in_the_page_changes_in_its_lines_of_code(page):
+    x = Value(2.0, label="x")
+    y = (x * 3.0) * -1.5  # two constants written into the code as numbers
+    y.label = "y"
+    explorer = explore(y)
+    page.set_content(explorer.to_html())
+    code = "\n".join(page.eval_on_selector_all(".cr-line", "lines => lines.map(l => l.textContent)"))
+    assert "* 3.0" in code and "(-1.5)" in code
+    constants = [n["id"] for n in explorer.data()["nodes"] if n["kind"] == "constant"]
+    page.evaluate(f"chainrule.set({constants[0]}, 0.25); chainrule.set({constants[1]}, 4)")
+    code = "\n".join(page.eval_on_selector_all(".cr-line", "lines => lines.map(l => l.textContent)"))
+    assert "3.0" not in code and "1.5" not in code and "* 0.25" in code and "4.0" in code
+    changed = explorer.set(
+        {topological_order(y)[constants[0]]: 0.25, topological_order(y)[constants[1]]: 4.0}
+    )
+    shown = page.eval_on_selector_all(".cr-line", "lines => lines.map(l => l.textContent.slice(6, -1))")
+    assert shown == changed.data()["code"]  # the code compile writes for the new numbers
+    page.problems.check()
+
+
+def test_edits_in_the_page_agree_with_backward_on_the_neuron_built_again(page):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o).to_html())
+    numbers = {"x1": 1.25, "w1": -0.5, "x2": 0.75, "w2": 1.5, "b": -0.3}
+    for name, number in numbers.items():
+        page.evaluate(f"chainrule.set({name!r}, {number!r})")
+    rebuilt = rebuilt_neuron(**numbers)
+    page.evaluate("chainrule.go(chainrule.frames)")
+    grads, values = page.evaluate("chainrule.grads()"), page.evaluate("chainrule.values()")
+    data = read_data(page.content())
+    ids = {node["name"]: node["id"] for node in data["nodes"]}
+    for v in topological_order(rebuilt):
+        if v.label:
+            assert close(values[str(ids[v.label])], v.data) and close(grads[str(ids[v.label])], v.grad)
+    assert close(values[str(data["root"])], rebuilt.data)
+    page.problems.check()
+
+
+def test_a_graph_drawn_one_box_per_neuron_computes_too(page):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 0.25) ** 2
+    explorer = explore(loss, max_nodes=10)
+    assert explorer.data()["grouped"]
+    page.set_content(explorer.to_html())
+    page.evaluate("chainrule.go(3)")
+    name, parameter = list(model.named_parameters())[2]
+    assert page.evaluate(f"chainrule.set({name!r}, 0.75)") is True
+    agrees(page, explorer.set({parameter: 0.75}))
+    key = explorer.data()["neurons"][0]["key"]
+    page.click(f'[id="group-{key}"]')
+    assert f"neuron {key}" in page.locator(".cr-neuron").text_content()
     page.problems.check()

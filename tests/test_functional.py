@@ -356,3 +356,32 @@ def test_detect_anomaly_catches_nan_and_switches_off_afterwards() -> None:
     with detect_anomaly(), pytest.raises(FloatingPointError, match=r"^detect_anomaly: mul.*output nan"):
         inf * 0.0
     assert math.isnan((inf * 0.0).data)
+
+
+# --- gradcheck and grad on bad arguments ------------------------------------------------------------
+
+
+def test_gradcheck_fails_on_a_nan_analytic_gradient() -> None:
+    with pytest.raises(autograd.GradcheckError, match="not finite"):
+        gradcheck(lambda x: (x * x).sqrt(), [0.0])
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_gradcheck_fails_on_non_finite_inputs(bad: float) -> None:
+    with pytest.raises(autograd.GradcheckError, match="not finite"):
+        gradcheck(lambda x: x * 2, [bad])
+
+
+def test_gradcheck_names_its_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="gradcheck: eps must be a positive"):
+        gradcheck(lambda x: x, [1.0], eps=0)
+    with pytest.raises(TypeError, match="gradcheck: input 0 must be a number or a Value, got str"):
+        gradcheck(lambda x: x, ["a"])
+
+
+def test_grad_names_inputs_that_are_not_values() -> None:
+    y = Value(2.0) * 3
+    with pytest.raises(TypeError, match=r"grad\(\): inputs must be a Value or a list of Values"):
+        grad(y, [3.0])
+    with pytest.raises(TypeError, match=r"grad\(\): inputs must be a Value or a list of Values"):
+        grad(y, None)  # type: ignore[arg-type]

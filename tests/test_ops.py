@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from reference import assert_all_close, numeric_gradient, sigmoid
 
 import autograd
-from autograd import OPS, Value
+from autograd import OPS, Value, detect_anomaly, gradcheck
 from autograd.compiler import javascript_expression, python_expression
 from autograd.ops import Op
 
@@ -482,7 +482,7 @@ def test_javascript_refuses_where_the_engine_does_with_the_same_message(
     forward = javascript_expression(filled_in(op, count)[0])
     checks = [
         [javascript_expression(condition.format(*names, out="out")), reason]
-        for condition, reason in op.domain
+        for condition, reason, _ in op.domain
     ]
     javascript = blank_page.evaluate(
         """([names, forward, checks, points]) => points.map((point) => {
@@ -494,3 +494,65 @@ def test_javascript_refuses_where_the_engine_does_with_the_same_message(
         [names, forward, checks, [list(p) for p in points]],
     )
     assert javascript == python, f"{name}: {list(zip(points, javascript, python))}"
+
+
+# --- leaky_relu's slope, NaN and infinities through every operation ---------------------------------
+
+
+def test_a_value_slope_of_leaky_relu_receives_its_gradient() -> None:
+    x, s = Value(-2.0), Value(0.1)
+    y = x.leaky_relu(s)
+    y.backward()
+    assert (y.data, x.grad, s.grad) == (-0.2, 0.1, -2.0)
+    s2 = Value(0.1)
+    step = autograd.compile(lambda x: x.leaky_relu(s2), -2.0)
+    assert step(-2.0) == -0.2 and s2.grad == -2.0
+    assert gradcheck(lambda x, s: x.leaky_relu(s), [-2.0, 0.1])
+    assert gradcheck(lambda x, s: x.leaky_relu(s), [3.0, 0.1])
+
+
+UNARY = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos"]
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_nan_passes_through_every_operation(name: str) -> None:
+    out = getattr(Value(math.nan), name)()
+    assert math.isnan(out.data)
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=name):
+        getattr(Value(math.nan), name)()
+
+
+def test_nan_passes_through_every_operation_of_several_inputs() -> None:
+    nan = Value(math.nan)
+    for out in (nan + 1, nan * 2, nan / 3, 2 / nan, nan**2, nan.leaky_relu(0.1), autograd.dot([nan], [1.0])):
+        assert math.isnan(out.data)
+    assert math.isnan(autograd.linear([nan], [1.0], 0.0).data)
+    assert math.isnan(autograd.sum([1.0, nan]).data)
+    assert set(OPS) <= {
+        *UNARY,
+        "add",
+        "mul",
+        "div",
+        "pow",
+        "general_pow",
+        "leaky_relu",
+        "sum",
+        "dot",
+        "linear",
+    }
+
+
+def test_relu_of_nan_is_nan_as_in_pytorch_so_a_nan_sample_does_not_train_silently() -> None:
+    torch = pytest.importorskip("torch")
+    assert math.isnan(Value(math.nan).relu().data)
+    assert math.isnan(torch.relu(torch.tensor(math.nan, dtype=torch.float64)).item())
+
+
+@given(st.sampled_from(UNARY), st.sampled_from([math.inf, -math.inf, math.nan]))
+def test_non_finite_inputs_give_a_number_or_a_named_error(name: str, x: float) -> None:
+    try:
+        out = getattr(Value(x), name)()
+    except (ValueError, ArithmeticError) as error:
+        assert str(error).startswith(f"{name}(")
+        return
+    assert isinstance(out.data, float)

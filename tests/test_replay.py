@@ -111,7 +111,9 @@ def test_replay_equals_the_engine_summed_over_the_batch(network, size, penalty, 
     for fuse in (False, True):
         step = autograd.compile(loss, X[0], Y[0], batch=True, fuse=fuse)
         replayed, replayed_grads = _replayed(step, parameters, X, Y)
-        _close(replayed, outputs, np.abs(outputs))
+        _close(
+            replayed, outputs, np.abs(outputs).max()
+        )  # a fused sum rounds otherwise: an ulp of the largest
         _close(replayed_grads, grads, sizes)
         assert all(p.grad == g for p, g in frozen_grads.items())  # no gradient: .grad untouched
     mean = autograd.compile(loss, X[0], Y[0], batch=True, fuse=True, reduction="mean")

@@ -288,6 +288,27 @@ def test_an_embedded_page_is_exactly_as_tall_as_its_content(page, px):
     page.problems.check()
 
 
+def test_a_page_loaded_out_of_sight_lays_itself_out_again_once_shown(page):
+    """A front end that renders an output hidden (a notebook in a background tab) loads its page with no
+    room; once shown, the page loads again, so what its scripts measured is the room it has."""
+
+    class Measuring(Counter):
+        def body(self):
+            return super().body() + "<script>window.measured = innerWidth;</script>"
+
+    page.set_content("<!DOCTYPE html><body><div id='tab' style='display:none'></div></body>")
+    page.evaluate(
+        RENDER_LIKE_JUPYTERLAB.replace("document.body", "document.getElementById('tab')"),
+        Measuring()._repr_html_(),
+    )
+    inner = page.frames[1]
+    inner.wait_for_function("window.measured !== undefined")
+    assert inner.evaluate("window.measured") == 0  # loaded out of sight: nothing to measure
+    page.evaluate("document.getElementById('tab').style.display = 'block'")
+    page.frames[1].wait_for_function("window.measured > 0")
+    page.problems.check()
+
+
 class Sanitiser(HTMLParser):
     """What JupyterLab does to an untrusted notebook's HTML output (its sanitize-html settings, in short):
     scripts and styles go with their text; tags outside a safe list (iframe, svg and its parts) go but

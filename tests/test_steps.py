@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Parameter, Value, backward_steps, draw_step, step_through
+from autograd import Parameter, Value, backward_steps, draw_step, grad, step_through
 from autograd.value import backpropagate
 from autograd.views.draw import HIGHLIGHT
 
@@ -255,3 +255,25 @@ def test_stepping_honours_create_graph_and_detect_anomaly_as_backward_does():
     with autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="backward through mul"):
         list(backward_steps(out))
     assert tiny.grad == 0.0
+
+
+def test_breaking_out_of_backward_steps_leaves_every_grad_as_it_was() -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    a.grad, b.grad = 5.0, 7.0
+    y = (a * b + a).tanh()
+    for step in backward_steps(y):
+        assert (a.grad, b.grad) == (5.0, 7.0)  # while stepping the pass keeps its gradients to itself
+        if step.index == 1:
+            break
+    assert (a.grad, b.grad) == (5.0, 7.0)
+    for _ in backward_steps(y):
+        pass
+    expected = grad(y, [a, b])
+    assert (a.grad, b.grad) == (5.0 + expected[0], 7.0 + expected[1])
+
+
+def test_a_chain_of_40_000_operations_steps_without_recursion():
+    y = Value(0.5, label="x")
+    for _ in range(20_000):
+        y = (y * 1.0).tanh()
+    assert sum(1 for _ in backward_steps(y)) == 40_000

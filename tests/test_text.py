@@ -65,3 +65,10 @@ def test_bad_arguments_are_named():
         show(1.0)
     with pytest.raises(ValueError, match="format_spec"):
         show(Value(1.0), format_spec="q")
+
+
+def test_show_writes_a_chain_of_40_000_operations_in_one_line_each() -> None:
+    y = Value(0.5, label="x")
+    for _ in range(20_000):
+        y = (y * 1.0).tanh()
+    assert show(y).count("data=") == 60_001

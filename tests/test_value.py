@@ -6,12 +6,14 @@ import copy
 import fractions
 import math
 import pickle
+import sys
+import threading
 
 import numpy as np
 import pytest
 
 import autograd
-from autograd import Parameter, Value
+from autograd import Parameter, Value, detect_anomaly, grad
 
 try:
     import torch
@@ -430,3 +432,116 @@ def test_a_shallow_copy_is_a_new_node_on_the_same_inputs() -> None:
     )
     w2 = copy.copy(w)
     assert type(w2) is Parameter and w2.role == "weight" and w2.owners == w.owners
+
+
+# --- threads, passes stopped part-way, numbers from elsewhere, data changed before backward() ------
+
+
+def data_parallel(passes: int, use_compile: bool) -> tuple[Value, Value, float, float]:
+    """``passes`` threads, each building and backpropagating its own graph over shared w and b."""
+    w, b = Value(0.5, label="w"), Value(-0.25, label="b")
+
+    def loss(x: float) -> Value:  # 600 nodes: long enough for threads to switch inside a pass
+        return autograd.sum([(w * (x + k) + b).tanh() * w for k in range(150)])
+
+    compiled = autograd.compile(lambda x: loss(x), 1.0)  # traced once, before the threads start
+    expected_w = expected_b = 0.0
+    for i in range(passes):
+        dw, db = grad(loss(float(i)), [w, b])
+        expected_w, expected_b = expected_w + dw, expected_b + db
+    start = threading.Barrier(passes)
+
+    def work(i: int) -> None:
+        start.wait()
+        for _ in range(40):
+            compiled(float(i)) if use_compile else loss(float(i)).backward()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(passes)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(old)
+    return w, b, 40 * expected_w, 40 * expected_b
+
+
+@pytest.mark.parametrize("use_compile", [False, True], ids=["backward", "compiled"])
+def test_passes_in_several_threads_over_shared_leaves_add_up_exactly(use_compile: bool) -> None:
+    w, b, expected_w, expected_b = data_parallel(8, use_compile)
+    assert w.grad == pytest.approx(expected_w, rel=1e-12)
+    assert b.grad == pytest.approx(expected_b, rel=1e-12)
+
+
+def test_an_error_inside_backward_leaves_every_grad_as_it_was() -> None:
+    a, b = Value(1e-200, label="a"), Value(2.0, label="b")
+    a.grad, b.grad = 5.0, 7.0
+    out = (a * 1e200 + b) * 1e200 * 1e200  # the chain rule gives inf for a: detect_anomaly raises
+    with detect_anomaly(), pytest.raises(FloatingPointError):
+        out.backward()
+    assert (a.grad, b.grad, out.grad) == (5.0, 7.0, 0.0)
+
+
+def test_an_overflow_under_create_graph_leaves_every_grad_as_it_was() -> None:
+    x = Value(1e-200, label="x")
+    x.grad = 3.0
+    y = x**-1.5  # 1e300, but its slope −1.5·x^−2.5 is 1e500: as a Value it overflows
+    assert grad(y, [x]) == [-math.inf]  # as a float the slope is −inf
+    with pytest.raises(OverflowError, match=r"backward through pow|pow\("):
+        y.backward(create_graph=True)
+    assert x.grad == 3.0
+
+
+def test_a_numpy_seed_gives_python_float_gradients() -> None:
+    x = Value(2.0)
+    y = x * x
+    y.backward(np.float32(1.0))
+    assert type(x.grad) is float and type(y.grad) is float and x.grad == 4.0
+
+
+def test_a_seed_too_large_for_a_float_is_named() -> None:
+    with pytest.raises(OverflowError, match=r"backward\(\): gradient: an integer of about 401 digits"):
+        (Value(2.0) * 2).backward(10**400)
+
+
+def test_numpy_scalars_of_every_kind_are_numbers() -> None:
+    for number in (np.int8(3), np.int64(3), np.uint16(3), np.float16(3), np.float32(3), np.float64(3)):
+        assert (Value(number) + number).data == 6.0
+        assert type(Value(number).data) is float
+    assert autograd.dot([np.int64(2)], [Value(3.0)]).data == 6.0
+
+
+def test_a_numpy_array_does_not_broadcast_over_a_value_in_either_order() -> None:
+    array = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match="add: expected a Value or a real number, got ndarray"):
+        Value(2.0) + array
+    with pytest.raises(TypeError, match="add: expected a Value or a real number, got ndarray"):
+        array + Value(2.0)
+    with pytest.raises(TypeError):
+        array * Value(2.0)
+
+
+@pytest.mark.parametrize(
+    ("make", "change", "error"),
+    [
+        (lambda x: x.log(), 0.0, ZeroDivisionError),
+        (lambda x: x**0.5, -4.0, ValueError),
+        (lambda x: 1.0 / x, 0.0, ZeroDivisionError),
+    ],
+    ids=["log", "pow", "div"],
+)
+def test_data_changed_before_backward_gets_an_error_naming_the_op(make, change, error) -> None:
+    x = Value(4.0, label="x")
+    y = make(x)
+    x.data = change
+    with pytest.raises(error, match=r"backward through \w+\(.*data changed"):
+        y.backward()
+    assert x.grad == 0.0
+
+
+def test_a_label_that_is_not_a_string_is_refused() -> None:
+    with pytest.raises(TypeError, match="Value: label must be a string, got int: 123"):
+        Value(1.0, label=123)  # type: ignore[arg-type]

@@ -6,6 +6,9 @@ Everything it needs is fetched here, at build time, and copied into the site: th
 ``@viz-js/viz`` from npm (``web/package-lock.json``), a wheel of chainrule built from this working
 tree, and the wheels of its dependencies from PyPI (``web/requirements.txt``, pinned with hashes).
 The pages fetch nothing but the site's own files, so any static server works, offline too.
+Every page is a document of the one page shell (``autograd.pages.document``; ``page`` below), with
+``page.js`` on it; a notebook's Markdown links and saved outputs reach its page only as
+``web/sanitise.py`` keeps them (as JupyterLab treats an untrusted notebook).
 
 To move to newer versions: ``npm install --save-exact pyodide@VERSION @viz-js/viz@VERSION`` in
 ``web/`` (it rewrites both package files), and new pins with their hashes in ``requirements.txt``
@@ -59,6 +62,10 @@ NOTEBOOKS = {
     "02_stepping_through_backprop": "02 · Stepping through backpropagation",
 }
 """The notebooks that need only the engine and drawings, so they run in the browser."""
+
+LAB_SCRIPTS = (ROOT / "nn" / "instruments" / "training.js", WEB / "lab.js")
+LAB_STYLES = (ROOT / "nn" / "instruments" / "training.css", WEB / "lab.css")
+"""The lab's own scripts and styles after the site's: the training view's drawing, then the lab."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,7 +232,10 @@ def write_pages(site: Path) -> None:
     examples = readme_examples((ROOT / "README.md").read_text(encoding="utf-8"))
     links = [(f"notebooks/{stem}.html", title) for stem, title in NOTEBOOKS.items()]
     body = PLAYGROUND.format(
-        nav=" · ".join(f'<a href="{href}">notebook {html.escape(title)}</a>' for href, title in links),
+        nav=" · ".join(
+            ['<a href="lab.html"><strong>the lab</strong></a>']
+            + [f'<a href="{href}">notebook {html.escape(title)}</a>' for href, title in links]
+        ),
         code=html.escape(examples[0]["code"]),
         examples="\n".join(
             f"<h2>{html.escape(e['title'])}</h2>\n<pre>{html.escape(e['code'])}</pre>" for e in examples
@@ -238,6 +248,16 @@ def write_pages(site: Path) -> None:
         body = NOTEBOOK.format(stem=stem, cells="\n".join(notebook_cells(notebook)))
         data = {"mode": "notebook", "root": "../"}
         page(site / "notebooks" / f"{stem}.html", f"chainrule · {title}", body, data)
+    lab = {"mode": "lab", "root": "", "lab": (WEB / "lab.py").read_text(encoding="utf-8")}
+    body = (WEB / "lab.html").read_text(encoding="utf-8")
+    page(
+        site / "lab.html",
+        "chainrule lab",
+        body,
+        lab,
+        (WEB / "page.css", *LAB_STYLES),
+        (WEB / "page.js", *LAB_SCRIPTS),
+    )
 
 
 PLAYGROUND = """<header class="site">

@@ -10,6 +10,8 @@
 //                         only when Python itself ended (stopped, or failed: it starts again)
 // chainrule.stop()        end a run that takes too long (Python starts again, afresh)
 // chainrule.show(result, outputBox, shownBox)   put a run's result into two elements of the page
+// chainrule.worker        {load(name, source), call(name, request)}: a page's own Python module in
+//                         the worker (the lab's web/lab.py), and its handle(request), JSON text both ways
 // On a notebook's page also: runAll() (each cell in order; stops at an error), restart()
 // The page's data (chainrule.data) says which page this is: {mode: "playground" | "notebook" | ...,
 // root: the path to the site's top, runner: web/runner.py's source}. Elements #status and #stop
@@ -113,6 +115,10 @@
     run: (code) => run(String(code), true),
     stop: stop,
     show: show,
+    worker: {
+      load: (name, source) => python.then(() => ask("module", { name: name, source: source })),
+      call: (name, request) => python.then(() => ask("call", { name: name, request: request })),
+    },
   });
 
   // --- showing results ----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 //
 // Messages in:  {id, kind: "start", runner}   run the site's runner.py (defines `session`)
 //               {id, kind: "run", code, fresh} {id, kind: "reset"} {id, kind: "explorer"}
+//               {id, kind: "module", name, source}  a module of the page's own (the lab's lab.py)
+//               {id, kind: "call", name, request}   that module's handle(request): JSON text both ways
 // Messages out: {id, result} or {id, error}
 
 import { loadPyodide } from "./pyodide/pyodide.mjs";
@@ -35,6 +37,11 @@ const tasks = {
   },
   reset: () => session.reset(),
   explorer: () => session.explorer_html(),
+  module: (pyodide, { name, source }) => {
+    pyodide.FS.writeFile(`/home/pyodide/${name}.py`, source);
+    pyodide.pyimport(name);
+  },
+  call: (pyodide, { name, request }) => pyodide.pyimport(name).handle(request),
 };
 
 self.onmessage = async ({ data: message }) => {

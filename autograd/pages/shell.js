@@ -47,6 +47,15 @@
     window.addEventListener("resize", report);
     if (window.ResizeObserver) new ResizeObserver(report).observe(root);
     report();
+    // A front end that renders outputs out of sight loads the page with no room: its scripts
+    // measured nothing, so the page loads again once it has room, to lay itself out in it.
+    if (window.innerWidth === 0) {
+      window.addEventListener("resize", function again() {
+        if (window.innerWidth === 0) return;
+        window.removeEventListener("resize", again);
+        location.reload();
+      });
+    }
   }
 
   function timeline(chainrule) {

@@ -7,7 +7,9 @@
 // derivatives (data.program, written in Python from the op table's templates) and the backward pass
 // as backward() does, and repaints what changed.
 // Adds chainrule.grads(): node id -> the grad shown, or null where the pass has not arrived yet;
-// chainrule.values(): node id -> data; chainrule.set(node, number); chainrule.reset(); chainrule.randomize(seed).
+// chainrule.values(): node id -> data; chainrule.set(node, number); chainrule.reset();
+// chainrule.randomize(seed); chainrule.error(); chainrule.derivatives(); chainrule.answer(amounts),
+// chainrule.feedback() and chainrule.score() for "your turn" (see explorer.py).
 "use strict";
 (function () {
   var cr = window.chainrule, data = cr.data;
@@ -156,7 +158,7 @@
   };
 
   // --- drawing a frame --------------------------------------------------------------------------------
-  var shownText = [], marked = [], selected = null;
+  var shownText = [], marked = [], selected = null, drawnFrame = null;
   var stepPanel = document.getElementById("cr-step"), nodePanel = document.getElementById("cr-node");
   var turn = document.getElementById("cr-turn"), scoreText = document.getElementById("cr-score");
   var score = { right: 0, wrong: 0 };
@@ -184,10 +186,19 @@
       }
       shownText[id] = text;
     }
-    clearMarks();
     var asking = turn.checked && k < cr.frames;
     var step = asking ? steps[k] : (k > 0 ? steps[k - 1] : null);
-    if (step) {
+    // An edit keeps the frame: the same elements stay marked, only the amounts on the arrows change.
+    var same = editing && drawnFrame !== null && drawnFrame.k === k && drawnFrame.asking === asking;
+    drawnFrame = { k: k, asking: asking };
+    if (!same) clearMarks();
+    if (step && same) {
+      var again = {};
+      step.contributions.forEach(function (c) {
+        var nth = again[c[0]] = (again[c[0]] || 0) + 1, g = edgeFor(step.node, c[0], nth - 1);
+        if (g && !asking) label(g, "+= " + format(c[1]));
+      });
+    } else if (step) {
       mark(element[step.node], asking ? "cr-asking" : "cr-current");
       mark(opElement[step.node], asking ? "cr-asking" : "cr-current");
       if (!element[step.node] && !opElement[step.node]) mark(groupBox(step.node), "cr-current");
@@ -202,9 +213,10 @@
     }
     stepPanel.innerHTML = (broken ? "<p class='cr-error'>" + escape(name(broken.node) + ": " + broken.message) + "</p>" : "") +
       (asking ? question(k) : describe(k));
+    if (selected !== null) showNode(selected);
+    if (same) return;
     announce(k);
     highlightCode(step ? nodes[step.node].lines : [], "cr-hl");
-    if (selected !== null) showNode(selected);
     // Every change is written; now read the layout once: pan to the node, scroll the code to its lines.
     if (step) keepInView(element[step.node] || opElement[step.node] || groupBox(step.node));
     scrollCode(step ? nodes[step.node].lines : []);
@@ -559,9 +571,31 @@
       if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
     }
     errorText.textContent = broken ? name(broken.node) + ": " + broken.message : "";
+    svg.querySelectorAll(".cr-broken").forEach(function (g) { g.classList.remove("cr-broken"); });
+    if (broken) [element[broken.node], opElement[broken.node]].forEach(function (g) { if (g) g.classList.add("cr-broken"); });
+    rewriteLiterals();
     editing = true;
     cr.go(cr.frame);
     editing = false;
+  }
+  // A constant is written into the code as a number (v5 = v4 * 2.0): its lines say its new one.
+  var users = {}, literal = {};
+  edges.forEach(function (e) { (users[e.input] = users[e.input] || []).push(e.output); });
+  function pyLiteral(x) { var text = pyFloat(x); return x < 0 || Object.is(x, -0) ? "(" + text + ")" : text; }
+  nodes.forEach(function (n) { if (!n.op && !n.requires_grad) literal[n.id] = pyLiteral(n.data); });
+  function rewriteLiterals() {
+    Object.keys(literal).forEach(function (id) {
+      var now = pyLiteral(nodes[id].data), before = literal[id];
+      if (now === before) return;
+      (users[id] || []).forEach(function (user) {
+        nodes[user].lines.forEach(function (number) {
+          var span = codeLines[number - 1];
+          span.textContent = span.textContent.split(before).join(now);
+          flash(span);
+        });
+      });
+      literal[id] = now;
+    });
   }
   var errorText = document.getElementById("cr-error"), seedText = document.getElementById("cr-seed");
   function find(key) {  // a node by id, name, label or variable in the code
@@ -576,8 +610,7 @@
   function setLeaves(changes) {  // changes: [[id, number], ...]; repaints once
     changes.forEach(function (c) { nodes[c[0]].data = c[1]; });
     compute();
-    repaint();
-    if (selected !== null) showNode(selected);
+    repaint();  // the frame again, and the clicked value's panel
   }
   cr.set = function (key, number) {
     var id = find(key), x = Number(number);
@@ -700,6 +733,22 @@
   window.addEventListener("pointerup", function () {
     if (scrub && !scrub.moved) { var id = scrub.id; scrub = null; select(id); openEditor(id); return; }
     scrub = null;
+  });
+  // --- printing: grads left empty to fill in, the answer key with the numbers as they are now --------
+  Object.keys(gradText).forEach(function (id) { gradText[id].classList.add("cr-gradtext"); });
+  var key = document.getElementById("cr-key");
+  window.addEventListener("beforeprint", function () {
+    var rows = nodes.map(function (n) {
+      return "<tr><td>" + escape(name(n.id)) + "</td><td>" + format(n.data) + "</td><td>" +
+        (n.requires_grad ? (broken ? "—" : format(n.grad)) : "constant: no grad") + "</td></tr>";
+    });
+    var list = broken ? [] : steps.map(function (s) {
+      return "<li>" + escape(name(s.node)) + ": " + s.contributions.map(function (c) {
+        return escape(name(c[0])) + " += " + format(c[1]);
+      }).join(", ") + "</li>";
+    });
+    key.innerHTML = "<h2>Answer key</h2><table><tr><th>value</th><th>data</th><th>grad</th></tr>" +
+      rows.join("") + "</table><h3>The steps</h3><ol>" + list.join("") + "</ol>";
   });
   var announcer = document.getElementById("cr-announce");
   function announce(k) {  // one sentence for screen readers: the step and what each input receives

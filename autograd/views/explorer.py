@@ -21,12 +21,18 @@ The page carries its numbers as JSON (see ``autograd.pages``)::
     steps  [{node, upstream, contributions: [[input id, amount], ...]}]  as backward_steps gives them
     code   the lines of compile's code for the graph;  program  its forward pass and local derivatives
            as JavaScript;  random  the leaves "New numbers" draws
+    neurons  [{key, z, a, b, w, x, members}]  each nn neuron, for the neuron card
+    slips  autograd.slips' words and step slips, to name a wrong amount in *your turn*
 
 and ``window.chainrule`` adds ``grads()`` (node id → the grad shown, ``null`` before the pass
 reaches it), ``values()`` (node id → data), ``set(node, number)`` (node: id, name or label),
 ``reset()``, ``randomize(seed)``, ``error()`` (the message of an op out of its domain, or null),
-``answer([amounts])`` (your turn: submit the next step's amounts; true if all right) and
-``score()`` to the shell's timeline. Every value's SVG group carries ``data-node="<id>"``.
+``derivatives()`` (every edge's local derivative now), ``answer([amounts])`` (your turn: submit the
+next step's amounts; true if all right), ``feedback()`` (what the last answer was told: the slip it
+looks like, one per amount, null where right) and ``score()`` to the shell's timeline. Every value's
+SVG group carries ``data-node="<id>"``. Clicking a value inside an ``nn`` neuron opens its card (z,
+a, δ = ∂C/∂z, ∂C/∂b = δ, each ∂C/∂wᵢ = δ·xᵢ with the numbers). Printing the page, or
+``Explorer.worksheet()``, gives a handout: the graph with empty grad boxes, then an answer key.
 """
 
 from __future__ import annotations
@@ -101,21 +107,14 @@ class Explorer(Page):
         order = topological_order(root)
         self.values, index = len(order), {value: i for i, value in enumerate(order)}
         group, cut, note = _layout(order, group, max_nodes)
-        code = code_for(root)
-        code_names, code_lines = _code_links(code, index)
-        # a value with no name is drawn with its variable in the code (v6), as the step panel calls it
-        drawn_names = {
-            v: code_names[i] for i, v in enumerate(order) if not node_name(v, self._table) and i in code_names
-        }
         with _rerun(order, self._leaf_data):
+            code = code_for(root)  # a constant is written in as a number: the number as it is now
+            code_names, code_lines = _code_links(code, index)
+            # a value with no name is drawn with its variable in the code (v6), as the step panel says
+            unnamed = {v: code_names[i] for i, v in enumerate(order) if i in code_names}
             steps = list(backward_steps(root))
-            names = {**drawn_names, **self._table}
-            with warnings.catch_warnings():  # draw_dot's warning of a cut: the page's note says it
-                warnings.simplefilter("ignore")
-                drawing = draw_dot(
-                    root, **{**self._options, "names": names, "group": group, "max_nodes": cut}
-                )
-            svg = drawing.pipe(format="svg", encoding="utf-8")
+            names = {**unnamed, **{v: node_name(v, self._table) for v in order if node_name(v, self._table)}}
+            svg = _draw(root, {**self._options, "names": names, "group": group, "max_nodes": cut})
             group_of = groups(order, group) if group is not None else {}
             nodes = [
                 _node(i, v, self._table, code_names.get(i), code_lines.get(i, []), group_of.get(v))
@@ -170,7 +169,8 @@ class Explorer(Page):
             '<section class="cr-codebox"><div class="cr-codetitle">the backward pass as code '
             "(autograd.compile)</div>"
             '<pre id="cr-code" class="cr-code"></pre></section>'
-            "</div></main>"
+            "</div>"
+            f'<section class="cr-key" id="cr-key">{answer_key(self._data)}</section></main>'
         )
 
     def fallback(self) -> str:
@@ -183,6 +183,13 @@ class Explorer(Page):
     def __repr__(self) -> str:
         steps = self._data["frames"]
         return f"<Explorer: {self.values} values, {steps} steps>"
+
+    def worksheet(self) -> Worksheet:
+        """A handout of this graph to print (``worksheet().save("sheet.html")``, then the browser's
+        Print): the whole graph at the paper's width with every data filled in and every grad box
+        empty, then an answer key with every grad and each step's amounts. The explorer page itself
+        prints the same way."""
+        return Worksheet(self)
 
     def set(self, changes: Mapping[Value | str, float]) -> Explorer:
         """The explorer of the same graph with other numbers at some leaves; this one is unchanged.
@@ -248,6 +255,67 @@ class Explorer(Page):
         return found[0]
 
 
+class Worksheet(Page):
+    """The printable handout of an explorer: the graph with empty grad boxes, then the answer key."""
+
+    title = "chainrule · worksheet"
+    assets = ("explorer.css",)
+
+    def __init__(self, explorer: Explorer) -> None:
+        self.explorer = explorer
+
+    def data(self) -> dict[str, Any]:
+        return {"frames": 0}
+
+    def body(self) -> str:
+        data, svg = self.explorer.data(), self.explorer.svg
+        size = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', svg)
+        wide = size is not None and float(size[1]) > 1.3 * float(size[2])
+        # the boxes to fill in: a line about as wide as the number was
+        blank = re.sub(
+            r">grad ([^<]*)</text>",
+            lambda m: f">grad {'_' * max(4, len(html.unescape(m[1])) - 1)}</text>",
+            svg,
+        )
+        return (
+            (f"<style>@page {{ size: {'landscape' if wide else 'portrait'}; }}</style>")
+            + '<main class="cr-explorer cr-worksheet"><h2>Backpropagation by hand</h2>'
+            "<p>Fill in every grad, the output's first (it is 1), then each value's from the values "
+            "made from it: <code>input.grad += local derivative × grad</code>.</p>"
+            f'<div class="cr-graph"><div class="cr-canvas">{blank}</div></div>'
+            f'<section class="cr-key">{answer_key(data)}</section></main>'
+        )
+
+    def fallback(self) -> str:
+        return self.body()
+
+
+def answer_key(data: dict[str, Any]) -> str:
+    """The answer key of an explorer's data: every value's data and grad, then each step's amounts."""
+
+    def name(node: dict[str, Any]) -> str:
+        return node["name"] or node["code"] or f"#{node['id']}"
+
+    form = data["format"]
+    spec = "{:" + (form["sign"] or "") + (f".{form['digits']}" if form["digits"] else "") + form["type"] + "}"
+    nodes = data["nodes"]
+    rows = "".join(
+        f"<tr><td>{html.escape(name(n))}</td><td>{spec.format(n['data'])}</td>"
+        f"<td>{spec.format(n['grad']) if n['requires_grad'] else 'constant: no grad'}</td></tr>"
+        for n in nodes
+    )
+    steps = "".join(
+        f"<li>{html.escape(name(nodes[s['node']]))}: "
+        + ", ".join(f"{html.escape(name(nodes[i]))} += {spec.format(x)}" for i, x in s["contributions"])
+        + "</li>"
+        for s in data["steps"]
+    )
+    return (
+        "<h2>Answer key</h2><table><tr><th>value</th><th>data</th><th>grad</th></tr>"
+        f"{rows}</table><h3>The steps</h3><ol>{steps}</ol>"
+    )
+
+
 def explore(root: Value, **options: Any) -> Explorer:
     """The backward-pass explorer of ``root``'s graph: an HTML page to step through the chain rule.
 
@@ -264,6 +332,13 @@ def explore(root: Value, **options: Any) -> Explorer:
     (<Explorer: 4 values, 2 steps>, 0.0)
     """
     return Explorer(root, **options)
+
+
+def _draw(root: Value, options: dict[str, Any]) -> str:
+    """``draw_dot(root, **options)`` as SVG, without its warning of a cut (the page's note says it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return draw_dot(root, **options).pipe(format="svg", encoding="utf-8")
 
 
 def _check(root: Value, format_spec: str, max_nodes: int | None) -> re.Match[str]:
@@ -479,7 +554,7 @@ def _program(order: list[Value], index: dict[Value, int]) -> str:
         lines.append(f"v[{i}] = {forward};")
         lines += [
             f"if ({javascript_expression(test.format(*names, out=out))}) fail({i}, {json.dumps(reason)});"
-            for test, reason in op.domain
+            for test, reason, _ in op.domain
         ]
         lines.append(f"d[{i}] = [{', '.join(javascript_expression(x) for x in local)}];")
     return "\n".join([*lines, "return [v, d];", "}"])
@@ -508,9 +583,8 @@ def _mark(svg: str) -> str:
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
 
     def node(found: re.Match[str]) -> str:
-        number_, operation = found[2], found[3]
-        attribute = f'data-op="{number_}"' if operation else f'data-node="{number_}"'
-        return f"{found[1]} {attribute}>\n<title>v{number_}{operation or ''}</title>"
+        attribute = f'data-op="{found[2]}"' if found[3] else f'data-node="{found[2]}"'
+        return f"{found[1]} {attribute}>"
 
     svg = re.sub(r'(<g id="v(\d+)(op)?" class="node")>', node, svg)
     return re.sub(r'(<g id="v(\d+)op_in(\d+)" class="edge")>', r'\1 data-edge="\2:\3">', svg)

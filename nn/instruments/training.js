@@ -1,13 +1,14 @@
 // The training view: draws each run's network, decision regions, loss and gradient flow at a frame.
 //
-// Runs on the page shell (autograd/pages/shell.js): reads chainrule.data, registers a render, and adds
-// chainrule.epochs, chainrule.state() and chainrule.select(run, neuron) to window.chainrule.
+// window.chainruleTrainingView(root, data, onSelect) builds the view of data (training_view.py's
+// JSON) inside root and returns {render(k), update(data), select(r, name), state(k), runs}: the saved
+// page drives it from the shell's timeline (below), the site's lab feeds it frames as a run trains.
+// On a saved page (the shell, autograd/pages/shell.js) it adds chainrule.epochs, chainrule.state()
+// and chainrule.select(run, neuron) to window.chainrule.
 "use strict";
 (function () {
-  var chainrule = window.chainrule, data = chainrule.data, root = document.getElementById("training");
   var SVG = "http://www.w3.org/2000/svg";
-  var TILE = 30, MAIN = 300, CHART_W = 300, CHART_H = 130;
-  var ORANGE = data.palette.negative, BLUE = data.palette.positive, WHITE = data.palette.zero;  // training_view.PALETTE
+  var ORANGE, BLUE, WHITE;  // training_view.PALETTE, from the data of the view made last
 
   // --- small helpers ---------------------------------------------------------------------------
   function element(tag, attributes, parent, namespace) {
@@ -59,6 +60,10 @@
     context.putImageData(image, 0, 0);
   }
 
+  function trainingView(root, data, onSelect) {
+  var TILE = 30, MAIN = 300, CHART_W = 300, CHART_H = 130;
+  ORANGE = data.palette.negative; BLUE = data.palette.positive; WHITE = data.palette.zero;
+  tables = {};
   // --- the shared timeline: each run shows its last frame at or before the timeline's epoch -------
   var epochs = data.epochs;
   if (data.runs.length > 1) {  // several runs: each a narrow column, so that they sit side by side
@@ -89,6 +94,12 @@
     buildFlow(run);
     run.info = element("div", { "class": "tv-info cr-mono" }, section);
     run.info.textContent = "Hover over a neuron (click to keep it) to see its w, b and their gradients.";
+    run.largestWeight = largestWeight(runData);
+    return run;
+  }
+
+  /** The largest |w| of the frames that carry their parameters (a live run's older frames do not). */
+  function largestWeight(runData) {
     var weights = 0;
     runData.frames.forEach(function (frame) {
       runData.layers.forEach(function (layer) {
@@ -99,8 +110,7 @@
         });
       });
     });
-    run.largestWeight = weights || 1;
-    return run;
+    return weights || 1;
   }
 
   function buildNetwork(run, parent) {
@@ -148,7 +158,7 @@
         tile.addEventListener("mouseleave", function () { run.hovered = null; showNeuron(run); });
         tile.addEventListener("focus", function () { run.hovered = neuron; showNeuron(run); });
         tile.addEventListener("blur", function () { run.hovered = null; showNeuron(run); });
-        tile.addEventListener("click", function () { chainrule.select(run.index, run.selected === neuron ? null : neuron.name); });
+        tile.addEventListener("click", function () { select(run.index, run.selected === neuron ? null : neuron.name); });
         tile.addEventListener("keydown", function (event) { if (event.key === "Enter") tile.click(); });
       });
     });
@@ -167,13 +177,15 @@
       var ox = run.toX(0), oy = run.toY(0);
       svg("path", { d: "M" + (ox - 7) + "," + oy + "h14M" + ox + "," + (oy - 7) + "v14", "class": "tv-origin" }, run.overlay);
     }
+    run.fromX = function (px) { return e[0] + px / MAIN * (e[1] - e[0]); };
+    run.fromY = function (py) { return e[2] + (MAIN - py) / MAIN * (e[3] - e[2]); };
     var threshold = run.data.threshold;
     ["train", "test"].forEach(function (kind) {
-      run.data.points[kind].forEach(function (p) {
+      run.data.points[kind].forEach(function (p, i) {
         var fill = css(p[2] > threshold ? 1 : -1), x = run.toX(p[0]), y = run.toY(p[1]);
         if (!(x >= 0 && x <= MAIN && y >= 0 && y <= MAIN)) return;  // outside the plane shown
-        if (kind === "train") svg("circle", { cx: x, cy: y, r: 3.5, fill: fill, "class": "tv-point" }, run.overlay);
-        else svg("rect", { x: x - 3, y: y - 3, width: 6, height: 6, fill: fill, "class": "tv-point tv-test" }, run.overlay);
+        if (kind === "train") svg("circle", { cx: x, cy: y, r: 3.5, fill: fill, "class": "tv-point", "data-point": i }, run.overlay);
+        else svg("rect", { x: x - 3, y: y - 3, width: 6, height: 6, fill: fill, "class": "tv-point tv-test", "data-test-point": i }, run.overlay);
       });
     });
     run.boundary = svg("line", { "class": "tv-boundary", visibility: "hidden" }, run.overlay);
@@ -283,34 +295,63 @@
     return points.length >= 2 ? [points[0], points[points.length - 1]] : null;
   }
 
+  /** Show epoch k of the timeline: each run at its last frame at or before it. */
   function render(k) {
     runs.forEach(function (run) { var f = frameAt(run, k); if (f !== run.shown) draw(run, f); });
-    var label = document.querySelector('.cr-timeline [data-cr="label"]');
-    if (label && epochs.length) label.textContent = "epoch " + epochs[k] + "  (" + k + " of " + chainrule.frames + ")";
   }
 
-  // --- the contract for tests and embedding -------------------------------------------------------
+  /** Take new data of the same runs (the same networks and points, more frames): redraw the charts and
+   *  show the last epoch. A live page calls this as frames arrive. */
+  function update(newData) {
+    data = newData;
+    epochs = newData.epochs;
+    newData.runs.forEach(function (runData, r) {
+      var run = runs[r];
+      run.data = runData;
+      run.shown = -1;
+      run.largestWeight = largestWeight(runData);
+      run.loss.replaceChildren(); run.flow.replaceChildren();
+      buildLoss(run); buildFlow(run);
+    });
+    render(epochs.length - 1);
+  }
+
   function runState(run, f) {
     var frame = run.data.frames[f], parameters = {};
     run.data.names.forEach(function (name, i) { parameters[name] = frame.parameters[i]; });
     return { epoch: frame.epoch, losses: { train: frame.losses.train, test: frame.losses.test }, parameters: parameters };
   }
-  chainrule.epochs = epochs;
-  /** The frame as shown: {epoch, losses, parameters} for one run, {epoch, runs: [...]} for several. */
-  chainrule.state = function () {
-    var k = chainrule.frame;
+  /** The state at epoch k: {epoch, losses, parameters} for one run, {epoch, runs: [...]} for several. */
+  function state(k) {
     if (runs.length === 1) return runState(runs[0], frameAt(runs[0], k));
     return { epoch: epochs[k], runs: runs.map(function (run) { return runState(run, frameAt(run, k)); }) };
-  };
+  }
   /** Keep a neuron selected (its numbers shown, its boundary drawn), as a click on its tile does. */
-  chainrule.select = function (r, name) {
+  function select(r, name) {
     var run = runs[r];
     run.selected = null;
     run.data.layers.forEach(function (layer) { layer.forEach(function (n) { if (n.name === name) run.selected = n; }); });
     run.tiles.forEach(function (t) { t.element.classList.toggle("tv-selected", t.neuron === run.selected); });
     showNeuron(run);
+    if (onSelect) onSelect(r, run.selected && run.selected.name);
     return run.selected !== null;
-  };
-  chainrule.render(render);
+  }
+  return { runs: runs, render: render, update: update, state: state, select: select, epochs: function () { return epochs; } };
+  }
+  window.chainruleTrainingView = trainingView;
+
+  // --- a saved page: the shell's timeline drives the view; the contract for tests and embedding ---
+  var chainrule = window.chainrule, root = document.getElementById("training");
+  if (!root || !chainrule || !chainrule.render) return;
+  var view = trainingView(root, chainrule.data), epochs = chainrule.data.epochs;
+  chainrule.epochs = epochs;
+  /** The frame as shown: {epoch, losses, parameters} for one run, {epoch, runs: [...]} for several. */
+  chainrule.state = function () { return view.state(chainrule.frame); };
+  chainrule.select = view.select;
+  chainrule.render(function (k) {
+    view.render(k);
+    var label = document.querySelector('.cr-timeline [data-cr="label"]');
+    if (label && epochs.length) label.textContent = "epoch " + epochs[k] + "  (" + k + " of " + chainrule.frames + ")";
+  });
   chainrule.go(chainrule.frames);  // open on the trained model; ← and Home go back to the start
 })();

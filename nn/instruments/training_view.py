@@ -123,6 +123,16 @@ def _default_title(recorder: Recording) -> str:
 
 
 def _run(recorder: Recording, title: str) -> dict[str, Any]:
+    return run_data(recorder, title)
+
+
+def run_data(
+    recorder: Recording, title: str, frames: Sequence[Frame] | None = None, *, light: int = 0
+) -> dict[str, Any]:
+    """One run of the page's data: its layout (names, layers, grid, points) and ``frames`` (by
+    default all it recorded). The first ``light`` of them carry only their epoch, losses and
+    gradient flow (``parameters``, ``gradients`` and ``maps`` empty): a live page that has drawn
+    a frame needs only the losses of the frames before the one it shows."""
     names = recorder.names
     index = {name: k for k, name in enumerate(names)}
     layers = [
@@ -171,11 +181,23 @@ def _run(recorder: Recording, title: str) -> dict[str, Any]:
         run["note"] = (run["note"] or "") + " Neurons are drawn for a Neuron, Layer or MLP only."
     tile = [(i, j) for j in range(0, recorder.grid, stride) for i in range(0, recorder.grid, stride)]
     tile_indices = [j * recorder.grid + i for i, j in tile]
-    run["frames"] = [_frame(frame, recorder, tile_indices) for frame in recorder.frames]
+    chosen = recorder.frames if frames is None else frames
+    run["frames"] = [_frame(frame, recorder, tile_indices, k < light) for k, frame in enumerate(chosen)]
     return run
 
 
-def _frame(frame: Frame, recorder: Recording, tile_indices: list[int]) -> dict[str, Any]:
+def _frame(frame: Frame, recorder: Recording, tile_indices: list[int], light: bool = False) -> dict[str, Any]:
+    flow = [list(pair) for pair in gradient_flow(recorder.network, frame.gradients)]
+    losses = {"train": frame.loss, "test": frame.test_loss}
+    if light:
+        return {
+            "epoch": frame.epoch,
+            "losses": losses,
+            "parameters": [],
+            "gradients": [],
+            "flow": flow,
+            "maps": {},
+        }
     maps: dict[str, Any] = {}
     if frame.output is not None:
         maps["output"] = encode(frame.output, recorder.threshold)
@@ -183,10 +205,10 @@ def _frame(frame: Frame, recorder: Recording, tile_indices: list[int]) -> dict[s
         maps["neurons"] = {name: encode([m[i] for i in tile_indices]) for name, m in frame.maps.items()}
     return {
         "epoch": frame.epoch,
-        "losses": {"train": frame.loss, "test": frame.test_loss},
+        "losses": losses,
         "parameters": list(frame.parameters.values()),
         "gradients": list(frame.gradients.values()),
-        "flow": [list(pair) for pair in gradient_flow(recorder.network, frame.gradients)],
+        "flow": flow,
         "maps": maps,
     }
 
