@@ -90,12 +90,15 @@ class _History:
         self.changes: dict[Value, list[Any]] = {}
 
     def record(self, index: int, receiving: tuple[tuple[Value, Grad], ...]) -> None:
+        every, grads = self.changes, self.grads
         for x, _ in receiving:
-            changes = self.changes.setdefault(x, [])
-            if changes and changes[-2] == index:  # x is an input twice (a * a): its final gradient
-                changes[-1] = self.grads[x]
+            changes = every.get(x)
+            if changes is None:
+                every[x] = [index, grads[x]]
+            elif changes[-2] == index:  # x is an input twice (a * a): its final gradient
+                changes[-1] = grads[x]
             else:
-                changes += (index, self.grads[x])
+                changes += (index, grads[x])
 
     def at(self, value: Value, index: int) -> Grad:
         """``value``'s gradient right after step ``index``: its last change up to then."""

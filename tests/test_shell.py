@@ -411,6 +411,14 @@ def test_a_page_with_lone_surrogates_saves_and_its_data_keeps_them(tmp_path_fact
     assert read_data(document)["label"] == label  # the very code points, surrogates too
     shown = title.encode("utf-8", "backslashreplace").decode("utf-8")  # a surrogate as its escape
     assert f"<title>{html.escape(shown)}</title>" in document
+    output = page._repr_html_()  # a notebook output: its title attribute, its fallback
+    assert f'title="{html.escape(shown)}"' in output.encode("utf-8").decode("utf-8")
+
+
+def test_a_notebook_output_of_a_page_titled_with_a_lone_surrogate_can_be_written():
+    page = Counter()
+    page.title = "lone \udc80 title"
+    assert 'title="lone \\udc80 title"' in page._repr_html_().encode("utf-8").decode("utf-8")
 
 
 def test_the_explorer_and_the_training_view_save_labels_and_titles_with_lone_surrogates(tmp_path):

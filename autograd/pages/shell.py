@@ -175,9 +175,10 @@ def embed(page: str, title: str, height: int, fallback: str) -> str:
     scripts are stripped: the iframe hidden, the fallback shown. A one-line script swaps them
     where scripts run (a trusted notebook, VS Code, Colab, the site's playground); the iframe is
     ``height`` pixels tall until the page inside reports its own height, then as tall as the page.
+    A lone surrogate in the title or the fallback is written as its escape (``writable``), as in pages.
     """
     key = f"chainrule-{uuid.uuid4().hex[:12]}"  # unique among every output a notebook keeps
-    return (
+    return writable(
         f'<div class="chainrule-embed" id="{key}">'
         f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
         f'title="{html.escape(title)}" style="display:none;width:100%;height:{int(height)}px;'

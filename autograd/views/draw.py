@@ -116,8 +116,9 @@ def draw_dot(
         warnings.warn(note, stacklevel=2)
         drawing.note = note
         drawing.attr(label=_label(note), labelloc="t")
-    builder = _Builder(order, format_spec, name_table(names), color_by_grad, show_local_derivatives, step)
-    builder.leaving = LEAVING[rankdir]
+    builder = _Builder(
+        order, format_spec, name_table(names), color_by_grad, show_local_derivatives, step, rankdir
+    )
     if group is not None:
         drawing.graph_attr["ordering"] = "out"  # neurons listed in the order they compute
         builder.draw_groups(drawing, group_of, kept)
@@ -217,6 +218,7 @@ class _Builder:
         color_by_grad: bool,
         show_local_derivatives: bool,
         step: Step | None,
+        rankdir: str = "LR",
     ) -> None:
         self.order = order
         self.index = {value: i for i, value in enumerate(order)}
@@ -228,7 +230,7 @@ class _Builder:
         self.largest_grad = max(finite, default=0.0)
         self.color_by_grad = color_by_grad
         self.kinds_drawn: set[str] = set()
-        self.leaving = "e"
+        self.leaving = LEAVING[rankdir]  # the side of a box its arrows leave from
 
     # --- one value at a time ---------------------------------------------------------------------
 
