@@ -320,7 +320,7 @@ def test_a_value_is_true_unless_it_is_zero_as_a_pytorch_scalar_is(data: float, t
     assert bool(Value(data)) is truth
     assert bool(Value(data) * 1.0) is truth  # made by an operation too
     if torch is not None:
-        assert bool(torch.tensor(data)) is truth
+        assert bool(torch.tensor(data, dtype=torch.float64)) is truth  # float64, as a Value holds
 
 
 # --- coming from micrograd -------------------------------------------------------------------------
