@@ -26,9 +26,10 @@ test-torch: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m nn.demo
 
-# The notebooks in JupyterLab, with the project's kernel (.venv); it opens a browser tab.
+# The notebooks in JupyterLab, with the project's kernel (.venv); it opens a browser tab. JupyterLab
+# refuses to run as root unless told, as in a container: then it is told.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

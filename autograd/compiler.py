@@ -291,7 +291,8 @@ class Code:
     are the Values it reads, in the order the code indexes them; ``names`` gives each value's
     variable (``v7``; its gradient is ``g7``), constants aside, which are written as numbers;
     ``lines`` maps each value made by an operation to the numbers (from 1, as in
-    ``source.splitlines()``) of the lines that compute it and pass its gradient back.
+    ``source.splitlines()``) of the lines that compute it and pass its gradient back, and each
+    parameter to the line that reads it and (in Python) the line that adds to its ``.grad``.
     """
 
     source: str
@@ -344,6 +345,7 @@ def _write(name: str, output: Value, input_leaves: list[Value], language: Langua
             )
         elif node.is_leaf and node.requires_grad:
             names[node] = f"v{next(number)}"
+            lines[node] = [len(body) + 2]
             body.append(
                 _assign(language, names[node], f"parameters[{len(parameters)}]{read}")
                 + _comment(node, language)
@@ -366,7 +368,11 @@ def _write(name: str, output: Value, input_leaves: list[Value], language: Langua
             reached.update(dict.fromkeys(x for x in step_node.inputs if x in on_path))
         body += written
     variables = {node: v for node, v in names.items() if not node.is_leaf or node.requires_grad}
-    body += _footer(language, names[output], parameters, names, [variables[x] for x in reached], variables)
+    footer = _footer(language, names[output], parameters, names, [variables[x] for x in reached], variables)
+    if language is PYTHON and parameters:  # the footer: a comment, "with storing:", a line per parameter
+        for i, parameter in enumerate(parameters):
+            lines[parameter].append(len(body) + 4 + i)
+    body += footer
     if language is PYTHON:
         source = f"def {name}(inputs, parameters):\n" + "".join(f"    {line}\n" for line in body)
     else:

@@ -38,7 +38,9 @@ EDIT_BUDGETS_MS = {3: (16.0, 50.0), 23: (50.0, float("inf"))}
 """Edit to repainted frame, by samples in the loss: median and 95th percentile."""
 
 EDIT_TIMES = """async (count) => {
-  const leaf = document.querySelector(".cr-leaf"), times = [], work = [];
+  const leaves = [...document.querySelectorAll(".cr-leaf")], times = [], work = [];
+  const kind = (g) => chainrule.data.nodes[Number(g.getAttribute("data-node"))].kind;
+  const leaf = leaves.find((g) => kind(g) === "weight") || leaves[0];  // a weight, where one is drawn
   leaf.focus();
   for (let i = 0; i < count; i++) {
     const started = performance.now();
@@ -50,7 +52,7 @@ EDIT_TIMES = """async (count) => {
   }
   return [times, work];
 }"""
-"""Milliseconds from an ↑/↓ key on a leaf to the next painted frame, and of the page's own work."""
+"""Milliseconds from an ↑/↓ key on a weight to the next painted frame, and of the page's own work."""
 
 
 def mlp_loss() -> Value:

@@ -637,7 +637,7 @@ def test_printing_the_live_page_gives_the_worksheet_of_the_numbers_shown(page):
 
 def test_a_constant_changed_in_the_page_changes_in_its_lines_of_code(page):
     x = Value(2.0, label="x")
-    y = (x * 3.0) * -1.5  # two constants written into the code as numbers
+    y = (x * 3.0) * -1.5 + x * 13.0  # constants written into the code as numbers (3.0 inside 13.0)
     y.label = "y"
     explorer = explore(y)
     page.set_content(explorer.to_html())
@@ -645,8 +645,10 @@ def test_a_constant_changed_in_the_page_changes_in_its_lines_of_code(page):
     assert "* 3.0" in code and "(-1.5)" in code
     constants = [n["id"] for n in explorer.data()["nodes"] if n["kind"] == "constant"]
     page.evaluate(f"chainrule.set({constants[0]}, 0.25); chainrule.set({constants[1]}, 4)")
+    page.wait_for_function("!document.getElementById('cr-code').textContent.includes('* 3.0')")
     code = "\n".join(page.eval_on_selector_all(".cr-line", "lines => lines.map(l => l.textContent)"))
-    assert "3.0" not in code and "1.5" not in code and "* 0.25" in code and "4.0" in code
+    assert "* 3.0" not in code and "1.5" not in code and "* 0.25" in code and "4.0" in code
+    assert "13.0" in code
     changed = explorer.set(
         {topological_order(y)[constants[0]]: 0.25, topological_order(y)[constants[1]]: 4.0}
     )

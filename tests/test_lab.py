@@ -196,6 +196,15 @@ def _handled(lab: Lab, message: dict[str, Any]) -> str:
         lab_module.lab = saved
 
 
+def test_a_run_that_diverges_says_so_and_keeps_its_frames() -> None:
+    lab = Lab()
+    lab.configure({"lr": 10, "loss": "mse", "activation": "linear", "layers": [8, 8, 8, 8]})
+    with pytest.raises(SettingError, match=r"lr: training diverged in epoch [0-9]+: .*smaller learning rate"):
+        lab.advance(epochs=50)
+    state = lab.state()
+    assert len(state["losses"]["train"]) == state["epoch"] + 1 < 51
+
+
 def test_frames_for_the_page_carry_maps_only_in_their_last_frame() -> None:
     lab = Lab()
     full = lab.frame(full=True)
@@ -356,6 +365,13 @@ def test_every_control_changes_the_run_and_bad_settings_show_next_to_it(lab_page
     )
     assert rejected.startswith("batch_size:")
     assert page.evaluate("window.chainrule.lab.state()") == good
+    diverging = {"lr": 10, "optimizer": "sgd", "loss": "mse", "activation": "linear", "layers": [8, 8, 8, 8]}
+    page.evaluate("(settings) => window.chainrule.lab.configure(settings)", diverging)
+    stepped = "window.chainrule.lab.step(10).then(() => '', (error) => error.message)"
+    assert any(page.evaluate(stepped).startswith("lr: training diverged") for _ in range(10))
+    page.click("#step")  # the numbers overflow again: the message shows next to the learning rate
+    page.wait_for_selector('.lab-error[data-error-for="lr"]:not(:empty)')
+    assert "training diverged in epoch" in page.text_content('.lab-error[data-error-for="lr"]')
 
 
 def test_play_pause_step_and_reset(lab_page: Any) -> None:

@@ -66,14 +66,12 @@ def printed(notebook) -> str:
 
 def try_this(notebook) -> dict[str, list[tuple[str, str]]]:
     """The notebook's ``TRY_THIS``, read from its last code cell without running it: each change worth
-    trying, named, as a list of (text of a cell, what to put instead)."""
+    trying, named, as a list of (text of a cell, what to put instead); empty if there is none."""
     last = [cell for cell in notebook.cells if cell.cell_type == "code"][-1]
-    assignments = [
-        node
-        for node in ast.parse(last.source).body
-        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["TRY_THIS"]
-    ]
-    return ast.literal_eval(assignments[0].value) if assignments else {}  # none: a test below says so
+    for node in ast.parse(last.source).body:
+        if isinstance(node, ast.Assign) and [ast.unparse(target) for target in node.targets] == ["TRY_THIS"]:
+            return ast.literal_eval(node.value)
+    return {}  # test_every_notebook_ends_with_changes_to_try names the notebook
 
 
 def changed(notebook, changes: list[tuple[str, str]]):

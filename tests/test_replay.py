@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -241,3 +243,14 @@ def test_one_hot_cross_entropy_is_the_class_index_form_bit_for_bit():
         assert hot.data == indexed.data
         assert [v.grad for v in row] == expected
     assert math.isfinite(nn.cross_entropy([Value(1000.0), Value(-1000.0)], [0.0, 1.0]).data)
+
+
+def test_the_readme_example_runs_and_prints_the_fused_lines(capsys):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(
+        r"```py\n(.*?)```", readme, flags=re.S
+    )  # the replay's: NumPy, not in the playground
+    exec(compile(block, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("100 losses, mean ")
+    assert printed[1].startswith("z1 = x @ W1.T + b1  # ") and printed[2].startswith("db1 = dz1.sum(0)  # ")

@@ -87,8 +87,9 @@
       try {
         frame = await call("advance", null, Number($("#speed").value));
       } catch (error) {
-        status.textContent = `Training stopped: ${error.message}`;
         pause();
+        if (error.setting !== undefined) showError(error);
+        status.textContent = `Training stopped: ${error.message}`;
         return;
       }
       show(frame); // even if paused meanwhile: its frames are the run's, and Python sends each once
@@ -137,9 +138,12 @@
   }
 
   // --- the knobs ---------------------------------------------------------------------------------
+  // A control typed into, or whose change is on its way, is not set back by a frame of an older run.
+  const changing = new Set();
+
   function showKnobs() {
     document.querySelectorAll("[data-setting]").forEach((control) => {
-      if (control === document.activeElement && control.tagName === "INPUT") return; // being edited
+      if (control.dataset.editing || changing.has(control)) return; // the learner's change stays
       const value = config[control.dataset.setting];
       if (control.type === "checkbox") control.checked = value;
       else control.value = String(value);
@@ -201,7 +205,7 @@
   /** A knob was turned: the new run, or the message next to the knob (the last good run stays). */
   function knob(setting, settings) {
     const running = playing !== 0; // a change while training restarts the run, and it trains on
-    configure(settings).then(
+    return configure(settings).then(
       () => running && play(),
       (error) => {
         if (error.setting === undefined) throw error; // a setting's message is shown next to its control
@@ -235,13 +239,24 @@
   }
 
   document.querySelectorAll("[data-setting]").forEach((control) => {
-    control.addEventListener("change", () => knob(control.dataset.setting, { [control.dataset.setting]: value(control) }));
+    control.addEventListener("input", () => (control.dataset.editing = "yes"));
+    control.addEventListener("change", () => {
+      delete control.dataset.editing;
+      changing.add(control);
+      knob(control.dataset.setting, { [control.dataset.setting]: value(control) }).finally(() =>
+        changing.delete(control),
+      );
+    });
   });
   $("#layers-minus").addEventListener("click", () => knob("layers", { layers: config.layers.slice(0, -1) }));
   $("#layers-plus").addEventListener("click", () => knob("layers", { layers: [...config.layers, 4] }));
   $("#play").addEventListener("click", () => (playing ? pause() : play()));
-  $("#step").addEventListener("click", () => step(1));
-  $("#reset").addEventListener("click", () => reset());
+  const stopped = (error) => {
+    if (error.setting !== undefined) showError(error);
+    status.textContent = `Training stopped: ${error.message}`;
+  };
+  $("#step").addEventListener("click", () => step(1).catch(stopped));
+  $("#reset").addEventListener("click", () => reset().catch(stopped));
 
   // --- the plane: a click selects, adds or removes a point ----------------------------------------
   function attachPlane() {

@@ -339,7 +339,13 @@ class Run:
         try:
             for _ in range(epochs):
                 self.namespace["epoch"] = self.epoch
-                exec(self.epoch_step, self.namespace)
+                try:
+                    exec(self.epoch_step, self.namespace)
+                except ArithmeticError as error:  # a float overflowed
+                    raise FloatingPointError(f"in epoch {self.epoch + 1}: {error}") from error
+                loss = recorder.frames[-1].loss
+                if loss is not None and not math.isfinite(loss):
+                    raise FloatingPointError(f"in epoch {self.epoch}: the loss is {loss}")
         finally:
             recorder.extent = extent
         if extent is not None:
@@ -403,13 +409,16 @@ class Lab:
 
     def advance(self, epochs: int | None = None, seconds: float = 0.04) -> dict[str, Any]:
         """Train ``epochs`` epochs, or (``None``) as many as fit in ``seconds`` (one at least); the frames."""
-        if epochs is not None:
-            self.run.train(_whole("epochs", epochs, 0, 100_000))
-        else:
-            started = time.perf_counter()
-            self.run.train(1)
-            while time.perf_counter() - started < seconds:
+        try:
+            if epochs is not None:
+                self.run.train(_whole("epochs", epochs, 0, 100_000))
+            else:
+                started = time.perf_counter()
                 self.run.train(1)
+                while time.perf_counter() - started < seconds:
+                    self.run.train(1)
+        except FloatingPointError as error:  # the run diverged
+            raise SettingError("lr", f"training diverged {error}; try a smaller learning rate") from error
         return self.frame()
 
     def frame(self, full: bool = False) -> dict[str, Any]:

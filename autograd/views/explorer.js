@@ -495,7 +495,7 @@
   var order = [];  // the values made by operations, in topological order (ids are that order)
   nodes.forEach(function (n) { if (n.op) order.push(n.id); });
   var original = nodes.map(function (n) { return n.data; });
-  var broken = null, editing = false;  // broken: {node, message, after: {id: true}} while an op fails
+  var broken = null, editing = false, outlined = [];  // broken: {node, message, after: {id: true}} while an op fails
 
   // Python's repr of a float (2.0, -1e-05, 1e+16), so that a message reads as Python writes it.
   function pyFloat(x) {
@@ -571,9 +571,10 @@
       if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
     }
     errorText.textContent = broken ? name(broken.node) + ": " + broken.message : "";
-    svg.querySelectorAll(".cr-broken").forEach(function (g) { g.classList.remove("cr-broken"); });
-    if (broken) [element[broken.node], opElement[broken.node]].forEach(function (g) { if (g) g.classList.add("cr-broken"); });
-    rewriteLiterals();
+    outlined.forEach(function (g) { g.classList.remove("cr-broken"); });
+    outlined = broken ? [element[broken.node], opElement[broken.node]].filter(Boolean) : [];
+    outlined.forEach(function (g) { g.classList.add("cr-broken"); });
+    if (!literalsDue) { literalsDue = true; setTimeout(rewriteLiterals, 0); }  // the graph paints first
     editing = true;
     cr.go(cr.frame);
     editing = false;
@@ -583,16 +584,21 @@
   edges.forEach(function (e) { (users[e.input] = users[e.input] || []).push(e.output); });
   function pyLiteral(x) { var text = pyFloat(x); return x < 0 || Object.is(x, -0) ? "(" + text + ")" : text; }
   nodes.forEach(function (n) { if (!n.op && !n.requires_grad) literal[n.id] = pyLiteral(n.data); });
+  function literalPattern(text) {  // the number alone, not inside another (0.0 in 10.0, v10.0)
+    return new RegExp("(?<![\\w.])" + text.replace(/[.()+\-]/g, "\\$&") + "(?![\\w.])", "g");
+  }
+  var literalsDue = false;
   function rewriteLiterals() {
+    literalsDue = false;
     Object.keys(literal).forEach(function (id) {
-      var now = pyLiteral(nodes[id].data), before = literal[id];
+      var now = pyLiteral(nodes[id].data), before = literal[id], pattern = literalPattern(before), spans = [];
       if (now === before) return;
       (users[id] || []).forEach(function (user) {
-        nodes[user].lines.forEach(function (number) {
-          var span = codeLines[number - 1];
-          span.textContent = span.textContent.split(before).join(now);
-          flash(span);
-        });
+        nodes[user].lines.forEach(function (number) { spans.push(codeLines[number - 1]); });
+      });
+      spans.forEach(function (span) {
+        span.textContent = span.textContent.replace(pattern, now);
+        if (spans.length <= 20) flash(span);  // a few lines flash; many would only flicker
       });
       literal[id] = now;
     });

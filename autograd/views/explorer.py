@@ -561,14 +561,11 @@ def _program(order: list[Value], index: dict[Value, int]) -> str:
 
 
 def _code_links(code: Code, index: dict[Value, int]) -> tuple[dict[int, str], dict[int, list[int]]]:
-    """Each node's variable in the code (``v7``) and its lines: a value made by an operation has the
-    lines ``code.lines`` gives; a parameter, the line that reads it and the one that adds to its grad."""
+    """Each node's variable in the code (``v7``) and its lines, as ``code`` gives them: a value made by
+    an operation, the lines that compute it and pass its gradient back; a parameter, the line that
+    reads it and the one that adds to its grad."""
     names = {index[value]: name for value, name in code.names.items()}
     lines = {index[value]: numbers for value, numbers in code.lines.items()}
-    for number_, line in enumerate(code.source.split("\n"), start=1):
-        found = re.search(r"parameters\[(\d+)\](?:\.data|\.grad \+=)", line)
-        if found:
-            lines.setdefault(index[code.parameters[int(found[1])]], []).append(number_)
     return names, lines
 
 
