@@ -125,9 +125,7 @@ class Session:
                     if value is not None:
                         self.display(value)
             except BaseException as raised:  # the learner's error is shown, not raised
-                if isinstance(raised, ModuleNotFoundError) and raised.name is not None:
-                    module = raised.name.partition(".")[0]
-                    missing = module if module in OPTIONAL else ""
+                missing = missing_extra(raised)
                 # The traceback from the learner's code down, without run()'s frame (a SyntaxError has none)
                 frames = raised.__traceback__
                 below = frames.tb_next if frames is not None and not isinstance(raised, SyntaxError) else None
@@ -146,6 +144,21 @@ class Session:
         if self.drawn is None:
             raise ValueError("explorer_html: nothing has been drawn yet")
         return autograd.explore(self.drawn).to_html()
+
+
+def missing_extra(raised: BaseException) -> str:
+    """The optional package (one of chainrule's extras) whose absence raised this error, or "".
+
+    The import may have failed deeper down, with a friendlier error raised from it (``compile(...,
+    batch=True)`` says which extra holds NumPy): every error the chain holds is looked at.
+    """
+    seen: BaseException | None = raised
+    while seen is not None:
+        if isinstance(seen, ModuleNotFoundError) and seen.name is not None:
+            module = seen.name.partition(".")[0]
+            return module if module in OPTIONAL else ""
+        seen = seen.__cause__ or seen.__context__
+    return ""
 
 
 def as_a_terminal_shows(text: str) -> str:
