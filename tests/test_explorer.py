@@ -604,3 +604,15 @@ def test_the_demo_writes_both_explorers(tmp_path):
     loss = read_data(xor.read_text(encoding="utf-8"))
     names = {node["name"] for node in loss["nodes"]}
     assert "C" in names and "layers.1.neurons.0.b" in names
+
+
+def test_a_page_laid_out_later_fits_its_graph_once_it_has_a_size(page):
+    document = explore(lecture_neuron()[0]).to_html()
+    page.set_content(document.replace("<body>", '<body style="display:none">', 1))  # no size yet
+    assert page.evaluate("document.querySelector('.cr-canvas').clientWidth") == 0
+    page.evaluate("document.body.style.display = ''")
+    page.wait_for_function("chainrule.view.scale > 0")
+    height = page.evaluate("document.querySelector('.cr-canvas').clientHeight")
+    graph = page.evaluate("document.querySelector('.cr-canvas svg').getAttribute('height')")
+    assert height <= float(graph.rstrip("pt")) * page.evaluate("chainrule.view.scale") + 48 + 1  # no band
+    page.problems.check()

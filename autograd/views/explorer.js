@@ -825,12 +825,23 @@
   });
   cr.view = view;
 
-  fit(true);
-  if (height * view.scale + 48 < canvas.clientHeight) {  // a small graph: no empty band below it
-    canvas.style.height = Math.max(160, Math.ceil(height * view.scale + 48)) + "px";
+  function firstView() {
     fit(true);
+    if (height * view.scale + 48 < canvas.clientHeight) {  // a small graph: no empty band below it
+      canvas.style.height = Math.max(160, Math.ceil(height * view.scale + 48)) + "px";
+      fit(true);
+    }
+    keepInView(element[root]);
   }
-  keepInView(element[root]);
+  if (canvas.clientWidth && canvas.clientHeight) firstView();
+  else if (window.ResizeObserver) {  // not laid out yet (a notebook output still being placed)
+    var sized = new ResizeObserver(function () {
+      if (!canvas.clientWidth || !canvas.clientHeight) return;
+      sized.disconnect();
+      firstView();
+    });
+    sized.observe(canvas);
+  }
   function fromAddress() {  // explorer.html#seed=17: the exercise a teacher shared
     var hashed = /(?:^#|&)seed=(\d+)/.exec(location.hash);
     if (hashed) cr.randomize(Number(hashed[1]));
