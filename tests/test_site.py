@@ -327,7 +327,7 @@ def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learne
 ) -> None:
     open_ready(page, site_url + "index.html")
     members = page.evaluate("Object.keys(window.chainrule).sort()")  # the shell's, then the site's
-    assert members == ["data", "extend", "ready", "run", "show", "stop"]
+    assert members == ["data", "extend", "ready", "run", "show", "stop", "worker"]
     assert page.evaluate("window.chainrule.data.mode") == "playground"
     shown = page.evaluate(
         'window.chainrule.run(\'import autograd\\nv = autograd.Value(3.0, label="v")\\n'
@@ -437,7 +437,7 @@ def test_a_notebook_runs_to_the_end_in_the_browser_as_in_cpython(
 ) -> None:
     open_ready(page, f"{site_url}notebooks/{stem}.html")
     members = page.evaluate("Object.keys(window.chainrule).sort()")
-    assert members == ["data", "extend", "ready", "restart", "run", "runAll", "show", "stop"]
+    assert members == ["data", "extend", "ready", "restart", "run", "runAll", "show", "stop", "worker"]
     sources = page.eval_on_selector_all(".cell.code textarea", "editors => editors.map(e => e.value)")
     results = page.evaluate("window.chainrule.runAll()")
     assert len(results) == len(sources) > 0, [result["error"] for result in results]
