@@ -3,7 +3,9 @@
 ``step = autograd.compile(loss, x0, y0, batch=True)`` traces ``loss`` once on one example, as
 ``compile`` does, and writes the same graph as NumPy code: every value of the trace becomes an
 array with one entry per example (a value that depends only on parameters stays one number), and
-the chain rule runs on whole arrays. ``step(X, Y)`` returns the outputs of every example and adds
+the chain rule runs on whole arrays; a value the same for every example (a parameter) keeps its
+gradient summed over the batch, each share summed as it arrives (``g7 = g7 + v3.dot(g9)``: Σ over
+the examples of v3·g9). ``step(X, Y)`` returns the outputs of every example and adds
 to each parameter's ``.grad`` the sum over the batch of ∂output/∂parameter, exactly what looping
 ``loss(x, y).backward()`` over the examples adds (``reduction="mean"``: the mean). The lines come
 from the op templates ``compile`` writes from, read as NumPy (``math.`` → ``np.``, ``a if c else b``
@@ -149,7 +151,7 @@ class ReplayedFunction:
             self.source.splitlines(True),
             self._filename,
         )
-        namespace: dict[str, Any] = {"np": np, "batch_totals": batch_totals, "refuse": refuse}
+        namespace: dict[str, Any] = {"np": np, "refuse": refuse}
         exec(builtins.compile(self.source, self._filename, "exec"), namespace)
         self._run = namespace[self.name]
 
@@ -159,7 +161,7 @@ class ReplayedFunction:
         if not self._checked:
             self._check(arrays, _spread(n, CHECKED_EXAMPLES))
             self._checked = True
-        theta = np.fromiter(map(_DATA, self.parameters), float, len(self.parameters))
+        theta = list(map(_DATA, self.parameters))  # numbers: a line that reads one is quicker with a float
         try:
             with np.errstate(all="ignore"):  # where(...) computes both sides; the domains are checked
                 output, gradients = self._run(arrays, theta, n)
@@ -250,7 +252,7 @@ def _example_shape(x: Any, name: str) -> tuple[int, ...]:
 
 def _free(name: str) -> bool:
     """Whether an input's name can name its array in the code without meeting a name the code makes."""
-    made = r"([vgWbzaX]|d[zaWbX])\d+|theta|grads|n|np|batch_totals|refuse"
+    made = r"([vgWbzaX]|d[zaWbX])\d+|theta|grads|n|np|refuse"
     return name.isidentifier() and not re.fullmatch(made, name)
 
 
@@ -323,7 +325,8 @@ class Layer:
 
 @dataclass
 class Code:
-    """The replay's code: ``source`` defines ``name(inputs, theta, n)`` returning (outputs, gradients)."""
+    """The replay's code: ``source`` defines ``name(inputs, theta, n)`` returning (outputs, gradients);
+    ``theta`` is the list of the parameters' values, in the order of ``parameters``."""
 
     source: str
     parameters: tuple[Value, ...]
@@ -343,6 +346,30 @@ class _Writer:
     block_of: dict[Value, tuple[str, int, int]] = field(default_factory=dict)
     started: set[str] = field(default_factory=set)
     body: list[str] = field(default_factory=list)
+    arrays: set[str] = field(default_factory=set)
+    """The names in the code that hold one number per example (the rest hold one for all)."""
+
+    def is_array(self, expression: str) -> bool:
+        """Whether ``expression`` reads a name that holds one number per example."""
+        return not self.arrays.isdisjoint(re.findall(r"[A-Za-z_]\w*", expression))
+
+    def pass_gradient(self, node: Value, x: Value, derivative: str) -> None:
+        """``∂output/∂x += ∂node/∂x · ∂output/∂node``. A value that is the same for every example
+        (a parameter, the L2 penalty) keeps its gradient summed over the batch: its share from a
+        node that differs per example is summed as it is passed (``x.dot(g)`` is Σ x·g)."""
+        upstream = self.grads[node]
+        if x in self.batched or node not in self.batched:
+            term = upstream if derivative == "1.0" else f"{_parenthesised(derivative)} * {upstream}"
+        elif self.is_array(derivative) and self.is_array(upstream):
+            term = f"{_parenthesised(derivative)}.dot({upstream})"
+        elif self.is_array(derivative) or self.is_array(upstream):
+            array, factor = (derivative, upstream) if self.is_array(derivative) else (upstream, derivative)
+            term = f"{_parenthesised(array)}.sum()" + ("" if factor == "1.0" else f" * {factor}")
+        else:
+            term = (
+                f"n * {upstream}" if derivative == "1.0" else f"n * {_parenthesised(derivative)} * {upstream}"
+            )
+        self.add_gradient(x, term)
 
     def add_gradient(self, x: Value, term: str) -> None:
         """``∂output/∂x += term``: a column of a layer's gradient, or a value's own."""
@@ -352,7 +379,10 @@ class _Writer:
                 self.body.append(f"{block} = np.zeros((n, {width}))")
                 self.started.add(block)
             self.body.append(f"{block}[:, {column}] += {term}")
-        elif self.grads[x] in self.started:
+            return
+        if x in self.batched and self.is_array(term):
+            self.arrays.add(self.grads[x])
+        if self.grads[x] in self.started:
             self.body.append(f"{self.grads[x]} = {self.grads[x]} + {term}")
         else:
             self.body.append(f"{self.grads[x]} = {term}")
@@ -450,6 +480,9 @@ def _number_values(w: _Writer, leaf_column: dict[Value, tuple[int, int]], arrays
             w.block_of[a] = (f"da{layer.number}", j, len(layer.zs))
     in_layers = set(parameters)
     parameters += [node for node in w.order if node.is_leaf and node in w.on_path and node not in in_layers]
+    w.arrays.update(re.split(r"\W", w.names[node])[0] for node in w.order if node in w.batched)
+    for layer in w.layers:
+        w.arrays.update(name + str(layer.number) for name in ("X", "z", "a", "dX", "dz", "da"))
     return parameters
 
 
@@ -576,9 +609,9 @@ def _layer_forward(layer: Layer, w: _Writer) -> list[str]:
     start, end = layer.first, layer.first + k * count
     lines = [f"# layer {l}: {k} neuron{'s' * (k > 1)} on the same {count} inputs, one matrix product"]
     weights = _span([p for row in layer.weights for p in row], w)
-    lines.append(f"W{l} = theta[{start}:{end}].reshape({k}, {count})  # {weights}")
+    lines.append(f"W{l} = np.reshape(theta[{start}:{end}], ({k}, {count}))  # {weights}")
     if layer.biases:
-        lines.append(f"b{l} = theta[{end}:{end + k}]  # {_span(layer.biases, w)}")
+        lines.append(f"b{l} = np.array(theta[{end}:{end + k}])  # {_span(layer.biases, w)}")
     if not layer.x_code:
         layer.x_code = f"X{l}"
         lines.append(f"X{l} = np.stack([{', '.join(w.names[x] for x in layer.xs)}], axis=1)")
@@ -633,18 +666,23 @@ def _backward(w: _Writer, units: list[Any], output: Value, parameters: list[Valu
     w.body.append(
         "# backward pass: the chain rule on arrays, last value first:  g_input += ∂node/∂input · g_node"
     )
-    w.add_gradient(output, "1.0")
+    if any(node not in w.batched for node in w.on_path):
+        w.body.append(
+            "# a value the same for every example (a parameter) sums its g over the batch as it arrives:"
+        )
+        w.body.append("# x.dot(g) is Σ x·g; n * g, a g the same for every example n times")
+    if output in w.batched:
+        w.add_gradient(output, "1.0")
+    else:  # the same output for every example: ∂output/∂output summed over the batch
+        w.add_gradient(output, "float(n)")
     for unit in reversed(units):
         if isinstance(unit, Layer):
             _layer_backward(unit, w)
         elif unit in w.on_path:
             local = [numpy_expression(code) for code in local_derivative_code(unit, w.names)]
-            upstream = w.grads[unit]
             for x, derivative in zip(unit.inputs, local):
                 if x in w.on_path:
-                    w.add_gradient(
-                        x, upstream if derivative == "1.0" else f"{_parenthesised(derivative)} * {upstream}"
-                    )
+                    w.pass_gradient(unit, x, derivative)
     w.body.append("# each parameter's gradient, summed over the batch")
     for layer in w.layers:
         l, k, start = layer.number, len(layer.zs), layer.first
@@ -652,11 +690,11 @@ def _backward(w: _Writer, units: list[Any], output: Value, parameters: list[Valu
         w.body.append(f"grads[{start}:{end}] = dW{l}.ravel()")
         if layer.biases:
             w.body.append(f"grads[{end}:{end + k}] = db{l}")
-    index = {p: i for i, p in enumerate(parameters)}
-    alone = [p for p in parameters if w.grads[p] in w.started]
-    if alone:
-        indices = ", ".join(str(index[p]) for p in alone)
-        w.body.append(f"grads[[{indices}]] += batch_totals([{', '.join(w.grads[p] for p in alone)}], n)")
+    index = [i for i, p in enumerate(parameters) if w.grads[p] in w.started]
+    if index:
+        into = f"{index[0]}:{index[-1] + 1}" if index == list(range(index[0], index[-1] + 1)) else index
+        gradients = ", ".join(w.grads[parameters[i]] for i in index)
+        w.body.append(f"grads[{into}] += [{gradients}]")
 
 
 def _layer_backward(layer: Layer, w: _Writer) -> None:
@@ -683,11 +721,3 @@ def _layer_backward(layer: Layer, w: _Writer) -> None:
     for i, x in enumerate(layer.xs):
         if x in w.on_path:
             w.add_gradient(x, f"dX{l}[:, {i}]")
-
-
-def batch_totals(gradients: list[Any], n: int) -> Any:
-    """Each gradient summed over the batch: an array of n (one per example) or one number for all n."""
-    rows = np.empty((len(gradients), n))
-    for row, g in zip(rows, gradients):
-        row[...] = g
-    return rows.sum(axis=1)

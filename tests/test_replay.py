@@ -217,6 +217,31 @@ def test_an_output_without_parameters_or_inputs_is_one_number_per_example():
     assert w.grad == 4.0  # 2 per example, as two backward() calls add
 
 
+def test_a_value_the_same_for_every_example_receives_its_gradient_summed_over_the_batch():
+    w, u = Value(0.7, label="w"), Value(-0.3, label="u")
+
+    def fn(x):
+        s = w * w + u  # the same for every example
+        return x * s + (x * w + u).tanh() * u + s
+
+    X = [0.5, -1.25, 2.0, 0.0, -0.75]
+    for p in (w, u):
+        p.grad = 0.0
+    outputs = []
+    for x in X:
+        out = fn(Value(x))
+        out.backward()
+        outputs.append(out.data)
+    engine = [w.grad, u.grad]
+    w.grad = u.grad = 0.0
+    step = autograd.compile(fn, X[0], batch=True)
+    assert np.allclose(step(X), outputs, rtol=1e-15, atol=0)
+    assert np.allclose([w.grad, u.grad], engine, rtol=1e-13, atol=0)
+    # the four ways a share reaches a value the same for every example: Σ x·g, Σ x · g, x · Σ g, n · g
+    for form in (r"\.dot\(g\d+\)", r"\(?v\d+\)?\.sum\(\) \* g\d+", r"g\d+\.sum\(\)", r"n \* g\d+"):
+        assert re.search(form, step.source), form
+
+
 def test_without_numpy_batch_true_names_the_extra_to_install():
     code = (
         "import sys; sys.modules['numpy'] = None\n"
