@@ -32,7 +32,8 @@ class Op:
     the ``domain``'s error outside it; the caller names the operands), ``derivatives(*inputs, out)``
     gives ∂out/∂input for each input in order. ``symbol`` is how drawings write it (else its name),
     ``infix`` how formulas put it between two operands (``a · b``); ``settings`` are the positions
-    of inputs that set how it behaves (leaky_relu's slope) rather than data flowing through it."""
+    of inputs that set how it behaves (leaky_relu's slope) rather than data flowing through it.
+    ``activation``: a neuron may apply it to its z, and ``nn`` knows it by its name."""
 
     name: str
     rule: str
@@ -45,6 +46,7 @@ class Op:
     derivative_code: tuple[str, ...] | Callable[..., tuple[str, ...]] = ()
     infix: str = ""
     domain: Domain = ()
+    activation: bool = False
 
     def __post_init__(self) -> None:
         if self.domain:  # the forward rule refuses where the domain says, in the domain's words
@@ -99,7 +101,6 @@ MUL = Op(
     derivative_code=("{1}", "{0}"),
     infix="·",
 )
-
 
 DIV = Op(
     "div",
@@ -161,7 +162,6 @@ POW = Op(
     domain=_POWER,
 )
 
-
 GENERAL_POW = Op(
     "general_pow",
     rule="∂aᵇ/∂a = b·aᵇ⁻¹,  ∂aᵇ/∂b = aᵇ·ln a",
@@ -206,7 +206,6 @@ EXP = Op(
     ),
 )
 
-
 LOG = Op(
     "log",
     rule="∂ln x/∂x = 1/x",
@@ -217,7 +216,6 @@ LOG = Op(
     derivative_code=("1.0 / {0}",),
     domain=(("{0} <= 0.0", "log is defined only for positive numbers", ValueError),),
 )
-
 
 SQRT = Op(
     "sqrt",
@@ -238,6 +236,7 @@ TANH = Op(
     words="one minus the output squared",
     code="math.tanh({0})",
     derivative_code=("1.0 - {out} * {out}",),
+    activation=True,
 )
 
 
@@ -258,6 +257,7 @@ SIGMOID = Op(
     words="the output times one minus the output",
     code="where({0} >= 0.0, 1.0 / (1.0 + math.exp(-{0})), math.exp({0}) / (1.0 + math.exp({0})))",
     derivative_code=("{out} * (1.0 - {out})",),
+    activation=True,
 )
 
 # relu and leaky_relu pass NaN on (a NaN input is not ≤ 0), as PyTorch does.
@@ -269,6 +269,7 @@ RELU = Op(
     words="the gradient passes where the input was positive, and stops where it was not",
     code="where({0} <= 0.0, 0.0, {0})",
     derivative_code=("where({0} > 0.0, 1.0, 0.0)",),
+    activation=True,
 )
 
 LEAKY_RELU = Op(
@@ -280,8 +281,8 @@ LEAKY_RELU = Op(
     words="the gradient passes where the input was positive, scaled by the slope where not",
     code="where({0} <= 0.0, {1} * {0}, {0})",
     derivative_code=("where({0} > 0.0, 1.0, {1})", "where({0} > 0.0, 0.0, {0})"),
+    activation=True,
 )
-
 
 ABS = Op(
     "abs",
@@ -293,7 +294,6 @@ ABS = Op(
     derivative_code=("where({0} > 0.0, 1.0, where({0} < 0.0, -1.0, {0} * 0.0))",),
 )
 
-
 SIN = Op(
     "sin",
     rule="∂sin x/∂x = cos x",
@@ -304,7 +304,6 @@ SIN = Op(
     derivative_code=("math.cos({0})",),
     domain=(("math.fabs({0}) == math.inf", "sin is undefined at ±infinity", ValueError),),
 )
-
 
 COS = Op(
     "cos",

@@ -27,13 +27,14 @@
 from autograd import Parameter
 
 from . import data, losses, optim
+from .activations import ACTIVATIONS
 from .classify import accuracy, argmax, log_softmax, softmax
 from .instruments import plot
 from .instruments.check import GradientReport, check_gradients
 from .instruments.probe import inspect
 from .instruments.recorder import Recorder
 from .instruments.training_view import TrainingView, training_view
-from .layers import ACTIVATIONS, INITIALISERS, MLP, Layer, Neuron
+from .layers import INITIALISERS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

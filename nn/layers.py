@@ -16,6 +16,7 @@ from typing import Any
 from autograd import Parameter, Value, as_value, linear, whole_number
 
 from . import torch_bridge
+from .activations import ACTIVATIONS
 from .module import Module
 from .persistence import brief
 from .seeding import make_rng
@@ -27,22 +28,6 @@ MAX_PARAMETERS = 10_000_000
 """The most parameters one ``Neuron``, ``Layer`` or ``MLP`` may have, checked before anything is
 built. Each parameter is a Python object of about 200 bytes, so ten million take some 2 GB; raise
 ``nn.layers.MAX_PARAMETERS`` if you mean more."""
-
-
-def _identity(z: Value) -> Value:
-    """z itself: no activation (the output of a regression)."""
-    return z
-
-
-ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
-    "relu": Value.relu,  # max(0, z)
-    "tanh": Value.tanh,  # (e^z − e^−z) / (e^z + e^−z)
-    "sigmoid": Value.sigmoid,  # 1 / (1 + e^−z)
-    "leaky_relu": Value.leaky_relu,  # z if z > 0 else 0.01·z
-    "linear": _identity,  # z itself
-}
-"""The activations known by name; any callable ``Value -> Value`` works too, but only those in
-this table can be saved (``nn.load`` rebuilds activations by name): add yours here to save it."""
 
 
 # Each initialiser draws one weight from ``rng`` given the layer's fan-in (inputs per neuron)

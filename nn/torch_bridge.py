@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .activations import activation_op
+
 
 def _torch() -> Any:
     try:
@@ -17,15 +19,9 @@ def to_torch(mlp: Any) -> Any:
     """``torch.nn.Sequential`` of ``Linear`` + activation modules with ``mlp``'s weights, in float64.
 
     ``Linear.weight[j, i]`` is ``layers[k].neurons[j].w[i]`` and ``Linear.bias[j]`` its ``b``;
-    "linear" activations add no module.
+    "linear" activations add no module; each other is ``torch.nn``'s module of its name.
     """
     torch = _torch()
-    activations = {
-        "relu": torch.nn.ReLU,
-        "tanh": torch.nn.Tanh,
-        "sigmoid": torch.nn.Sigmoid,
-        "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),
-    }
     modules = []
     for index, layer in enumerate(mlp.layers):
         config = layer.config()
@@ -45,9 +41,26 @@ def to_torch(mlp: Any) -> Any:
             )
         if name == "linear":
             continue
-        if name not in activations:
+        module = _module(torch, name)
+        if module is None:
             raise ValueError(
                 f"to_torch: layer {index} uses the activation {name!r}, which has no PyTorch module here"
             )
-        modules.append(activations[name]())
+        modules.append(module)
     return torch.nn.Sequential(*modules)
+
+
+def _module(torch: Any, name: str) -> Any:
+    """PyTorch's module for the activation ``name``: the engine's op of that name (``autograd.OPS``)
+    is ``torch.nn``'s class of the same name, capitals and underscores aside (relu → ReLU,
+    leaky_relu → LeakyReLU), made with the op's settings (the slope); None if there is none."""
+    found = activation_op(name)
+    if found is None:
+        return None
+    key = name.replace("_", "")
+    classes = [
+        c for attribute, c in vars(torch.nn).items() if attribute.lower() == key and isinstance(c, type)
+    ]
+    if len(classes) != 1 or not issubclass(classes[0], torch.nn.Module):
+        return None
+    return classes[0](*found[1])

@@ -125,11 +125,6 @@ def test_every_public_name_still_resolves() -> None:
 
 # --- one fact, one place: what an operation is, only in autograd/ops.py ---------------------------
 
-ACTIVATION_TABLES = {("nn/layers.py", "ACTIVATIONS"), ("nn/torch_bridge.py", "activations")}
-"""Tables keyed by an activation's name (nn's names, "linear" among them, which is no op there):
-they say what each activation is in nn and in PyTorch, not a fact of the engine's operations."""
-
-
 TABLE = 2
 """Op names among a table's keys that make it a table of ops: one alone is a coincidence (Adagrad
 keeps a running "sum")."""
@@ -140,18 +135,10 @@ def _op_keys_in_python(path: Path) -> list[str]:
     from autograd import OPS
 
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    allowed: set[int] = set()
-    for node in ast.walk(tree):
-        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
-        name = target.id if isinstance(target, ast.Name) else None
-        value = getattr(node, "value", None)
-        relative = str(path.relative_to(ROOT))
-        if isinstance(value, ast.Dict) and (relative, name) in ACTIVATION_TABLES:
-            allowed.add(id(value))
     found = []
     for node in ast.walk(tree):
         keys: list[ast.expr | None] = []
-        if isinstance(node, ast.Dict) and id(node) not in allowed:
+        if isinstance(node, ast.Dict):
             keys = list(node.keys)
         elif isinstance(node, ast.Match):
             keys = [case.pattern.value for case in node.cases if isinstance(case.pattern, ast.MatchValue)]

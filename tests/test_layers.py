@@ -240,3 +240,13 @@ def test_models_pickle_and_come_back_the_same():
     assert copy.state_dict() == model.state_dict() and repr(copy) == repr(model)
     assert copy([0.3, -0.2]).data == model([0.3, -0.2]).data
     assert all(callable(f) and f.__name__ != "<lambda>" for f in nn.ACTIVATIONS.values())
+
+
+def test_the_activations_known_by_name_are_the_ops_marked_activation_and_linear():
+    marked = {op.name for op in autograd.OPS.values() if op.activation}
+    assert marked == {"relu", "tanh", "sigmoid", "leaky_relu"}
+    assert set(nn.ACTIVATIONS) == marked | {"linear"}
+    for name in marked:  # each is the Value method of its op's name
+        assert nn.ACTIVATIONS[name] is getattr(Value, name)
+        assert nn.ACTIVATIONS[name](Value(-0.5)).op == name
+    assert nn.ACTIVATIONS["linear"](Value(-0.5)).data == -0.5

@@ -70,3 +70,11 @@ def test_to_torch_does_not_take_a_function_of_ones_own_for_the_one_of_the_same_n
     with pytest.raises(ValueError, match="to_torch: layer 1 uses a function of its own"):
         nn.MLP(2, [3, 1], output_activation=lambda z: z).to_torch()
     assert len(nn.MLP(2, [3, 1], activation=Value.tanh).to_torch()) == 3
+
+
+def test_each_activation_is_torch_s_module_of_its_name_with_the_op_s_settings():
+    for name in ("relu", "tanh", "sigmoid", "leaky_relu"):
+        sequential = nn.MLP(2, [3, 1], activation=name, seed=0).to_torch()
+        assert type(sequential[1]).__name__.lower() == name.replace("_", "")
+    leaky = nn.MLP(2, [3, 1], activation="leaky_relu", seed=0).to_torch()[1]
+    assert leaky.negative_slope == Value.leaky_relu.__defaults__[0] == 0.01

@@ -6,8 +6,9 @@ the ratio mine / autograd or in the neuron's own numbers:
 - a clean factor: ×2 or ×½ (a factor 2 of a square, or a ½, dropped), ×−1 (a sign flipped), ×n (a
   sum over n samples where the loss takes their mean, or the reverse);
 - the weight's input missing: ∂C/∂w written as δ, the bias's gradient, instead of δ·a_prev;
-- a missing activation derivative: δ written without σ'(z), or without one factor of it (σ'(z)
-  of a sigmoid is a(1 − a)). Finding it needs each neuron's z, so pass ``loss=``.
+- a missing activation derivative: δ written without σ'(z), or without one factor of it where its
+  op writes it as a product (σ'(z) of a sigmoid is a(1 − a)). Finding it needs each neuron's z, so
+  pass ``loss=``.
 
 >>> import nn
 >>> model = nn.MLP(1, [1], activation="tanh", output_activation="linear", seed=0)
@@ -20,14 +21,17 @@ False
 
 from __future__ import annotations
 
+import ast
 import math
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import autograd
 from autograd import Value, data_of, is_scalar
 
+from ..activations import ACTIVATIONS, activation_op
 from ..layers import Neuron
 from ..module import Module
 from .probe import inputs_of, neurons, own_activation, pre_activations, tolerance
@@ -193,6 +197,7 @@ def _bias_gradient(neuron: Neuron) -> float | None:
 
 class _Sample(NamedTuple):
     delta: float  # δ = ∂C/∂z
+    z: float  # the neuron's pre-activation
     a: float  # the neuron's activation
     slope: float  # σ'(z)
     inputs: tuple[float, ...]  # a_prev
@@ -208,12 +213,13 @@ def _samples(neuron: Neuron, zs: dict[int, list[Value]] | None) -> list[_Sample]
         with autograd.enable_grad():
             a = own_activation(neuron)(point)
             slope = autograd.grad(a, [point])[0] if a.requires_grad else 0.0
-        samples.append(_Sample(float(z.grad), a.data, float(slope), inputs_of(z, neuron)))
+        samples.append(_Sample(float(z.grad), z.data, a.data, float(slope), inputs_of(z, neuron)))
     return samples
 
 
 def _without_activation_factors(owner: _Owner, samples: list[_Sample]) -> Iterator[tuple[str, float]]:
-    """The gradient as it would be with σ'(z) missing, or one factor of a sigmoid's a(1 − a)."""
+    """The gradient as it would be with σ'(z) missing, or one factor of it where the activation's op
+    writes it as a product (a sigmoid's a(1 − a))."""
     if not samples:
         return
     j = owner.input
@@ -226,15 +232,52 @@ def _without_activation_factors(owner: _Owner, samples: list[_Sample]) -> Iterat
         )
 
     candidates = [("a missing activation derivative: σ'(z)?", [s.slope for s in samples])]
-    if owner.neuron.config().get("activation") == "sigmoid":
-        candidates += [
-            ("a missing activation derivative: the factor a of σ'(z) = a(1 − a)?", [s.a for s in samples]),
-            (
-                "a missing activation derivative: the factor 1 − a of σ'(z) = a(1 − a)?",
-                [1 - s.a for s in samples],
-            ),
-        ]
+    for words, factor in _slope_factors(owner.neuron):
+        candidates.append((f"a missing activation derivative: {words}?", [factor(s.z, s.a) for s in samples]))
     for text, divide_by in candidates:
         value = total(divide_by)
         if value is not None:
             yield text, value
+
+
+def _slope_factors(neuron: Neuron) -> list[tuple[str, Callable[[float, float], float]]]:
+    """σ'(z) as the neuron's activation op writes it (``derivative_code``, over z and the output a),
+    split into its factors when it is a product: each factor's words (``the factor 1 − a of σ'(z) =
+    a(1 − a)``) and its value at (z, a); none for an activation of your own or one factor alone."""
+    found = activation_op(neuron.config()["activation"])
+    if found is None or ACTIVATIONS.get(found[0].name) is not own_activation(neuron):
+        return []
+    op, settings = found
+    template = cast("tuple[str, ...]", op.derivative_code)[0]
+    product = ast.parse(template.format("z", *map(repr, settings), out="a"), mode="eval").body
+    factors = _factors(product)
+    if len(factors) < 2:
+        return []
+    words = [_maths(ast.unparse(f)) for f in factors]
+    whole = words[0] + "".join(w if w.startswith("(") else f"·{w}" for w in map(_grouped, words[1:]))
+    namespace = {"math": math, "where": lambda condition, a, b: a if condition else b}
+    return [
+        (f"the factor {w} of σ'(z) = {whole}", _evaluator(ast.Expression(f), namespace))
+        for w, f in zip(words, factors)
+    ]
+
+
+def _factors(node: ast.expr) -> list[ast.expr]:
+    """The factors of a product ``a * (1.0 - a)``: [a, 1.0 - a]; anything else is one factor."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return _factors(node.left) + _factors(node.right)
+    return [node]
+
+
+def _maths(code: str) -> str:
+    """Code as a formula: ``1.0 - a`` → ``1 − a``."""
+    return re.sub(r"\b(\d+)\.0\b", r"\1", code).replace(" - ", " − ").replace(" * ", "·")
+
+
+def _grouped(words: str) -> str:
+    return f"({words})" if " " in words else words
+
+
+def _evaluator(expression: ast.Expression, namespace: dict[str, Any]) -> Callable[[float, float], float]:
+    code = compile(ast.fix_missing_locations(expression), "<σ'(z)>", "eval")
+    return lambda z, a: float(eval(code, namespace, {"z": z, "a": a}))

@@ -31,7 +31,8 @@ from typing import Any, Protocol, runtime_checkable
 import autograd
 from autograd import Value, data_of
 
-from ..layers import ACTIVATIONS, MLP, Layer, Neuron
+from ..activations import ACTIVATIONS, activation_op
+from ..layers import MLP, Layer, Neuron
 from ..module import Module
 from .probe import own_activation, unrecorded
 
@@ -42,10 +43,10 @@ def _on_floats(activation: str) -> Callable[[list[float]], list[float]] | None:
     slope); ``None`` for an activation that is no op of the engine."""
     if activation == "linear":
         return lambda z: z
-    method = getattr(Value, activation, None)
-    if method is None or activation not in autograd.OPS or ACTIVATIONS.get(activation) is not method:
+    found = activation_op(activation)
+    if found is None:
         return None
-    forward, settings = autograd.OPS[activation].forward, getattr(method, "__defaults__", None) or ()
+    forward, settings = found[0].forward, found[1]
     return lambda z: [forward(v, *settings) for v in z]
 
 
