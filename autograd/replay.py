@@ -348,6 +348,8 @@ class _Writer:
     body: list[str] = field(default_factory=list)
     arrays: set[str] = field(default_factory=set)
     """The names in the code that hold one number per example (the rest hold one for all)."""
+    owned: set[str] = field(default_factory=set)
+    """The gradients that hold an array no other name shares (not ``g5 = g7``): ``+=`` is safe on them."""
 
     def is_array(self, expression: str) -> bool:
         """Whether ``expression`` reads a name that holds one number per example."""
@@ -380,13 +382,19 @@ class _Writer:
                 self.started.add(block)
             self.body.append(f"{block}[:, {column}] += {term}")
             return
+        g = self.grads[x]
         if x in self.batched and self.is_array(term):
-            self.arrays.add(self.grads[x])
-        if self.grads[x] in self.started:
-            self.body.append(f"{self.grads[x]} = {self.grads[x]} + {term}")
+            self.arrays.add(g)
+        if g in self.owned:
+            self.body.append(f"{g} += {term}")
+        elif g in self.started:
+            self.body.append(f"{g} = {g} + {term}")
+            self.owned.add(g)
         else:
-            self.body.append(f"{self.grads[x]} = {term}")
-            self.started.add(self.grads[x])
+            self.body.append(f"{g} = {term}")
+            self.started.add(g)
+            if not re.fullmatch(r"[\w.]+(\[.*\])?", term):  # not another's array (g5 = g7, dX1[:, 0])
+                self.owned.add(g)
 
     def add_block_gradient(self, block: str, term: str) -> None:
         if block in self.started:
