@@ -4,7 +4,7 @@
 ``compile`` does, and writes the same graph as NumPy code: every value of the trace becomes an
 array with one entry per example (a value that depends only on parameters stays one number), and
 the chain rule runs on whole arrays; a value the same for every example (a parameter) keeps its
-gradient summed over the batch, each share summed as it arrives (``g7 = g7 + v3.dot(g9)``: Σ over
+gradient summed over the batch, each share summed as it arrives (``g7 += v3.dot(g9)``: Σ over
 the examples of v3·g9). ``step(X, Y)`` returns the outputs of every example and adds
 to each parameter's ``.grad`` the sum over the batch of ∂output/∂parameter, exactly what looping
 ``loss(x, y).backward()`` over the examples adds (``reduction="mean"``: the mean). The lines come

@@ -21,7 +21,7 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "linear": _identity,  # z itself
 }
 """The activations known by name: the engine's ops marked ``activation`` in ``autograd.OPS``, each
-the ``Value`` method of its name (relu, tanh, sigmoid, leaky_relu with its slope at 0.01), and
+the ``Value`` method of its name (relu, tanh, sigmoid, leaky_relu at its default slope), and
 "linear", z itself. Any callable ``Value -> Value`` works too, but only those in this table can be
 saved (``nn.load`` rebuilds activations by name): add yours here to save it."""
 
