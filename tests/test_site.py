@@ -9,6 +9,7 @@ on any request that leaves localhost, so a site that fetched anything from elsew
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -373,6 +374,14 @@ def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learne
     explorer = page.wait_for_selector("#shown iframe").content_frame()
     assert explorer is not None
     assert explorer.wait_for_function("window.chainrule && window.chainrule.frames").json_value() == 2
+    # live there too: a key on the leaf x reruns the graph in the iframe, as Explorer.set does in Python
+    explorer.focus('[data-node="0"]')
+    explorer.press('[data-node="0"]', "ArrowUp")
+    values = explorer.evaluate("window.chainrule.values()")
+    assert values["0"] == 2.1 and values["2"] == pytest.approx(math.tanh(2.1 * 2.1), rel=1e-12)
+    assert explorer.evaluate("window.chainrule.set(0, -0.5)") is True
+    grads = explorer.evaluate("window.chainrule.go(window.chainrule.frames), window.chainrule.grads()")
+    assert grads["0"] == pytest.approx(2 * -0.5 * (1 - math.tanh(0.25) ** 2), rel=1e-12)
     training = page.evaluate(  # a progress bar redrawn with carriage returns: its last state is kept
         "window.chainrule.run('import nn\\nX, y = nn.data.xor()\\nm = nn.MLP(2, [2, 1], seed=0)\\n"
         "nn.fit(m, X, y, nn.mse_loss, nn.optim.SGD(m.parameters(), lr=0.1), 30)')"
