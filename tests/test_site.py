@@ -12,11 +12,9 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,48 +28,6 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLES = build.readme_examples(README)
 LOAD_TIMEOUT = 120_000
 """Milliseconds a page may take to load Python (about 5 s here; generous for a busy machine)."""
-
-
-def registries_unreachable() -> str | None:
-    """Why npm's or PyPI's registry cannot be reached from here, or None when both answer."""
-    npm = shutil.which("npm")
-    if npm is None:
-        return "npm is not installed (Debian: apt-get install npm)"
-    probes = {
-        "npm": [npm, "ping", "--loglevel=error"],
-        "PyPI": [sys.executable, "-m", "pip", "index", "versions", "tqdm", "--disable-pip-version-check"],
-    }
-    for name, command in probes.items():
-        try:
-            subprocess.run(command, capture_output=True, timeout=60, check=True)
-        except (subprocess.SubprocessError, OSError):
-            return f"{name}'s registry cannot be reached"
-    return None
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once for the session into a temporary folder (or the one ``CHAINRULE_SITE`` names)."""
-    if os.environ.get("CHAINRULE_SITE"):
-        return Path(os.environ["CHAINRULE_SITE"])
-    if shutil.which("npm") is None:
-        pytest.skip("building the site needs npm (Debian: apt-get install npm)")
-    out = tmp_path_factory.mktemp("site") / "site"
-    try:
-        build.build(out)
-    except SystemExit as failed:
-        reason = registries_unreachable()
-        if reason is not None:
-            pytest.skip(f"the site cannot be built here: {reason}")
-        raise AssertionError(f"web/build.py failed: {failed}") from None
-    return out
-
-
-@pytest.fixture(scope="session")
-def site_url(site: Path) -> Iterator[str]:
-    """The site served over HTTP from a thread on 127.0.0.1, as any static host would serve it."""
-    with build.serve(site) as url:
-        yield url
 
 
 def open_ready(page: Any, url: str) -> None:
