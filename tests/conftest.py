@@ -1,4 +1,4 @@
-"""Shared test settings: hypothesis profiles, and a real browser for the pages' tests.
+"""Shared test settings: hypothesis profiles, a real browser for the pages' tests, and the built site.
 
 ``default`` draws new examples on every run; ``ci`` (chosen when the ``CI`` variable is set)
 draws the same examples every time, so a CI run is repeatable; ``thorough`` draws ten times
@@ -9,6 +9,9 @@ one line, with how to run them, instead of one line per place that imports it.
 """
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from benchmarks.browser import CHROMIUM_FLAGS, find_chromium
+from web import build
 
 common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("default", max_examples=100, **common)
@@ -120,3 +124,48 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     opened.on("pageerror", lambda error: problems.page_errors.append(str(error)))
     yield opened
     context.close()
+
+
+# --- the static site (make site), built once per session for test_site.py and test_lab.py ---------
+
+
+def registries_unreachable() -> str | None:
+    """Why npm's or PyPI's registry cannot be reached from here, or None when both answer."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed (Debian: apt-get install npm)"
+    probes = {
+        "npm": [npm, "ping", "--loglevel=error"],
+        "PyPI": [sys.executable, "-m", "pip", "index", "versions", "tqdm", "--disable-pip-version-check"],
+    }
+    for name, command in probes.items():
+        try:
+            subprocess.run(command, capture_output=True, timeout=60, check=True)
+        except (subprocess.SubprocessError, OSError):
+            return f"{name}'s registry cannot be reached"
+    return None
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once for the session into a temporary folder (or the one ``CHAINRULE_SITE`` names)."""
+    if os.environ.get("CHAINRULE_SITE"):
+        return Path(os.environ["CHAINRULE_SITE"])
+    if shutil.which("npm") is None:
+        pytest.skip("building the site needs npm (Debian: apt-get install npm)")
+    out = tmp_path_factory.mktemp("site") / "site"
+    try:
+        build.build(out)
+    except SystemExit as failed:
+        reason = registries_unreachable()
+        if reason is not None:
+            pytest.skip(f"the site cannot be built here: {reason}")
+        raise AssertionError(f"web/build.py failed: {failed}") from None
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(site: Path) -> Iterator[str]:
+    """The site served over HTTP from a thread on 127.0.0.1, as any static host would serve it."""
+    with build.serve(site) as url:
+        yield url

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_site import LOAD_TIMEOUT, run_in_cpython, site, site_url  # noqa: F401  (the built site)
+from test_site import LOAD_TIMEOUT, run_in_cpython
 
 import autograd
 import nn
@@ -273,7 +273,7 @@ def test_the_default_configuration_is_valid_and_complete() -> None:
 
 
 @pytest.fixture
-def lab_page(page: Any, site_url: str) -> Any:  # noqa: F811
+def lab_page(page: Any, site_url: str) -> Any:
     """The lab in Chromium, Python loaded and the first frame drawn; no console error, no request
     outside the site while the test uses it."""
     page.set_default_timeout(LOAD_TIMEOUT)
@@ -296,7 +296,7 @@ CONFIGURE_AND_STEP = """async ([settings, epochs]) => {
 def test_the_pages_python_run_by_cpython_reproduces_its_losses(
     lab_page: Any,
     settings: dict[str, Any],
-    site: Path,  # noqa: F811
+    site: Path,
     tmp_path: Path,
 ) -> None:
     answer = lab_page.evaluate(CONFIGURE_AND_STEP, [settings, 6])
@@ -426,7 +426,7 @@ def test_pinned_runs_and_the_weights_biases_both_preset(lab_page: Any) -> None:
     assert len(page.evaluate("window.chainrule.lab.runs()")) == 3
 
 
-def test_the_url_hash_rebuilds_the_same_run(lab_page: Any, site_url: str) -> None:  # noqa: F811
+def test_the_url_hash_rebuilds_the_same_run(lab_page: Any, site_url: str) -> None:
     page = lab_page
     settings = {"data": "circles", "layers": [5], "learn": ["weights", "both"], "added": [[0.1, 0.2, 1]]}
     page.evaluate("(s) => window.chainrule.lab.configure(s)", settings)
@@ -461,7 +461,7 @@ def test_the_neuron_card_and_the_explorer_of_a_selected_point(lab_page: Any) -> 
     assert explorer.evaluate("window.chainrule.frames") > 10
 
 
-def test_the_front_page_links_the_lab(site: Path) -> None:  # noqa: F811
+def test_the_front_page_links_the_lab(site: Path) -> None:
     assert 'href="lab.html"' in (site / "index.html").read_text(encoding="utf-8")
     lab = (site / "lab.html").read_text(encoding="utf-8")
     assert "window.chainruleTrainingView" in lab and 'id="lab-view"' in lab

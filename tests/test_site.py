@@ -9,13 +9,12 @@ on any request that leaves localhost, so a site that fetched anything from elsew
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,48 +28,6 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLES = build.readme_examples(README)
 LOAD_TIMEOUT = 120_000
 """Milliseconds a page may take to load Python (about 5 s here; generous for a busy machine)."""
-
-
-def registries_unreachable() -> str | None:
-    """Why npm's or PyPI's registry cannot be reached from here, or None when both answer."""
-    npm = shutil.which("npm")
-    if npm is None:
-        return "npm is not installed (Debian: apt-get install npm)"
-    probes = {
-        "npm": [npm, "ping", "--loglevel=error"],
-        "PyPI": [sys.executable, "-m", "pip", "index", "versions", "tqdm", "--disable-pip-version-check"],
-    }
-    for name, command in probes.items():
-        try:
-            subprocess.run(command, capture_output=True, timeout=60, check=True)
-        except (subprocess.SubprocessError, OSError):
-            return f"{name}'s registry cannot be reached"
-    return None
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once for the session into a temporary folder (or the one ``CHAINRULE_SITE`` names)."""
-    if os.environ.get("CHAINRULE_SITE"):
-        return Path(os.environ["CHAINRULE_SITE"])
-    if shutil.which("npm") is None:
-        pytest.skip("building the site needs npm (Debian: apt-get install npm)")
-    out = tmp_path_factory.mktemp("site") / "site"
-    try:
-        build.build(out)
-    except SystemExit as failed:
-        reason = registries_unreachable()
-        if reason is not None:
-            pytest.skip(f"the site cannot be built here: {reason}")
-        raise AssertionError(f"web/build.py failed: {failed}") from None
-    return out
-
-
-@pytest.fixture(scope="session")
-def site_url(site: Path) -> Iterator[str]:
-    """The site served over HTTP from a thread on 127.0.0.1, as any static host would serve it."""
-    with build.serve(site) as url:
-        yield url
 
 
 def open_ready(page: Any, url: str) -> None:
@@ -373,6 +330,14 @@ def test_display_shows_drawings_and_an_error_shows_its_traceback_from_the_learne
     explorer = page.wait_for_selector("#shown iframe").content_frame()
     assert explorer is not None
     assert explorer.wait_for_function("window.chainrule && window.chainrule.frames").json_value() == 2
+    # live there too: a key on the leaf x reruns the graph in the iframe, as Explorer.set does in Python
+    explorer.focus('[data-node="0"]')
+    explorer.press('[data-node="0"]', "ArrowUp")
+    values = explorer.evaluate("window.chainrule.values()")
+    assert values["0"] == 2.1 and values["2"] == pytest.approx(math.tanh(2.1 * 2.1), rel=1e-12)
+    assert explorer.evaluate("window.chainrule.set(0, -0.5)") is True
+    grads = explorer.evaluate("window.chainrule.go(window.chainrule.frames), window.chainrule.grads()")
+    assert grads["0"] == pytest.approx(2 * -0.5 * (1 - math.tanh(0.25) ** 2), rel=1e-12)
     training = page.evaluate(  # a progress bar redrawn with carriage returns: its last state is kept
         "window.chainrule.run('import nn\\nX, y = nn.data.xor()\\nm = nn.MLP(2, [2, 1], seed=0)\\n"
         "nn.fit(m, X, y, nn.mse_loss, nn.optim.SGD(m.parameters(), lr=0.1), 30)')"
