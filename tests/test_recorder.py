@@ -391,3 +391,16 @@ def test_a_recorder_made_inside_inspect_records_none_of_its_own_passes_into_the_
         assert all(len(probe[name].z) == 1 for name in probe)
     assert recorder.frames[0].maps == plain.frames[0].maps
     assert recorder.frames[0].loss == plain.frames[0].loss
+
+
+@pytest.mark.parametrize(
+    ("output_activation", "threshold"),
+    [("sigmoid", 0.5), ("tanh", 0.0), ("linear", 0.0), ("relu", 0.0), ("leaky_relu", 0.0)],
+)
+def test_the_classes_part_where_the_output_activation_is_at_a_score_of_zero(
+    output_activation: str, threshold: float
+) -> None:
+    X, y = nn.data.xor(labels=(0, 1))
+    model = nn.MLP(2, [3, 1], activation="tanh", output_activation=output_activation, seed=0)
+    assert nn.Recorder(model, X, y).threshold == threshold
+    assert nn.Recorder(model, X, y, threshold=0.25).threshold == 0.25  # unless given

@@ -34,6 +34,7 @@ from typing import Any
 import autograd
 from autograd import Value, data_of
 
+from ..activations import ACTIVATIONS
 from ..module import Module
 from .probe import unrecorded
 from .recording import Frame, NeuronInfo, gradient_flow, network, plane_maps, to_float
@@ -50,7 +51,8 @@ class Recorder:
     Pass it to ``nn.fit(..., recorder=recorder)``, or call ``record(epoch, loss)`` from a loop of your
     own. ``grid`` is the number of points per side of the input-plane maps (2-D inputs only);
     ``extent`` = (x_min, x_max, y_min, y_max) sets the plane shown, by default the data's box with a
-    margin. ``threshold`` is the output that separates the classes (0.5 for a sigmoid output, else 0).
+    margin. ``threshold`` is the output that separates the classes: the output activation at a score
+    of 0 (0.5 for a sigmoid, else 0).
     ``loss_fn`` gives the test loss (``fit`` passes its own).
 
     Everything is checked when the recorder is made: every sample of ``X`` (and ``X_test``) holds
@@ -109,7 +111,8 @@ class Recorder:
         self.inputs = len(points[0])
         """How many inputs the model takes: the maps need 2."""
         output_activation = self.network[-1][0].activation if self.network else "linear"
-        default = 0.5 if output_activation == "sigmoid" else 0.0
+        squash = ACTIVATIONS.get(output_activation)  # the boundary is where the score z is 0: f(0)
+        default = float(squash(Value(0.0)).data) if squash is not None else 0.0
         self.threshold = default if threshold is None else _number(threshold, "threshold")
         self.extent: tuple[float, float, float, float] | None = None
         if self.inputs == 2:
