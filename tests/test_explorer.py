@@ -452,9 +452,10 @@ def test_the_inline_iframe_of_an_executed_notebook_works_in_chromium(page, tmp_p
     markup = output["data"]["text/html"]
     page.set_content(markup)
     assert page.locator("iframe").is_visible() and page.locator(".chainrule-fallback").is_hidden()
-    inner = page.frame_locator("iframe")
-    inner.locator('[data-cr="next"]').click()
-    frame = page.frames[1]
+    # the page's script has run (a large page is parsed in chunks: its buttons show before it runs)
+    frame = page.locator("iframe").element_handle().content_frame()
+    frame.wait_for_function("innerWidth > 0 && window.chainrule?.frames > 0")
+    page.frame_locator("iframe").locator('[data-cr="next"]').click()
     assert frame.evaluate("chainrule.frame") == 1
     frame.evaluate("chainrule.go(chainrule.frames)")
     grads = frame.evaluate("chainrule.grads()")
