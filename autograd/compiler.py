@@ -35,7 +35,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .checks import data_of, is_scalar
 from .functional import enable_grad
@@ -144,15 +144,7 @@ class CompiledFunction:
         self.source, self.parameters = code.source, code.parameters
         self._shape = tuple(_flatten(x, []) for x in inputs)
         self._filename = f"<compiled {self.name} {next(_count)}>"
-        linecache.cache[self._filename] = (
-            len(self.source),
-            None,
-            self.source.splitlines(True),
-            self._filename,
-        )
-        namespace = dict(_NAMESPACE)
-        exec(builtins.compile(self.source, self._filename, "exec"), namespace)
-        self._run = namespace[self.name]
+        self._run = load(self.source, self.name, self._filename, dict(_NAMESPACE))
 
 
 def compile(fn: Callable[..., Value], *example_inputs: Any) -> CompiledFunction:
@@ -165,6 +157,16 @@ def compile(fn: Callable[..., Value], *example_inputs: Any) -> CompiledFunction:
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}: {fn!r}")
     return CompiledFunction(fn, example_inputs if example_inputs else None)
+
+
+def load(source: str, name: str, filename: str, namespace: dict[str, Any]) -> Callable[..., Any]:
+    """The function ``name`` that ``source`` defines, run in ``namespace``.
+
+    The source is registered with ``linecache`` under ``filename`` first, so that a traceback, and
+    ``_failing_line``, quote the written line that failed."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(builtins.compile(source, filename, "exec"), namespace)
+    return cast("Callable[..., Any]", namespace[name])
 
 
 # --- tracing ---------------------------------------------------------------------------------------

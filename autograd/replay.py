@@ -32,7 +32,6 @@ import ast
 import builtins
 import heapq
 import itertools
-import linecache
 import operator
 import re
 from collections.abc import Callable
@@ -58,6 +57,7 @@ from .compiler import (
     _literal,
     _parenthesised,
     _trace,
+    load,
     local_derivative_code,
 )
 from .ops import OPS
@@ -145,15 +145,7 @@ class ReplayedFunction:
         self.gradients = np.zeros(len(self.parameters))
         self._checked = False
         self._filename = f"<replayed {self.name} {next(_count)}>"
-        linecache.cache[self._filename] = (
-            len(self.source),
-            None,
-            self.source.splitlines(True),
-            self._filename,
-        )
-        namespace: dict[str, Any] = {"np": np, "refuse": refuse}
-        exec(builtins.compile(self.source, self._filename, "exec"), namespace)
-        self._run = namespace[self.name]
+        self._run = load(self.source, self.name, self._filename, {"np": np, "refuse": refuse})
 
     def __call__(self, *batch: Any) -> Any:
         """Every example's output (an array); each parameter's ``.grad`` grows by the batch's gradient."""
