@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import OPS, Step, Value, backward_steps, topological_order
-from ..compiler import Code, code_for, javascript_expression
+from ..compiler import JAVASCRIPT, Code, code_for, javascript_expression, node_code
 from ..pages import Page, svg_image
 from ..slips import MESSAGES, STEP_SLIPS
 from ..value import apply, is_number
@@ -133,7 +133,7 @@ class Explorer(Page):
             "random": [i for i, v in enumerate(order) if _redrawn(v)],
             "neurons": _neurons(order, index),
             "slips": _slips(),
-            "program": _program(order, index),
+            "program": _program(order),
             "note": note,
             "grouped": group is not None,
         }
@@ -527,36 +527,25 @@ def draws(seed: int) -> Iterator[float]:
         yield ((t ^ (t >> 14)) % 41 - 20) / 10
 
 
-def _program(order: list[Value], index: dict[Value, int]) -> str:
+def _program(order: list[Value]) -> str:
     """The graph's forward pass and every local derivative as one JavaScript function, for the page to
-    compute with when a leaf changes, written from each op's templates in the op table as ``compile``
-    writes them (``javascript_expression``).
+    compute with when a leaf changes: each node's expressions as ``compile`` writes them
+    (``node_code``), from its op's templates, over ``v[id]``.
 
     ``function (x, fail) {… return [v, d];}`` takes every value's number by node id (the leaves' are
     used) and returns them all (``v``) and, for each value made by an operation, ∂value/∂input for
     each input (``d[id]``). Where an op leaves its domain it calls ``fail(id, reason)`` with the
     reason Python gives, and goes on (NaN and Infinity flow on to what depends on it).
     """
+    names = {value: f"v[{i}]" for i, value in enumerate(order)}
     lines = ["function (x, fail) {", "var v = x.slice(), d = [];"]
     for i, value in enumerate(order):
         if value.is_leaf:
             continue
-        op, names, out = OPS[value.op], [f"v[{index[x]}]" for x in value.inputs], f"v[{i}]"
-        if isinstance(op.code, str):
-            forward = javascript_expression(op.code.format(*names, out=out))
-        else:  # a sum of terms, added to 0 one by one as the op's forward rule adds them
-            forward = " + ".join(["0", *(f"({javascript_expression(t)})" for t in op.code(*names))])
-        local = (
-            [t.format(*names, out=out) for t in op.derivative_code]
-            if isinstance(op.derivative_code, tuple)
-            else list(op.derivative_code(*names, out))
-        )
-        lines.append(f"v[{i}] = {forward};")
-        lines += [
-            f"if ({javascript_expression(test.format(*names, out=out))}) fail({i}, {json.dumps(reason)});"
-            for test, reason, _ in op.domain
-        ]
-        lines.append(f"d[{i}] = [{', '.join(javascript_expression(x) for x in local)}];")
+        code = node_code(value, names, JAVASCRIPT)
+        lines.append(f"v[{i}] = {code.forward};")
+        lines += [f"if ({test}) fail({i}, {json.dumps(reason)});" for test, reason in code.domain]
+        lines.append(f"d[{i}] = [{', '.join(code.derivatives)}];")
     return "\n".join([*lines, "return [v, d];", "}"])
 
 
