@@ -67,6 +67,43 @@ def test_set_by_parameter_name_agrees_with_the_model_run_again():
     assert parameter.data == saved != 0.75
 
 
+class Watching:
+    """A slot of Value (``data`` or ``grad``) that records each write to one of the ``watched`` Values,
+    then writes as the slot does: put on the class, it sees every write, however it is made."""
+
+    def __init__(self, slot, name: str, watched: set, writes: list) -> None:
+        self.slot, self.name, self.watched, self.writes = slot, name, watched, writes
+
+    def __get__(self, value, owner=None):
+        return self.slot if value is None else self.slot.__get__(value, owner)
+
+    def __set__(self, value, number) -> None:
+        if value in self.watched:
+            self.writes.append((value.label, self.name, number))
+        self.slot.__set__(value, number)
+
+
+def test_the_explorer_never_writes_the_graphs_own_values(monkeypatch):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = ((model([0.5, -1.0]) - 0.25) ** 2).log()
+    watched, writes = set(topological_order(loss)), []
+    for name in ("data", "grad"):
+        monkeypatch.setattr(Value, name, Watching(Value.__dict__[name], name, watched, writes))
+    before = [(v.data, v.grad) for v in watched]
+    explorer = explore(loss, names=model.named_parameters())
+    name, parameter = list(model.named_parameters())[4]
+    changed = explorer.set({name: 0.75, model.parameters()[0]: -0.5}).randomize(5)
+    out = {f"layers.1.neurons.0.w.{i}": 0.0 for i in range(3)}  # the prediction is its bias, 0.25
+    with pytest.raises(ValueError, match="log is defined only for positive numbers"):
+        explorer.set({**out, "layers.1.neurons.0.b": 0.25})  # and the loss log(0)
+    assert writes == [] and [(v.data, v.grad) for v in watched] == before
+    assert explorer.data()["neurons"] and changed.data()["neurons"] == explorer.data()["neurons"]
+    assert {n["name"] for n in changed.data()["nodes"]} >= {n for n, _ in model.named_parameters()}
+    parameter.data = 0.5  # the watch sees a write
+    assert writes == [(parameter.label, "data", 0.5)]
+
+
 @given(programs, st.lists(st.floats(-2, 2, allow_nan=False), min_size=4, max_size=4))
 def test_set_agrees_with_the_graph_built_from_the_new_numbers(program, new):
     root = run_program(program)
