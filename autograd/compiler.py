@@ -33,9 +33,9 @@ import keyword
 import linecache
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .checks import data_of, is_scalar
 from .functional import enable_grad
@@ -144,15 +144,7 @@ class CompiledFunction:
         self.source, self.parameters = code.source, code.parameters
         self._shape = tuple(_flatten(x, []) for x in inputs)
         self._filename = f"<compiled {self.name} {next(_count)}>"
-        linecache.cache[self._filename] = (
-            len(self.source),
-            None,
-            self.source.splitlines(True),
-            self._filename,
-        )
-        namespace = dict(_NAMESPACE)
-        exec(builtins.compile(self.source, self._filename, "exec"), namespace)
-        self._run = namespace[self.name]
+        self._run = load(self.source, self.name, self._filename, dict(_NAMESPACE))
 
 
 def compile(fn: Callable[..., Value], *example_inputs: Any) -> CompiledFunction:
@@ -165,6 +157,16 @@ def compile(fn: Callable[..., Value], *example_inputs: Any) -> CompiledFunction:
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}: {fn!r}")
     return CompiledFunction(fn, example_inputs if example_inputs else None)
+
+
+def load(source: str, name: str, filename: str, namespace: dict[str, Any]) -> Callable[..., Any]:
+    """The function ``name`` that ``source`` defines, run in ``namespace``.
+
+    The source is registered with ``linecache`` under ``filename`` first, so that a traceback, and
+    ``_failing_line``, quote the written line that failed."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(builtins.compile(source, filename, "exec"), namespace)
+    return cast("Callable[..., Any]", namespace[name])
 
 
 # --- tracing ---------------------------------------------------------------------------------------
@@ -432,28 +434,74 @@ def _inline(op: Op) -> bool:
     return not isinstance(op.code, str) or not re.search(r"\w\(", op.code)
 
 
-def _forward_lines(node: Value, names: dict[Value, str], language: Language) -> list[str]:
+@dataclass(frozen=True)
+class NodeCode:
+    """One node's code in one language, from its op's templates (see ``node_code``).
+
+    ``terms`` are the forward expression's terms, added in order: one term, except for the sums of
+    many (``sum``, ``dot``, ``linear``), which a writer may spread over lines. ``domain`` holds, for
+    each condition under which the op refuses, its test and the reason Python gives.
+    ``derivatives`` holds ∂node/∂input for each input, in order.
+    """
+
+    terms: tuple[str, ...]
+    domain: tuple[tuple[str, str], ...]
+    derivatives: tuple[str, ...]
+
+    @property
+    def forward(self) -> str:
+        """The forward expression: the terms added in order."""
+        return " + ".join(self.terms)
+
+
+def node_code(node: Value, names: Mapping[Value, str], language: Language = PYTHON) -> NodeCode:
+    """``node``'s forward expression, domain tests and local derivatives in ``language``: its op's
+    templates filled in with the variable ``names`` of the values and written in that language.
+
+    Every writer of a graph's code writes its expressions from here: ``compile`` (Python),
+    ``code_for(language="javascript")``, the batched replay (NumPy) and the explorer's page. In
+    Python, an op whose template calls a function (``math.log({0})``) is written as a call of the
+    op's own forward rule (``log(v3)``), which refuses outside the domain with the engine's words.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0)
+    >>> y = x.tanh()
+    >>> code = node_code(y, {x: "v0", y: "v1"}, JAVASCRIPT)
+    >>> code.forward, code.derivatives
+    ('Math.tanh(v0)', ('1.0 - v1 * v1',))
+    """
     op = _op(node)
     arguments = [names[x] for x in node.inputs]
     out = names[node]
-    if not isinstance(op.code, str):  # a long sum: continue it line by line, in the same order
-        terms = [language.expression(term) for term in op.code(*arguments)]
-        lines = [_assign(language, out, " + ".join(terms[:TERMS_PER_LINE])) + _comment(node, language)]
-        for start in range(TERMS_PER_LINE, len(terms), TERMS_PER_LINE):
-            lines.append(
-                _assign(language, out, f"{out} + {' + '.join(terms[start : start + TERMS_PER_LINE])}")
-            )
-        return lines
-    if language is PYTHON and not _inline(op):
-        expression = f"{op.name}({', '.join(arguments)})"
+    if not isinstance(op.code, str):  # a sum of terms
+        terms = tuple(language.expression(term) for term in op.code(*arguments))
+    elif language is PYTHON and not _inline(op):
+        terms = (f"{op.name}({', '.join(arguments)})",)
     else:
-        expression = language.expression(op.code.format(*arguments, out=out))
-    lines = [_assign(language, out, expression) + _comment(node, language)]
+        terms = (language.expression(op.code.format(*arguments, out=out)),)
+    if isinstance(op.derivative_code, tuple):
+        local = [t.format(*arguments, out=out) for t in op.derivative_code]
+    else:
+        local = list(op.derivative_code(*arguments, out))
+    domain = tuple(
+        (language.expression(condition.format(*arguments, out=out)), reason)
+        for condition, reason, _ in op.domain
+    )
+    return NodeCode(terms, domain, tuple(language.expression(d) for d in local))
+
+
+def _forward_lines(node: Value, names: dict[Value, str], language: Language) -> list[str]:
+    """``node``'s forward line (a long sum: continued line by line, in the same order) and, in
+    JavaScript, a line for each test of its op's domain."""
+    code, out = node_code(node, names, language), names[node]
+    terms = code.terms
+    lines = [_assign(language, out, " + ".join(terms[:TERMS_PER_LINE])) + _comment(node, language)]
+    for start in range(TERMS_PER_LINE, len(terms), TERMS_PER_LINE):
+        lines.append(_assign(language, out, f"{out} + {' + '.join(terms[start : start + TERMS_PER_LINE])}"))
     if language is JAVASCRIPT:  # Python's own rules and operators raise; JavaScript gives NaN or Infinity
-        operands = language.expression(", ".join(arguments))
-        for condition, reason, _ in op.domain:
-            test = language.expression(condition.format(*arguments, out=out))
-            details = f"{json.dumps(out)}, {json.dumps(op.name)}, [{operands}], {json.dumps(reason)}"
+        operands = language.expression(", ".join(names[x] for x in node.inputs))
+        for test, reason in code.domain:
+            details = f"{json.dumps(out)}, {json.dumps(node.op)}, [{operands}], {json.dumps(reason)}"
             lines.append(f"if ({test}) fail({details});")
     return lines
 
@@ -479,26 +527,16 @@ def _backward_lines(
     for node in reversed(order):
         if node.is_leaf or node not in on_path:
             continue
-        local = local_derivative_code(node, names)
+        local = node_code(node, names, language).derivatives
         upstream = _gradient(names[node])
         lines = []
         for x, derivative in zip(node.inputs, local):
             if x not in on_path:
                 continue
-            written = language.expression(derivative)
-            term = upstream if derivative == "1.0" else f"{_parenthesised(written)} * {upstream}"
+            term = upstream if derivative == "1.0" else f"{_parenthesised(derivative)} * {upstream}"
             lines.append(_assign(language, _gradient(names[x]), term, "+=" if x in has_gradient else "="))
             has_gradient.add(x)
         yield node, lines
-
-
-def local_derivative_code(node: Value, names: dict[Value, str]) -> list[str]:
-    """∂node/∂input for each input of ``node``: its op's templates filled in with the values' ``names``."""
-    op = _op(node)
-    arguments = [names[x] for x in node.inputs]
-    if isinstance(op.derivative_code, tuple):
-        return [t.format(*arguments, out=names[node]) for t in op.derivative_code]
-    return list(op.derivative_code(*arguments, names[node]))
 
 
 def _note(language: Language, text: str) -> str:

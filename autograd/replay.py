@@ -32,7 +32,6 @@ import ast
 import builtins
 import heapq
 import itertools
-import linecache
 import operator
 import re
 from collections.abc import Callable
@@ -58,7 +57,8 @@ from .compiler import (
     _literal,
     _parenthesised,
     _trace,
-    local_derivative_code,
+    load,
+    node_code,
 )
 from .ops import OPS
 from .value import Value, storing, topological_order
@@ -145,15 +145,7 @@ class ReplayedFunction:
         self.gradients = np.zeros(len(self.parameters))
         self._checked = False
         self._filename = f"<replayed {self.name} {next(_count)}>"
-        linecache.cache[self._filename] = (
-            len(self.source),
-            None,
-            self.source.splitlines(True),
-            self._filename,
-        )
-        namespace: dict[str, Any] = {"np": np, "refuse": refuse}
-        exec(builtins.compile(self.source, self._filename, "exec"), namespace)
-        self._run = namespace[self.name]
+        self._run = load(self.source, self.name, self._filename, {"np": np, "refuse": refuse})
 
     def __call__(self, *batch: Any) -> Any:
         """Every example's output (an array); each parameter's ``.grad`` grows by the batch's gradient."""
@@ -659,10 +651,8 @@ def _constant(test: str) -> bool:
 
 
 def _domain_lines(node: Value, names: dict[Value, str]) -> list[str]:
-    arguments = [names[x] for x in node.inputs]
     lines = []
-    for condition, reason, _ in OPS[node.op].domain:
-        test = numpy_expression(condition.format(*arguments, out=names[node]))
+    for test, reason in node_code(node, names, NUMPY).domain:
         if _constant(test):
             continue  # on constants only (a division by 2.0): the trace passed it, so does every example
         lines.append(f"if np.any({test}): refuse({test}, {node.op!r}, {reason!r})")
@@ -687,7 +677,7 @@ def _backward(w: _Writer, units: list[Any], output: Value, parameters: list[Valu
         if isinstance(unit, Layer):
             _layer_backward(unit, w)
         elif unit in w.on_path:
-            local = [numpy_expression(code) for code in local_derivative_code(unit, w.names)]
+            local = node_code(unit, w.names, NUMPY).derivatives
             for x, derivative in zip(unit.inputs, local):
                 if x in w.on_path:
                     w.pass_gradient(unit, x, derivative)
@@ -713,7 +703,7 @@ def _layer_backward(layer: Layer, w: _Writer) -> None:
             w.body.append(f"{block} = np.zeros((n, {len(layer.zs)}))")
     if layer.activations:
         names = _activation_names(layer, w)
-        derivative = numpy_expression(local_derivative_code(layer.activations[0], names)[0])
+        derivative = node_code(layer.activations[0], names, NUMPY).derivatives[0]
         w.body.append(f"dz{l} = {_parenthesised(derivative)} * da{l}  # δ of each neuron, each example")
     elif f"dz{l}" not in w.started:
         w.body.append(f"dz{l} = np.zeros((n, {len(layer.zs)}))")

@@ -24,7 +24,7 @@ from test_properties import BOUND, EngineMath, Program, programs
 import autograd
 import nn
 from autograd import TraceMismatchError, Value
-from autograd.compiler import Code, code_for
+from autograd.compiler import JAVASCRIPT, PYTHON, Code, code_for, node_code
 from autograd.value import backpropagate
 
 
@@ -304,6 +304,26 @@ def test_javascript_code_throws_the_engines_message_on_the_node_that_leaves_its_
     ]
     with pytest.raises(ValueError, match="log is defined only for positive numbers"):
         (x - 3.0).log()
+
+
+def test_node_code_writes_one_nodes_expressions_in_each_language() -> None:
+    x, w = Value(2.0), Value(0.5)
+    names: dict[Value, str] = {x: "v0", w: "v1"}
+    log, relu, z = x.log(), x.relu(), autograd.linear([x], [w], 1.0)
+    names.update({log: "v2", relu: "v3", z: "v4", z.inputs[-1]: "1.0"})  # a constant: its number
+    python, javascript = node_code(log, names, PYTHON), node_code(log, names, JAVASCRIPT)
+    assert python.forward == "log(v0)"  # the engine's own rule, which refuses with its message
+    assert javascript.forward == "Math.log(v0)"
+    assert python.domain == javascript.domain == (("v0 <= 0.0", "log is defined only for positive numbers"),)
+    assert python.derivatives == javascript.derivatives == ("1.0 / v0",)
+    assert node_code(relu, names, PYTHON).derivatives == ("(1.0 if v0 > 0.0 else 0.0)",)
+    assert node_code(relu, names, JAVASCRIPT).derivatives == ("(v0 > 0.0 ? 1.0 : 0.0)",)
+    linear = node_code(z, names, JAVASCRIPT)
+    assert linear.terms == ("v0 * v1", "1.0") and linear.forward == "v0 * v1 + 1.0"
+    assert linear.derivatives == ("v1", "v0", "1.0") and linear.domain == ()
+    code = code_for(log, language="javascript")  # code_for writes from it
+    line = code.source.splitlines()[code.lines[log][0] - 1].strip()
+    assert line == f"var v1 = {node_code(log, code.names, JAVASCRIPT).forward};" == "var v1 = Math.log(v0);"
 
 
 def test_code_for_refuses_an_unknown_language() -> None:

@@ -37,17 +37,17 @@ a, δ = ∂C/∂z, ∂C/∂b = δ, each ∂C/∂wᵢ = δ·xᵢ with the numbers
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import math
 import re
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 from .. import OPS, Step, Value, backward_steps, topological_order
-from ..compiler import Code, code_for, javascript_expression
+from ..compiler import JAVASCRIPT, Code, code_for, javascript_expression, node_code
 from ..pages import Page, svg_image
 from ..slips import MESSAGES, STEP_SLIPS
 from ..value import apply, is_number
@@ -75,9 +75,11 @@ RANDOM_TRIES = 100
 class Explorer(Page):
     """The backward-pass explorer of one graph: ``to_html()``, ``save(path)``, inline in notebooks.
 
-    Made by ``autograd.explore(root)``, which runs the backward pass on a copy of the gradients:
-    the page holds every step, and every ``.grad`` stays as it was. ``set({leaf: number})`` and
-    ``randomize(seed)`` give the explorer of the same graph with other numbers at its leaves.
+    Made by ``autograd.explore(root)``, which runs the backward pass on its own copy of the graph
+    (``copy.deepcopy``): the page holds every step, and root's Values are only read, never written,
+    so every ``.data`` and ``.grad`` stays as it was, even while another thread trains them.
+    ``set({leaf: number})`` and ``randomize(seed)`` give the explorer of the same graph with other
+    numbers at its leaves: this explorer's numbers, with the changes.
     """
 
     title = "chainrule · backward pass"
@@ -103,27 +105,32 @@ class Explorer(Page):
         self._options = dict(rankdir=rankdir, format_spec=format_spec, names=names, legend=legend)
         self._options.update(show_local_derivatives=show_local_derivatives, color_by_grad=color_by_grad)
         self._options.update(group=group, max_nodes=max_nodes)
-        self._leaf_data = dict(leaf_data or {})
-        order = topological_order(root)
-        self.values, index = len(order), {value: i for i, value in enumerate(order)}
+        self._order = topological_order(root)
+        self._index = {value: i for i, value in enumerate(self._order)}
+        self.values = len(self._order)
+        # Everything below is computed on the explorer's own copy of the graph (``order``), node for
+        # node the same as root's: root's Values are only read, so a model may go on training meanwhile.
+        order = _own_copy(root, self._order, {self._index[v]: x for v, x in (leaf_data or {}).items()})
+        own, index = order[-1], {value: i for i, value in enumerate(order)}
+        table = {order[self._index[v]]: name for v, name in self._table.items() if v in self._index}
+        self._leaf_data = {self._order[i]: v.data for i, v in enumerate(order) if v.is_leaf}
         group, cut, note = _layout(order, group, max_nodes)
-        with _rerun(order, self._leaf_data):
-            code = code_for(root)  # a constant is written in as a number: the number as it is now
-            code_names, code_lines = _code_links(code, index)
-            # a value with no name is drawn with its variable in the code (v6), as the step panel says
-            unnamed = {v: code_names[i] for i, v in enumerate(order) if i in code_names}
-            steps = list(backward_steps(root))
-            names = {**unnamed, **{v: node_name(v, self._table) for v in order if node_name(v, self._table)}}
-            svg = _draw(root, {**self._options, "names": names, "group": group, "max_nodes": cut})
-            group_of = groups(order, group) if group is not None else {}
-            nodes = [
-                _node(i, v, self._table, code_names.get(i), code_lines.get(i, []), group_of.get(v))
-                for i, v in enumerate(order)
-            ]
-            edges = _edges(order, index)
+        code = code_for(own)  # a constant is written in as a number: the number as it is now
+        code_names, code_lines = _code_links(code, index)
+        # a value with no name is drawn with its variable in the code (v6), as the step panel says
+        unnamed = {v: code_names[i] for i, v in enumerate(order) if i in code_names}
+        steps = list(backward_steps(own))
+        names = {**unnamed, **{v: node_name(v, table) for v in order if node_name(v, table)}}
+        svg = _draw(own, {**self._options, "names": names, "group": group, "max_nodes": cut})
+        group_of = groups(order, group) if group is not None else {}
+        nodes = [
+            _node(i, v, table, code_names.get(i), code_lines.get(i, []), group_of.get(v))
+            for i, v in enumerate(order)
+        ]
+        edges = _edges(order, index)
         self._data: dict[str, Any] = {
             "frames": len(steps),
-            "root": index[root],
+            "root": index[own],
             "format": {"sign": match["sign"], "digits": match["digits"], "type": match["type"]},
             "nodes": nodes,
             "edges": edges,
@@ -133,7 +140,7 @@ class Explorer(Page):
             "random": [i for i, v in enumerate(order) if _redrawn(v)],
             "neurons": _neurons(order, index),
             "slips": _slips(),
-            "program": _program(order, index),
+            "program": _program(order),
             "note": note,
             "grouped": group is not None,
         }
@@ -223,8 +230,7 @@ class Explorer(Page):
         """
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"Explorer.randomize: seed must be a whole number, got {seed!r}")
-        order = topological_order(self.root)
-        drawn = [order[i] for i in self._data["random"]]
+        drawn = [self._order[i] for i in self._data["random"]]
         stream = draws(seed)
         for _ in range(RANDOM_TRIES):
             changes: dict[Value | str, float] = {v: next(stream) for v in drawn}
@@ -236,11 +242,10 @@ class Explorer(Page):
 
     def _leaf(self, key: Value | str) -> Value:
         """The leaf ``key`` names: the Value itself, or the one leaf with that name or label."""
-        order = topological_order(self.root)
         if isinstance(key, Value):
-            found = [key] if key in set(order) else []
+            found = [key] if key in self._index else []
         elif isinstance(key, str):
-            found = [v for v in order if key in (v.label, node_name(v, self._table))]
+            found = [v for v in self._order if key in (v.label, node_name(v, self._table))]
         else:
             raise TypeError(
                 f"Explorer.set: a key must be a Value or a name, got {type(key).__name__}: {key!r}"
@@ -396,25 +401,21 @@ def _layout(
     )
 
 
-@contextmanager
-def _rerun(order: list[Value], leaf_data: Mapping[Value, float]) -> Iterator[None]:
-    """For the duration: every grad 0 and, if ``leaf_data`` is given, those numbers at the leaves and
-    every value computed again from them, forward through each op's rule (``apply``, which raises as
-    building the graph would). Every ``.data`` and ``.grad`` is then put back as it was."""
-    saved = [(value, value.data, value.grad) for value in order]
-    try:
-        for value in order:
-            value.grad = 0.0
-        if leaf_data:
-            for value in order:
-                if value in leaf_data:
-                    value.data = leaf_data[value]
-                elif not value.is_leaf:
-                    value.data = apply(OPS[value.op], value.inputs).data
-        yield
-    finally:
-        for value, data, grad in saved:
-            value.data, value.grad = data, grad
+def _own_copy(root: Value, order: list[Value], leaf_data: Mapping[int, float]) -> list[Value]:
+    """A copy of ``root``'s graph (``copy.deepcopy``), its values in ``order``'s order, made ready for
+    the explorer's pass: every grad 0 and, if ``leaf_data`` gives numbers (by place in ``order``),
+    those at the leaves and every value computed again from them, forward through each op's rule
+    (``apply``, which raises as building the graph would). ``root``'s own Values are only read."""
+    memo: dict[int, Any] = {}
+    copy.deepcopy(root, memo)  # memo: each original's id → its copy
+    graph: list[Value] = [memo[id(value)] for value in order]
+    for i, value in enumerate(graph):
+        value.grad = 0.0
+        if i in leaf_data:
+            value.data = leaf_data[i]
+        elif leaf_data and not value.is_leaf:
+            value.data = apply(OPS[value.op], value.inputs).data
+    return graph
 
 
 def _node(
@@ -527,36 +528,25 @@ def draws(seed: int) -> Iterator[float]:
         yield ((t ^ (t >> 14)) % 41 - 20) / 10
 
 
-def _program(order: list[Value], index: dict[Value, int]) -> str:
+def _program(order: list[Value]) -> str:
     """The graph's forward pass and every local derivative as one JavaScript function, for the page to
-    compute with when a leaf changes, written from each op's templates in the op table as ``compile``
-    writes them (``javascript_expression``).
+    compute with when a leaf changes: each node's expressions as ``compile`` writes them
+    (``node_code``), from its op's templates, over ``v[id]``.
 
     ``function (x, fail) {… return [v, d];}`` takes every value's number by node id (the leaves' are
     used) and returns them all (``v``) and, for each value made by an operation, ∂value/∂input for
     each input (``d[id]``). Where an op leaves its domain it calls ``fail(id, reason)`` with the
     reason Python gives, and goes on (NaN and Infinity flow on to what depends on it).
     """
+    names = {value: f"v[{i}]" for i, value in enumerate(order)}
     lines = ["function (x, fail) {", "var v = x.slice(), d = [];"]
     for i, value in enumerate(order):
         if value.is_leaf:
             continue
-        op, names, out = OPS[value.op], [f"v[{index[x]}]" for x in value.inputs], f"v[{i}]"
-        if isinstance(op.code, str):
-            forward = javascript_expression(op.code.format(*names, out=out))
-        else:  # a sum of terms, added to 0 one by one as the op's forward rule adds them
-            forward = " + ".join(["0", *(f"({javascript_expression(t)})" for t in op.code(*names))])
-        local = (
-            [t.format(*names, out=out) for t in op.derivative_code]
-            if isinstance(op.derivative_code, tuple)
-            else list(op.derivative_code(*names, out))
-        )
-        lines.append(f"v[{i}] = {forward};")
-        lines += [
-            f"if ({javascript_expression(test.format(*names, out=out))}) fail({i}, {json.dumps(reason)});"
-            for test, reason, _ in op.domain
-        ]
-        lines.append(f"d[{i}] = [{', '.join(javascript_expression(x) for x in local)}];")
+        code = node_code(value, names, JAVASCRIPT)
+        lines.append(f"v[{i}] = {code.forward};")
+        lines += [f"if ({test}) fail({i}, {json.dumps(reason)});" for test, reason in code.domain]
+        lines.append(f"d[{i}] = [{', '.join(code.derivatives)}];")
     return "\n".join([*lines, "return [v, d];", "}"])
 
 
