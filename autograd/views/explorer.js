@@ -791,7 +791,8 @@
   function place() {
     pan.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
   }
-  var READABLE = 9 / 11;  // the scale at which Graphviz's 11-point text is 9 px high
+  // The scale at which Graphviz's 11-point text is 9 px high.
+  var READABLE = 9 / 11;
   function fit(readable) {  // the whole graph; with `readable`, never smaller than 9 px text
     var w = canvas.clientWidth, h = canvas.clientHeight, margin = 24;
     view.scale = Math.min(1.5, (w - 2 * margin) / width, (h - 2 * margin) / height);
