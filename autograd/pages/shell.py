@@ -3,10 +3,11 @@
 Three pieces, each used by every page (the explorer, the training view, the site's pages):
 
 - ``document(title, body, data, styles, scripts)``: the HTML document, every style and script
-  inline (no network request), the data as one JSON block (``encode_json``), the shell's own
-  ``shell.css`` (palette, the ``cr-live``/``cr-static`` parts shown with and without scripts) and
-  ``shell.js``, which makes ``window.chainrule``: one object per page, ``{data, extend(members)}``,
-  that each page's script extends with its own members.
+  inline (no network request) and compacted (``compact_style``, ``compact_script``: no comments or
+  spare spaces; the files as written are the ones to read), the data as one JSON block
+  (``encode_json``), the shell's own ``shell.css`` (palette, the ``cr-live``/``cr-static`` parts
+  shown with and without scripts) and ``shell.js``, which makes ``window.chainrule``: one object
+  per page, ``{data, extend(members)}``, that each page's script extends with its own members.
 - ``embed(page, title, height, fallback)``: a page as a notebook output, in a sandboxed iframe
   that takes the page's own height, with a static fallback where scripts do not run.
 - ``Page``: an interactive page with a timeline, made of the two.
@@ -137,7 +138,7 @@ def document(
 
     ``body`` is the page's HTML (``cr-live`` and ``cr-static`` parts, see ``shell.css``); ``data``
     goes into one JSON block (``encode_json``) that ``shell.js`` reads as ``window.chainrule.data``;
-    ``styles`` and ``scripts`` are texts, inlined after the shell's own, so a page's script finds
+    ``styles`` and ``scripts`` are texts, inlined compacted after the shell's own, so a page's script finds
     ``window.chainrule`` made and extends it. Nothing is fetched: no ``src``, no ``href``. ``head``
     is more HTML for the ``<head>`` (the site's pages, served over HTTP, say they have no icon).
     A lone surrogate in any text is written as its escape (``writable``), so the page can be saved.
