@@ -212,26 +212,29 @@ def test_a_compacted_style_has_the_very_rules_of_its_file(page, name, package):
     page.problems.check()
 
 
-def test_a_drawing_says_its_shared_font_once_and_shows_the_same(page):
+def test_a_compacted_drawing_says_its_shared_font_once_and_shows_the_same(page):
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60">'
-        '<text x="5" y="20" font-family="Helvetica,sans-Serif" font-size="11.00">data 2.0000</text>'
-        '<text x="5" y="40" font-family="Helvetica,sans-Serif" font-size="11.00">grad 1.0000</text>'
-        '<text x="5" y="55" font-family="Times,serif" font-size="9.00">edge</text>'
+        '<text text-anchor="start" x="5" y="20" font-family="Helvetica,sans-Serif" font-size="11.00">'
+        "data 2.0000</text>"
+        '<text text-anchor="start" x="5" y="40" font-family="Helvetica,sans-Serif" font-size="11.00">'
+        "grad 1.0000</text>"
+        '<text text-anchor="middle" x="50" y="55" font-family="Times,serif" font-size="9.00">edge</text>'
         '<text class="own" x="100" y="20">+= 0.5</text></svg>'
     )
-    shared = page_module.shared_font(svg)
+    shared = page_module.compact_drawing(svg)
     assert shared.count("Helvetica") == 1 and 'font-family="Times,serif" font-size="9.00"' in shared
+    assert "start" not in shared and 'text-anchor="middle"' in shared
     style = "<style>.own { font: bold 13px monospace; }</style>"
     fonts = """() => [...document.querySelectorAll("text")].map((t) => {
-      const style = getComputedStyle(t);
-      return [style.fontFamily, style.fontSize, style.fontWeight, t.getComputedTextLength()];
+      const style = getComputedStyle(t), box = t.getBBox();
+      return [style.fontFamily, style.fontSize, style.fontWeight, style.textAnchor, box.x, box.width];
     })"""
     page.set_content(style + svg)
     before = page.evaluate(fonts)
     page.set_content(style + shared)
     assert page.evaluate(fonts) == before  # a page's own rule for a text still wins
-    assert page_module.shared_font("<svg></svg>") == "<svg></svg>"
+    assert page_module.compact_drawing("<svg></svg>") == "<svg></svg>"
     page.problems.check()
 
 
