@@ -71,6 +71,21 @@ def test_scaling_curves_report_micrograds_recursion_error_and_plot(tmp_path: Pat
     assert path.read_bytes().startswith(PNG_SIGNATURE)
 
 
+def test_the_explorer_edit_benchmark_times_every_key_press_and_drag_move_it_sends(page):
+    import autograd
+    from benchmarks import explorer
+    from nn.demo import lecture_neuron
+
+    kinds = explorer.edit_times(autograd.explore(lecture_neuron()).to_html(), page, count=6)
+    assert list(kinds) == ["key presses", "drag moves"]
+    for times, work in kinds.values():
+        assert len(times) == 6 and all(t > 0 for t in times)  # one per event, each painted after it
+        assert 1 <= len(work) <= 6 and all(w >= 0 for w in work)  # frames that had an edit
+    x1 = page.evaluate("chainrule.values()[0]")  # the first leaf drawn: pressed ↑↓↑↓↑↓, then dragged
+    assert x1 != 2.0 and x1 == pytest.approx(2.0 + round(x1 - 2.0, 2))  # moved by whole 0.01 steps
+    page.problems.check()
+
+
 def test_the_reliability_benchmark_runs_and_reports_each_refusal():
     from benchmarks import reliability
 

@@ -6,11 +6,13 @@ import html
 import math
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import autograd
 from autograd.pages import (
     DATA_ID,
     Page,
@@ -22,6 +24,7 @@ from autograd.pages import (
     write_atomically,
 )
 from autograd.pages import shell as page_module
+from nn.demo import lecture_neuron
 
 
 class Counter(Page):
@@ -78,7 +81,7 @@ def test_json_round_trips_and_never_closes_its_script(value):
 
 def test_non_finite_floats_are_tagged_as_documented():
     assert encode_json([math.nan, math.inf, -math.inf]) == (
-        '[{"$float": "NaN"}, {"$float": "Infinity"}, {"$float": "-Infinity"}]'
+        '[{"$float":"NaN"},{"$float":"Infinity"},{"$float":"-Infinity"}]'
     )
 
 
@@ -92,8 +95,8 @@ def test_the_document_is_self_contained():
     document = Counter().to_html()
     assert document.startswith("<!DOCTYPE html>")
     assert "counter &lt;/title&gt; &amp; co" in document
-    assert page_module.asset("shell.js", "autograd.pages") in document
-    assert page_module.asset("shell.css", "autograd.pages") in document
+    assert page_module.compact_script(page_module.asset("shell.js", "autograd.pages")) in document
+    assert page_module.compact_style(page_module.asset("shell.css", "autograd.pages")) in document
     assert not re.search(r"\b(src|href)=", document)  # nothing to fetch
     assert f'id="{DATA_ID}"' in document
 
@@ -120,7 +123,119 @@ def test_a_page_takes_its_assets_from_beside_its_module_by_default():
         assets = ("shell.css",)
 
     Beside.__module__ = "autograd.pages.example"  # a page defined in autograd/pages/
-    assert page_module.asset("shell.css", "autograd.pages") in Beside().to_html()
+    assert page_module.compact_style(page_module.asset("shell.css", "autograd.pages")) in Beside().to_html()
+
+
+# --- scripts and styles as pages carry them: without comments and spare spaces ---------------------------
+
+ASSETS = [
+    ("shell.js", "autograd.pages"),
+    ("explorer.js", "autograd.views"),
+    ("training.js", "nn.instruments"),
+    ("shell.css", "autograd.pages"),
+    ("explorer.css", "autograd.views"),
+    ("training.css", "nn.instruments"),
+]
+SITE_SCRIPTS = [Path(__file__).parent.parent / "web" / name for name in ("page.js", "lab.js")]
+"""The site's scripts that its pages inline (its worker is a file of its own)."""
+
+TRICKY = r"""// a comment: gone
+var out = [];  // so is this one
+out.push("a  // b", 'it\'s  // c', "\\" + "d  // e");  /* kept: code before it */
+out.push(1 - -1, 2 + +2, 3 - - 3);
+var i = 1; out.push(i++ + 1, i-- - 1);
+out.push(/ +/g.test("  "), "a  b".replace(/ {2}/, "_"), 8 / 2 / 2);  // a regular expression
+out.push(`a  ${1 + 1}
+  // still text
+    b`);
+out.push(typeof out, void 0 === undefined, !out ? 1 : 2, [1, 2].map(function (x) { return x * 2; }));
+if (out.length) {
+  out.push("last");
+}
+return out;"""
+"""A script that line-wise compaction could break: strings and a template with ``//`` and spaces in them,
+``- -``, ``++ +``, regular expressions and a division, a template over three lines."""
+
+
+def test_compacting_keeps_what_a_tricky_script_computes(page):
+    compact = page_module.compact_script(TRICKY)
+    assert "a comment" not in compact and "so is this one" not in compact
+    assert "  // still text\n    b`" in compact  # a template keeps its lines as written
+    run = "(source) => JSON.stringify(new Function(source)())"
+    assert page.evaluate(run, compact) == page.evaluate(run, TRICKY)
+    assert len(compact) < len(TRICKY)
+    page.problems.check()
+
+
+def test_compacting_never_writes_the_start_or_end_of_an_html_comment():
+    assert page_module.compact_script("x = a < !--b;") == "x = a < !--b;"
+    assert page_module.compact_script("y = b-- > a;") == "y = b-- > a;"
+    assert page_module.compact_script("z = 1;  // one\nw = 2;") == "z=1;w=2;"
+    assert page_module.compact_script('z = "http://x";\nw = 2;') == 'z="http://x";\nw=2;'
+
+
+def test_the_explorer_works_from_its_compacted_script(page):
+    document = autograd.explore(lecture_neuron()).to_html()
+    assert "// " not in document.split(f'id="{DATA_ID}"')[1]  # no comment left in the scripts
+    page.set_content(document)
+    assert page.evaluate("chainrule.go(chainrule.frames)") == read_data(document)["frames"]
+    assert page.evaluate("chainrule.set('w2', 0.5)")  # x2 (0.0) now passes on w2 · ∂o/∂n = 0.5 · 0.5
+    assert page.evaluate("chainrule.grads()[3]") == pytest.approx(0.25)
+    page.problems.check()
+
+
+@pytest.mark.parametrize("path", SITE_SCRIPTS, ids=lambda path: path.name)
+def test_every_script_the_pages_inline_still_parses_compacted(page, path):
+    sources = [page_module.asset(name, package) for name, package in ASSETS if name.endswith(".js")]
+    for source in [*sources, path.read_text(encoding="utf-8")]:
+        compact = page_module.compact_script(source)
+        assert len(compact) < 0.85 * len(source)
+        assert page.evaluate("(source) => { new Function(source); return true; }", compact)
+    page.problems.check()
+
+
+@pytest.mark.parametrize(("name", "package"), [asset for asset in ASSETS if asset[0].endswith(".css")])
+def test_a_compacted_style_has_the_very_rules_of_its_file(page, name, package):
+    source = page_module.asset(name, package)
+    compact = page_module.compact_style(source)
+    assert "/*" not in compact and len(compact) < len(source)
+    rules = """(text) => {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(text);
+      return [...sheet.cssRules].map((rule) => rule.cssText);
+    }"""
+    assert page.evaluate(rules, compact) == page.evaluate(rules, source)
+    assert page_module.compact_style("a :hover { color: red; }\nb:hover{color : blue}") == (
+        "a :hover{color:red}b:hover{color:blue}"
+    )
+    assert page_module.compact_style('a::after { content: "x, y"; }') == 'a::after { content: "x, y"; }'
+    page.problems.check()
+
+
+def test_a_compacted_drawing_says_its_shared_font_once_and_shows_the_same(page):
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60">'
+        '<text text-anchor="start" x="5" y="20" font-family="Helvetica,sans-Serif" font-size="11.00">'
+        "data 2.0000</text>"
+        '<text text-anchor="start" x="5" y="40" font-family="Helvetica,sans-Serif" font-size="11.00">'
+        "grad 1.0000</text>"
+        '<text text-anchor="middle" x="50" y="55" font-family="Times,serif" font-size="9.00">edge</text>'
+        '<text class="own" x="100" y="20">+= 0.5</text></svg>'
+    )
+    shared = page_module.compact_drawing(svg)
+    assert shared.count("Helvetica") == 1 and 'font-family="Times,serif" font-size="9.00"' in shared
+    assert "start" not in shared and 'text-anchor="middle"' in shared
+    style = "<style>.own { font: bold 13px monospace; }</style>"
+    fonts = """() => [...document.querySelectorAll("text")].map((t) => {
+      const style = getComputedStyle(t), box = t.getBBox();
+      return [style.fontFamily, style.fontSize, style.fontWeight, style.textAnchor, box.x, box.width];
+    })"""
+    page.set_content(style + svg)
+    before = page.evaluate(fonts)
+    page.set_content(style + shared)
+    assert page.evaluate(fonts) == before  # a page's own rule for a text still wins
+    assert page_module.compact_drawing("<svg></svg>") == "<svg></svg>"
+    page.problems.check()
 
 
 def test_read_data_names_the_missing_block():

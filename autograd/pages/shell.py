@@ -3,10 +3,11 @@
 Three pieces, each used by every page (the explorer, the training view, the site's pages):
 
 - ``document(title, body, data, styles, scripts)``: the HTML document, every style and script
-  inline (no network request), the data as one JSON block (``encode_json``), the shell's own
-  ``shell.css`` (palette, the ``cr-live``/``cr-static`` parts shown with and without scripts) and
-  ``shell.js``, which makes ``window.chainrule``: one object per page, ``{data, extend(members)}``,
-  that each page's script extends with its own members.
+  inline (no network request) and compacted (``compact_style``, ``compact_script``: no comments or
+  spare spaces; the files as written are the ones to read), the data as one JSON block
+  (``encode_json``), the shell's own ``shell.css`` (palette, the ``cr-live``/``cr-static`` parts
+  shown with and without scripts) and ``shell.js``, which makes ``window.chainrule``: one object
+  per page, ``{data, extend(members)}``, that each page's script extends with its own members.
 - ``embed(page, title, height, fallback)``: a page as a notebook output, in a sandboxed iframe
   that takes the page's own height, with a static fallback where scripts do not run.
 - ``Page``: an interactive page with a timeline, made of the two.
@@ -137,7 +138,7 @@ def document(
 
     ``body`` is the page's HTML (``cr-live`` and ``cr-static`` parts, see ``shell.css``); ``data``
     goes into one JSON block (``encode_json``) that ``shell.js`` reads as ``window.chainrule.data``;
-    ``styles`` and ``scripts`` are texts, inlined after the shell's own, so a page's script finds
+    ``styles`` and ``scripts`` are texts, inlined compacted after the shell's own, so a page's script finds
     ``window.chainrule`` made and extends it. Nothing is fetched: no ``src``, no ``href``. ``head``
     is more HTML for the ``<head>`` (the site's pages, served over HTTP, say they have no icon).
     A lone surrogate in any text is written as its escape (``writable``), so the page can be saved.
@@ -153,12 +154,15 @@ def document(
             *([head] if head else []),
             # Set before anything is drawn, so a page with scripts never flashes its fallback.
             "<script>document.documentElement.classList.add('cr-js')</script>",
-            *(f"<style>\n{style}\n</style>" for style in [asset("shell.css", SHELL), *styles]),
+            *(f"<style>\n{compact_style(style)}\n</style>" for style in [asset("shell.css", SHELL), *styles]),
             "</head>",
             "<body>",
             body,
             f'<script type="application/json" id="{DATA_ID}">{encode_json(data)}</script>',
-            *(f"<script>\n{script}\n</script>" for script in [asset("shell.js", SHELL), *scripts]),
+            *(
+                f"<script>\n{compact_script(script)}\n</script>"
+                for script in [asset("shell.js", SHELL), *scripts]
+            ),
             "</body>",
             "</html>",
             "",
@@ -240,6 +244,22 @@ def svg_image(svg: str, alt: str) -> str:
     return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{html.escape(alt)}" style="max-width:100%">'
 
 
+def compact_drawing(svg: str) -> str:
+    """An SVG drawing with what Graphviz writes on every text said once: the font most of its texts
+    carry, in a style of the drawing's own that a text's own ``font-family`` still overrides, and
+    ``text-anchor="start"``, the default, left out. The same drawing, inline or as an ``<img>``, in
+    fewer bytes."""
+    svg = svg.replace(' text-anchor="start"', "")
+    fonts = re.findall(r' font-family="[^"]*" font-size="[\d.]+"', svg)
+    if not fonts:
+        return svg
+    common = max(set(fonts), key=fonts.count)
+    family, size = re.findall(r'"([^"]*)"', common)
+    style = f"<style>:where(text:not([font-family])){{font-family:{family};font-size:{size}px}}</style>"
+    head = svg.index(">", svg.index("<svg")) + 1
+    return svg[:head] + "\n" + style + svg[head:].replace(common, "")
+
+
 def asset(name: str, package: str) -> str:
     """The text of one file of the package ``package`` (a page's script or style)."""
     if not re.fullmatch(r"[\w.-]+\.(js|css)", name):
@@ -247,14 +267,97 @@ def asset(name: str, package: str) -> str:
     return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 
+def compact_script(script: str) -> str:
+    """``script`` as a page carries it: the same statements, line for line, without indentation, blank
+    lines, comments, or spaces beside operators and brackets; its file, as written, is the one to read.
+
+    It works line by line and leaves alone what it cannot be sure of: the lines of a template literal
+    that spans lines, and any line with a ``/`` in its code (a regular expression or a division, which
+    could hide a quote or a ``//``) but for its indentation. A line joins the one before only where that
+    one ends in ``;``, ``{`` or ``,`` (no statement ends at such a line break) and holds no comment.
+    """
+    kept: list[str] = []
+    in_template = False
+    for line in script.splitlines():
+        code = line if in_template else _compact_line(line.strip())
+        if code.startswith("/*") and code.endswith("*/") and code.count("*/") == 1 and not in_template:
+            code = ""
+        if (
+            code
+            and kept
+            and not in_template
+            and kept[-1][-1] in ";{,"
+            and not HTML_COMMENT.search(kept[-1] + code)
+        ):
+            kept[-1] += code
+        elif code:
+            kept.append(code)
+        in_template ^= len(re.findall(r"(?<!\\)`", code)) % 2 == 1
+    return "\n".join(kept)
+
+
+HTML_COMMENT = re.compile("//|<!--|-->")
+"""What makes the rest of a line a comment in a page's script (``-->`` only at a line's start)."""
+
+OPERATORS = set("=,;:(){}[]<>!&|?+-*%^~")
+"""Characters a space beside may go (``a = f(b, c)`` reads ``a=f(b,c)``), unless it parts ``+``
+or ``-`` from another (``a - -b`` is not ``a--b``)."""
+
+
+def _compact_line(line: str) -> str:
+    """One line of a script without its ``//`` comment and its spaces beside operators; as it is where
+    a ``/`` makes that unsure, or where the result would read as HTML's ``<!--`` or ``-->``."""
+    out: list[str] = []
+    quote, i = None, 0
+    while i < len(line):
+        char = line[i]
+        if quote is not None:
+            out.append(line[i : i + 2] if char == "\\" else char)
+            i += 2 if char == "\\" else 1
+            quote = None if char == quote else quote
+            continue
+        if char == "/":
+            if not line.startswith("//", i):
+                return line
+            break
+        if char == " ":
+            after = line[i:].lstrip(" ")
+            before, next_char = (out[-1][-1] if out else ""), after[:1]
+            joins = before in "+-" and next_char in "+-"
+            if before and next_char and (joins or not ({before, next_char} & OPERATORS)):
+                out.append(" ")
+            i = len(line) - len(after)
+            continue
+        quote = char if char in "'\"`" else None
+        out.append(char)
+        i += 1
+    compact = "".join(out).rstrip()
+    return line if "<!--" in compact or "-->" in compact else compact
+
+
+def compact_style(style: str) -> str:
+    """``style`` as a page carries it: the same rules without comments, indentation, blank lines,
+    spaces beside braces, semicolons and commas, or after a declaration's colon (a block holding no
+    other block holds only declarations; a selector's ``a :hover`` keeps its space). A style with a
+    string that holds one of those characters keeps its spaces."""
+    style = re.sub(r"/\*.*?\*/", "", style, flags=re.S)
+    if re.search(r"\"[^\"]*[{};,:][^\"]*\"|'[^']*[{};,:][^']*'", style):
+        return "\n".join(line.strip() for line in style.splitlines() if line.strip())
+    style = re.sub(r"\s*([{};,])\s*", r"\1", style)
+    style = re.sub(r"\{[^{}]*\}", lambda block: re.sub(r"\s*:\s*", ":", block[0]).replace(";}", "}"), style)
+    return "\n".join(line.strip() for line in style.splitlines() if line.strip())
+
+
 def encode_json(data: Any) -> str:
-    """``data`` as JSON that is safe inside a ``<script>`` element, keeping NaN and ±inf.
+    """``data`` as JSON that is safe inside a ``<script>`` element, keeping NaN and ±inf, written
+    without spaces (a page's data is most of its bytes).
 
     Every ``<`` is written ``\\u003c`` (the same string to JSON), so no ``</script>`` or ``<!--`` in a
     label can end the element. A non-finite float ``x`` becomes ``{"$float": "NaN"}`` (or
     ``"Infinity"``, ``"-Infinity"``); ``read_data`` and shell.js turn it back into the float.
     """
-    return json.dumps(_finite(data), ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+    text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c")
 
 
 def _finite(x: Any) -> Any:

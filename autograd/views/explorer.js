@@ -76,6 +76,16 @@
   });
   var box = document.getElementById("cr-graph"), canvas = box.querySelector(".cr-canvas");
   var svg = canvas.querySelector("svg");
+  // Graphviz shifts the whole drawing with a transform on its top group; the viewBox says the same
+  // shift, and a browser then paints only the part of the drawing in view (it paints all of what is
+  // under a transformed group whenever any of it changes).
+  var outer = svg.querySelector("g"), shift = /^scale\(1 1\) rotate\(0\) translate\(([-\d.]+) ([-\d.]+)\)$/
+    .exec(outer ? outer.getAttribute("transform") || "" : "");
+  if (shift) {
+    var bounds = svg.viewBox.baseVal;
+    svg.setAttribute("viewBox", [bounds.x - Number(shift[1]), bounds.y - Number(shift[2]), bounds.width, bounds.height].join(" "));
+    outer.removeAttribute("transform");
+  }
   var pan = document.createElement("div");  // moved and scaled as one layer: the drawing is not restyled
   pan.className = "cr-pan";
   canvas.insertBefore(pan, svg);
@@ -180,7 +190,7 @@
     for (var id = 0; id < nodes.length; id++) {
       var text = grads[id] === null ? "grad —" : "grad " + format(grads[id]);
       if (shownText[id] !== text && gradText[id]) {
-        gradText[id].textContent = text;
+        gradText[id].firstChild.data = text;  // the text node changed in place: no new node to lay out
         if (element[id]) element[id].classList.toggle("cr-unreached", grads[id] === null);
         if (editing && grads[id] !== null) flash(element[id]);
       }
@@ -552,10 +562,18 @@
     }
     for (var j = 0; j < nodes.length; j++) nodes[j].grad = grads[j];
   }
+  // What changed is lit until 0.6 s after the last change: one class per element, one timer for all.
+  var flashing = [], flashTimer = null;
   function flash(el) {
     if (!el || el.classList.contains("cr-flash")) return;
     el.classList.add("cr-flash");
-    setTimeout(function () { el.classList.remove("cr-flash"); }, 600);
+    flashing.push(el);
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(unflash, 600);
+  }
+  function unflash() {
+    flashing.forEach(function (el) { el.classList.remove("cr-flash"); });
+    flashing = [];
   }
   var shownData = nodes.map(function (n) { return "data " + format(n.data); });
   function repaint() {  // the data that changed, the greyed values, then the frame as it is now
@@ -563,7 +581,7 @@
       var grey = broken !== null && broken.after[id] === true;
       var text = grey ? "data —" : "data " + format(nodes[id].data);
       if (text !== shownData[id] && dataText[id]) {
-        dataText[id].textContent = text;
+        dataText[id].firstChild.data = text;
         if (!grey) flash(element[id]);
       }
       shownData[id] = text;
@@ -724,6 +742,7 @@
     var g = event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
     if (!isLeaf(id)) return;
     event.stopPropagation();  // a drag over a leaf changes it; anywhere else it pans
+    if (g.setPointerCapture) g.setPointerCapture(event.pointerId);  // its moves come here: no hit tests
     scrub = { id: id, x: event.clientX, start: nodes[id].data, moved: false };
   });
   window.addEventListener("pointermove", function (event) {
@@ -772,7 +791,8 @@
   function place() {
     pan.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
   }
-  var READABLE = 9 / 11;  // the scale at which Graphviz's 11-point text is 9 px high
+  // The scale at which Graphviz's 11-point text is 9 px high.
+  var READABLE = 9 / 11;
   function fit(readable) {  // the whole graph; with `readable`, never smaller than 9 px text
     var w = canvas.clientWidth, h = canvas.clientHeight, margin = 24;
     view.scale = Math.min(1.5, (w - 2 * margin) / width, (h - 2 * margin) / height);

@@ -49,6 +49,7 @@ from typing import Any
 from .. import OPS, Step, Value, backward_steps, topological_order
 from ..compiler import JAVASCRIPT, Code, code_for, javascript_expression, node_code
 from ..pages import Page, svg_image
+from ..pages.shell import compact_drawing
 from ..slips import MESSAGES, STEP_SLIPS
 from ..value import apply, is_number
 from .draw import draw_dot, groups
@@ -144,7 +145,7 @@ class Explorer(Page):
             "note": note,
             "grouped": group is not None,
         }
-        self.svg = _mark(svg)
+        self.svg = compact_drawing(_mark(svg))
 
     def data(self) -> dict[str, Any]:
         return self._data
