@@ -336,6 +336,8 @@ class _Writer:
     names: dict[Value, str] = field(default_factory=dict)
     grads: dict[Value, str] = field(default_factory=dict)
     block_of: dict[Value, tuple[str, int, int]] = field(default_factory=dict)
+    block_names: dict[str, str] = field(default_factory=dict)
+    """The scalar gradients each layer's block holds (``dz1``: ``g5, g10, …, g80``), for its comments."""
     started: set[str] = field(default_factory=set)
     body: list[str] = field(default_factory=list)
     arrays: set[str] = field(default_factory=set)
@@ -370,7 +372,7 @@ class _Writer:
         if x in self.block_of:
             block, column, width = self.block_of[x]
             if block not in self.started:
-                self.body.append(f"{block} = np.zeros((n, {width}))")
+                self.body.append(f"{block} = np.zeros((n, {width}))  # {self.block_names[block]}")
                 self.started.add(block)
             self.body.append(f"{block}[:, {column}] += {term}")
             return
@@ -389,10 +391,12 @@ class _Writer:
                 self.owned.add(g)
 
     def add_block_gradient(self, block: str, term: str) -> None:
+        """``block += term``: a layer's gradients, all at once."""
+        names = self.block_names[block]
         if block in self.started:
-            self.body.append(f"{block} = {block} + {term}")
+            self.body.append(f"{block} = {block} + {term}  # {names}")
         else:
-            self.body.append(f"{block} = {term}")
+            self.body.append(f"{block} = {term}  # {names}")
             self.started.add(block)
 
 
@@ -478,6 +482,9 @@ def _number_values(w: _Writer, leaf_column: dict[Value, tuple[int, int]], arrays
         for j, a in enumerate(layer.activations or []):
             w.names[a] = f"a{layer.number}[:, {j}]"
             w.block_of[a] = (f"da{layer.number}", j, len(layer.zs))
+        w.block_names[f"dz{layer.number}"] = _span(layer.zs, w, "g")
+        if layer.activations:
+            w.block_names[f"da{layer.number}"] = _span(layer.activations, w, "g")
     in_layers = set(parameters)
     parameters += [node for node in w.order if node.is_leaf and node in w.on_path and node not in in_layers]
     w.arrays.update(re.split(r"\W", w.names[node])[0] for node in w.order if node in w.batched)
@@ -594,12 +601,13 @@ def _units(order: list[Value], layers: list[Layer]) -> list[Any] | None:
     return written if len(written) == len(units) else None
 
 
-def _span(values: list[Value], w: _Writer) -> str:
-    """``v4, v7, …, v49`` or the labels ``layers.0.neurons.0.b … layers.0.neurons.15.b``."""
+def _span(values: list[Value], w: _Writer, prefix: str = "v") -> str:
+    """``v4, v7, …, v49`` or the labels ``layers.0.neurons.0.b … layers.0.neurons.15.b``; with
+    ``prefix="g"`` their gradients' names, ``g4, g7, …, g49``."""
     labels = [v.label for v in values]
-    if all(labels) and len(values) > 1:
-        return f"{labels[0]} … {labels[-1]}"
-    numbers = [f"v{w.grads[v][1:]}" for v in values]
+    if all(labels):
+        return f"{labels[0]} … {labels[-1]}" if len(values) > 1 else labels[0]
+    numbers = [f"{prefix}{w.grads[v][1:]}" for v in values]
     return ", ".join(numbers) if len(numbers) <= 3 else f"{numbers[0]}, {numbers[1]}, …, {numbers[-1]}"
 
 
@@ -700,22 +708,24 @@ def _layer_backward(layer: Layer, w: _Writer) -> None:
     l = layer.number
     for block in (f"da{l}",) if layer.activations else ():
         if block not in w.started:
-            w.body.append(f"{block} = np.zeros((n, {len(layer.zs)}))")
+            w.body.append(f"{block} = np.zeros((n, {len(layer.zs)}))  # {w.block_names[block]}")
     if layer.activations:
         names = _activation_names(layer, w)
         derivative = node_code(layer.activations[0], names, NUMPY).derivatives[0]
-        w.body.append(f"dz{l} = {_parenthesised(derivative)} * da{l}  # δ of each neuron, each example")
+        deltas = f"{w.block_names[f'dz{l}']}: δ of each neuron, each example"
+        w.body.append(f"dz{l} = {_parenthesised(derivative)} * da{l}  # {deltas}")
     elif f"dz{l}" not in w.started:
-        w.body.append(f"dz{l} = np.zeros((n, {len(layer.zs)}))")
-    w.body.append(f"dW{l} = dz{l}.T @ {layer.x_code}  # ∂C/∂w = Σ over the batch of δ·x")
+        w.body.append(f"dz{l} = np.zeros((n, {len(layer.zs)}))  # {w.block_names[f'dz{l}']}")
+    weights = _span([p for row in layer.weights for p in row], w, "g")
+    w.body.append(f"dW{l} = dz{l}.T @ {layer.x_code}  # ∂C/∂w = Σ over the batch of δ·x: {weights}")
     if layer.biases:
-        w.body.append(f"db{l} = dz{l}.sum(0)  # ∂C/∂b = Σ over the batch of δ")
+        w.body.append(f"db{l} = dz{l}.sum(0)  # ∂C/∂b = Σ over the batch of δ: {_span(layer.biases, w, 'g')}")
     if not any(x in w.on_path for x in layer.xs):
         return
     if re.fullmatch(r"[az]\d+", layer.x_code):
         w.add_block_gradient(f"d{layer.x_code}", f"dz{l} @ W{l}")
         return
-    w.body.append(f"dX{l} = dz{l} @ W{l}")
+    w.body.append(f"dX{l} = dz{l} @ W{l}  # {_span(list(layer.xs), w, 'g')}")
     for i, x in enumerate(layer.xs):
         if x in w.on_path:
             w.add_gradient(x, f"dX{l}[:, {i}]")
