@@ -8,6 +8,7 @@ graph that depends on the data is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import re
@@ -176,6 +177,28 @@ def test_every_tensor_line_names_the_scalar_values_it_stands_for():
     assert "dW2 = dz2.T @ a1  # ∂C/∂w = Σ over the batch of δ·x: layers.1.neurons.0.w.0 … " in source
     assert "db3 = dz3.sum(0)  # ∂C/∂b = Σ over the batch of δ: layers.2.neurons.0.b\n" in source
     assert re.search(r"da1 = dz2 @ W2  # g\d+, g\d+, …, g\d+\n", source)
+
+
+def test_the_replay_writes_from_the_op_table_templates(monkeypatch):
+    """One place for an op's code: a template changed in ``autograd.ops.OPS`` changes both replays."""
+    tanh = autograd.OPS["tanh"]
+    changed = dataclasses.replace(
+        tanh, code="math.tanh({0} * 1.0)", derivative_code=("(1.0 - {out} * {out}) * 1.0",)
+    )
+    monkeypatch.setitem(autograd.OPS, "tanh", changed)
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    plain = autograd.compile(lambda x: model(x), [0.5, -0.5], batch=True)
+    assert re.search(r"v\d+ = np\.tanh\(v\d+ \* 1\.0\)", plain.source)
+    assert re.search(r"g\d+ = \(\(1\.0 - v(\d+) \* v\1\) \* 1\.0\) \* g\d+", plain.source)
+    fused = autograd.compile(lambda x: model(x), [0.5, -0.5], batch=True, fuse=True)
+    assert "a1 = np.tanh(z1 * 1.0)" in fused.source
+    assert "dz1 = ((1.0 - a1 * a1) * 1.0) * da1" in fused.source
+
+
+def test_class_indices_as_replayed_targets_are_refused_with_the_one_hot_form_named():
+    model = nn.MLP(2, [3], seed=0)
+    with pytest.raises(ValueError, match=r"a Value cannot pick a score: give a one-hot row, nn.data.one_hot"):
+        autograd.compile(lambda x, t: nn.cross_entropy(model(x), t), [0.1, 0.2], 2, batch=True)
 
 
 def test_replay_matches_pytorch_on_the_moons_step():
