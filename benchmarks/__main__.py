@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         results[-1].benchmark += ", collector off"
         timing.collect_garbage_during_runs = True
         print(ratio_line(results[-1]), flush=True)
+    results.append(demo_step.backward_per_node(steps=5))  # the goal: at most micrograd's per node
+    print(ratio_line(results[-1]), flush=True)
     for result in expression.run(
         libraries, operations=10_000 if quick else 50_000, repeats=3 if quick else 5
     ):

@@ -231,6 +231,33 @@ def run(library_names: Sequence[str], steps: int) -> Result:
     return result
 
 
+def backward_per_node(steps: int) -> Result:
+    """The backward pass alone, per node, on the same graph: micrograd's demo loss of binary
+    operations (65,077 nodes) built by each engine, untimed, and ``loss.backward()`` timed, ``steps``
+    runs in turns. A fresh graph for each run: a second micrograd backward would count its
+    intermediates' gradients twice. Goal: chainrule's time per node at most micrograd's (target 1x)."""
+    X, y = make_moons()
+    weights = micrograd_weights(micrograd_model())
+    model, _ = chainrule_trainer(weights)
+    reference = micrograd_model()
+    graphs = demo_graphs(weights, X, y)
+    nodes = count_operations(graphs["micrograd"])
+    if count_operations(graphs[SAME_GRAPH]) != nodes:
+        raise AssertionError("the same-graph variant does not build micrograd's graph")
+
+    def backward(loss: Any) -> None:
+        loss.backward()
+
+    works: dict[str, Work] = {
+        "chainrule": (backward, lambda: binary_loss(model, X, y)),
+        "micrograd": (backward, lambda: micrograd_loss(reference, X, y)),
+    }
+    result = Result(f"backward alone, demo step's graph ({nodes:,} nodes)", "µs/node", target=1)
+    for name, timing in time_interleaved(works, steps).items():
+        result.add(name, tuple(seconds / nodes * 1e6 for seconds in timing.runs))
+    return result
+
+
 # --- micrograd's graph, built with chainrule's Values ----------------------------------------------
 
 
@@ -268,8 +295,12 @@ def demo_graphs(weights: Weights, X: Sequence[Sequence[float]], y: Sequence[int]
     model, _ = chainrule_trainer(weights)
     scores: list[Any] = [model(x) for x in X]
     mine = nn.hinge_loss(scores, y) + nn.l2_penalty(model.parameters(), alpha=ALPHA)
-    theirs = micrograd_model()
+    theirs = micrograd_loss(micrograd_model(), X, y)
+    return {"chainrule": mine, "micrograd": theirs, SAME_GRAPH: binary_loss(model, X, y)}
+
+
+def micrograd_loss(model: micrograd.nn.MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> Any:
+    """micrograd's demo loss, as ``micrograd_step`` builds it, to count or time its graph."""
     inputs = [list(map(micrograd.engine.Value, xrow)) for xrow in X]
-    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, map(theirs, inputs))]
-    micrograd_loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in theirs.parameters())
-    return {"chainrule": mine, "micrograd": micrograd_loss, SAME_GRAPH: binary_loss(model, X, y)}
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, map(model, inputs))]
+    return sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in model.parameters())

@@ -54,3 +54,15 @@ def test_the_bench_writes_its_plot_where_git_ignores_it_unless_asked_for_docs():
     ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", str(PLOT)], check=False)
     assert ignored.returncode == 0, f"{PLOT} is not ignored by git: make bench would change the tree"
     assert DOCS_PLOT.parent.name == "docs" and PLOT.parent != DOCS_PLOT.parent
+
+
+def test_the_backward_line_times_both_engines_on_micrograds_graph_with_a_verdict():
+    from benchmarks import demo_step
+    from benchmarks.report import ratio_line
+
+    result = demo_step.backward_per_node(steps=2)
+    assert set(result.values) == {"chainrule", "micrograd"} and result.unit == "µs/node"
+    assert all(len(runs) == 2 and min(runs) > 0 for runs in result.samples.values())
+    line = ratio_line(result)
+    assert line.startswith("backward alone, demo step's graph (65,077 nodes): chainrule ")
+    assert re.search(r"\(target 1x: (met|NOT met), [0-2] of 2 runs\)$", line), line
