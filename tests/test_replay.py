@@ -320,3 +320,30 @@ def test_the_readme_example_runs_and_prints_the_fused_lines(capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("100 losses, mean ")
     assert printed[1].startswith("z1 = x @ W1.T + b1  # ") and printed[2].startswith("db1 = dz1.sum(0)  # ")
+
+
+def test_a_value_made_inside_the_function_is_refused_as_one():
+    step = autograd.compile(lambda x: x * Value(2.0), 1.0, batch=True)  # a new parameter per call
+    with pytest.raises(TraceMismatchError, match=r"node \d+ is a new Value made inside the function"):
+        step([1.0, 2.0])
+
+
+def test_gradients_hold_the_last_calls_sum_or_mean_in_the_order_of_parameters():
+    w, b, frozen = Value(0.5, label="w"), Value(-1.0, label="b"), Value(3.0, requires_grad=False)
+
+    def fn(x):
+        return (x * w + b).tanh() * frozen
+
+    X = [0.25, -1.5, 2.0, 0.75]
+    for reduction, scale in (("sum", 1.0), ("mean", 1 / len(X))):
+        step = autograd.compile(fn, X[0], batch=True, reduction=reduction)
+        assert set(step.parameters) == {w, b}  # the frozen Value is a constant of the code
+        w.grad = b.grad = 0.0
+        step(X)
+        assert step.gradients.tolist() == [p.grad for p in step.parameters]
+        expected = {w: 0.0, b: 0.0}
+        for x in X:
+            w.grad = b.grad = 0.0
+            fn(Value(x)).backward()
+            expected = {p: expected[p] + p.grad for p in (w, b)}
+        assert np.allclose(step.gradients, [expected[p] * scale for p in step.parameters], rtol=1e-14)
