@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .report import verdict
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -103,7 +105,7 @@ def timing_line(what: str, document: str, budget_ms: float, unit: str = "steps")
         return f"{what}: skipped, {missing}"
     return (
         f"{what} ({len(times)} {unit}): median {statistics.median(times):.2f} ms, "
-        f"worst {max(times):.2f} ms (budget {budget_ms:g} ms)"
+        f"worst {max(times):.2f} ms (budget {budget_ms:g} ms: {verdict(times, budget_ms)})"
     )
 
 

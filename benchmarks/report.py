@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 BASELINE = "micrograd"
@@ -74,6 +75,17 @@ class Result:
             return None
         pairs = list(zip(ours, theirs))
         return sum(b / a >= self.target for a, b in pairs), len(pairs)
+
+
+def verdict(samples: Sequence[float], limit: float, *, at_least: bool = False) -> str:
+    """``met, 9 of 10 samples``: whether the median keeps within ``limit`` (at most it, or at least it
+    with ``at_least``), and in how many of the samples, taken one by one, it held."""
+
+    def within(x: float) -> bool:
+        return x >= limit if at_least else x <= limit
+
+    held = sum(map(within, samples))
+    return f"{'met' if within(statistics.median(samples)) else 'NOT met'}, {held} of {len(samples)} samples"
 
 
 def format_amount(value: float, unit: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks import demo_step, expression, scaling
 from benchmarks.libraries import CHAINRULE, MICROGRAD, count_operations
-from benchmarks.report import ratio_line, table
+from benchmarks.report import ratio_line, table, verdict
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -122,3 +122,10 @@ def test_the_digits_epoch_benchmark_runs_the_replays():
         "digits epoch (MLP 64-32-10 tanh, 1408 images in batches of 32, SGD): replayed "
     )
     assert "fused: fused " in lines[1] and "goal ≤ 100 ms" in lines[1]
+
+
+def test_a_budget_verdict_reads_the_median_and_counts_the_samples_that_held():
+    assert verdict([10.0, 12.0, 30.0], 16.0) == "met, 2 of 3 samples"
+    assert verdict([10.0, 20.0, 30.0], 16.0) == "NOT met, 1 of 3 samples"
+    assert verdict([25.0, 19.0, 21.0, 30.0], 20.0, at_least=True) == "met, 3 of 4 samples"
+    assert verdict([16.0], 16.0) == "met, 1 of 1 samples"
