@@ -26,6 +26,7 @@ import math
 import os
 import pickle
 import random
+import statistics
 import tempfile
 import time
 import tracemalloc
@@ -41,14 +42,14 @@ REFUSAL_BUDGET_MS = 100.0
 BUILD_BUDGET_MS = 1.0
 
 
-def best_ms(work: Callable[[], object], repeats: int) -> float:
-    """The fastest of ``repeats`` runs of ``work``, in milliseconds."""
-    best = math.inf
+def median_ms(work: Callable[[], object], repeats: int) -> float:
+    """The median of ``repeats`` runs of ``work``, in milliseconds."""
+    times = []
     for _ in range(repeats):
         started = time.perf_counter()
         work()
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
 
 
 def refused(work: Callable[[], object], error: type[BaseException]) -> Callable[[], None]:
@@ -94,12 +95,12 @@ def run(quick: bool = False) -> list[str]:
         directory = Path(name)
         huge = hostile_file(directory, 100_000, [100_000, 1])
         large = hostile_file(directory, 1000, [1000, 1])
-        ms = best_ms(refused(lambda: nn.load(huge), nn.ModelFileError), repeats)
+        ms = median_ms(refused(lambda: nn.load(huge), nn.ModelFileError), repeats)
         lines.append(
             f"nn.load refuses a {huge.stat().st_size}-byte file describing 10,000,200,001 parameters "
             f"in {ms:.2f} ms ({budget(ms, REFUSAL_BUDGET_MS)})"
         )
-        ms = best_ms(refused(lambda: nn.load(large), nn.ModelFileError), repeats)
+        ms = median_ms(refused(lambda: nn.load(large), nn.ModelFileError), repeats)
         lines.append(
             f"nn.load refuses a file describing 1,002,001 parameters but holding none in {ms:.2f} ms "
             f"({budget(ms, REFUSAL_BUDGET_MS)})"
@@ -107,15 +108,15 @@ def run(quick: bool = False) -> list[str]:
         if hasattr(os, "mkfifo"):
             fifo = directory / "fifo.json"
             os.mkfifo(fifo)
-            ms = best_ms(refused(lambda: nn.load(fifo), nn.ModelFileError), repeats)
+            ms = median_ms(refused(lambda: nn.load(fifo), nn.ModelFileError), repeats)
             lines.append(f"nn.load refuses a FIFO in {ms:.3f} ms ({budget(ms, REFUSAL_BUDGET_MS)})")
-        ms = best_ms(refused(lambda: nn.MLP(2, [10**20]), ValueError), repeats)
+        ms = median_ms(refused(lambda: nn.MLP(2, [10**20]), ValueError), repeats)
         lines.append(f"MLP(2, [10**20]) is refused in {ms:.3f} ms ({budget(ms, BUILD_BUDGET_MS)})")
 
         model = nn.MLP(2, [16, 16, 1], seed=0)
         path = directory / "model.json"
-        save_ms = best_ms(lambda: model.save(path), repeats)
-        check_ms = best_ms(lambda: _rebuild_problem(model), repeats)
+        save_ms = median_ms(lambda: model.save(path), repeats)
+        check_ms = median_ms(lambda: _rebuild_problem(model), repeats)
         lines.append(
             f"saving MLP(2, [16, 16, 1]) ({model.num_parameters()} parameters) takes {save_ms:.2f} ms, "
             f"of which {check_ms:.3f} ms check that nn.load could rebuild it ({check_ms / save_ms:.0%})"
@@ -141,7 +142,7 @@ def run(quick: bool = False) -> list[str]:
         for p in params:
             p.grad = float(p.grad) * coefficient
 
-    scaled, naive = best_ms(clip, repeats), best_ms(plain, repeats)
+    scaled, naive = median_ms(clip, repeats), median_ms(plain, repeats)
     lines.append(
         f"clip_grad_norm_ on {count:,} gradients: {scaled:.1f} ms with the overflow-free norm, "
         f"{naive:.1f} ms with the plain one ({scaled / naive:.2f}x)"
@@ -157,15 +158,15 @@ def _module_and_recorder_lines(repeats: int) -> list[str]:
         for i, value in enumerate(values):
             setattr(module, f"p{i}", value)
 
-    lines = [f"a Module given 10,000 parameters one attribute at a time: {best_ms(assign, repeats):.1f} ms"]
+    lines = [f"a Module given 10,000 parameters one attribute at a time: {median_ms(assign, repeats):.1f} ms"]
     X, y = nn.data.make_moons(n_samples=100, noise=0.1, seed=0, labels=(-1, 1))
     model = nn.MLP(2, [16, 16, 1], seed=0)
-    ms = best_ms(refused(lambda: nn.Recorder(model, X, y, grid=10_000), ValueError), repeats)
+    ms = median_ms(refused(lambda: nn.Recorder(model, X, y, grid=10_000), ValueError), repeats)
     lines.append(f"Recorder(grid=10_000) is refused in {ms:.3f} ms ({budget(ms, BUILD_BUDGET_MS)})")
     finest = nn.Recorder.MAX_GRID
     epoch = iter(range(10**9))
     recorder = nn.Recorder(model, X, y, grid=finest)
-    ms = best_ms(lambda: recorder.record(next(epoch)), max(1, repeats // 3))
+    ms = median_ms(lambda: recorder.record(next(epoch)), max(1, repeats // 3))
     lines.append(f"one frame of MLP(2, [16, 16, 1]) at the finest grid, {finest}×{finest}: {ms:.0f} ms")
     return lines
 
@@ -181,9 +182,9 @@ def _graph_lines(quick: bool) -> list[str]:
         nonlocal text
         text = pickle.dumps(y)
 
-    dump_ms = best_ms(dump, 1)
-    load_ms = best_ms(lambda: pickle.loads(text), 1)
-    copy_ms = best_ms(lambda: copy.deepcopy(y), 1)
+    dump_ms = median_ms(dump, 1)
+    load_ms = median_ms(lambda: pickle.loads(text), 1)
+    copy_ms = median_ms(lambda: copy.deepcopy(y), 1)
     lines = [
         f"a graph {depth:,} operations deep: pickled in {dump_ms:.0f} ms ({len(text) / 1e6:.1f} MB), "
         f"loaded in {load_ms:.0f} ms, deep-copied in {copy_ms:.0f} ms"
