@@ -919,6 +919,29 @@ def test_a_page_opened_with_a_seed_in_its_address_draws_those_numbers(page, tmp_
     page.problems.check()
 
 
+def paper(page) -> list:
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    reader = pypdf.PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    return [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+
+
+def test_a_wide_graph_prints_landscape_and_a_tall_one_portrait(page):
+    o, _ = lecture_neuron()
+    wide, tall = explore(o), explore(o, rankdir="TB")
+    for explorer, landscape in ((wide, True), (tall, False)):
+        for document in (explorer.worksheet().to_html(), explorer.to_html()):
+            page.set_content(document)
+            sizes = paper(page)
+            assert all((w > h) == landscape for w, h in sizes), (landscape, sizes)
+    key = pdf_text(page).split("Answer key")[1]
+    for step in explore(o).data()["steps"]:  # each step's amounts
+        for _, amount in step["contributions"]:
+            assert f"+= {amount:.4f}" in key
+    page.problems.check()
+
+
 # --- the agreement, after any edits -----------------------------------------------------------------------
 
 
