@@ -351,6 +351,17 @@ def test_set_in_the_page_names_and_refuses_as_python_does(page):
     page.problems.check()
 
 
+@pytest.mark.parametrize("sign", ["+", " ", "-", ""])
+def test_a_changed_number_is_written_with_the_format_specs_sign(page, sign):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o, format_spec=f"{sign}.2f").to_html())
+    for number in (0.5, -0.5):
+        page.evaluate(f"chainrule.set('x1', {number})")
+        shown = page.locator('[data-node="0"] text').nth(1).text_content()
+        assert shown == f"data {number:{sign}.2f}", (sign, shown)
+    page.problems.check()
+
+
 def test_an_op_out_of_its_domain_greys_what_depends_on_it_and_recovers(page):
     x = Value(2.0, label="x")
     w = Value(3.0, label="w")
@@ -373,12 +384,14 @@ def test_an_op_out_of_its_domain_greys_what_depends_on_it_and_recovers(page):
     assert values["0"] == -1.0 and values["3"] is None and values["5"] is None  # log and y
     assert "cr-grey" in page.locator('[data-node="5"]').get_attribute("class")
     assert "cr-broken" in page.locator('[data-op="3"]').get_attribute("class")  # the log itself
+    assert page.locator('[data-op="3"] > title').text_content() == f"{log['code']}: {message}"  # its tooltip
     assert "cr-grey" not in (page.locator('[data-node="4"]').get_attribute("class") or "")  # w
     assert "data —" in page.locator('[data-node="5"]').text_content()
     assert page.evaluate("chainrule.set('x', 0.5)") is True
     assert page.evaluate("chainrule.error()") is None and page.locator("#cr-error").text_content() == ""
     assert "cr-grey" not in page.locator('[data-node="5"]').get_attribute("class")
     assert page.locator(".cr-broken").count() == 0
+    assert page.locator('[data-op="3"] > title').text_content() == "v3op"
     agrees(page, explorer.set({"x": 0.5}))
     page.problems.check()
 

@@ -28,8 +28,7 @@
       else if (type === "e") text = x.toExponential(digits).replace(/e([+-])(\d)$/, "e$10$2");
       else if (type === "%") text = (100 * x).toFixed(digits) + "%";
       else text = String(Number(x.toPrecision(Math.max(digits, 1))));  // "g": no trailing zeros
-      if (spec.sign === "+" && x >= 0) text = "+" + text;
-      if (spec.sign === " " && x >= 0) text = " " + text;
+      if (x >= 0 && spec.sign !== "-") text = spec.sign + text;  // "+" or " " (or "") before x ≥ 0
       return text;
     };
   }
@@ -585,17 +584,25 @@
         if (!grey) flash(element[id]);
       }
       shownData[id] = text;
-      if (element[id] && element[id].classList.contains("cr-grey") !== grey) element[id].classList.toggle("cr-grey", grey);
-      if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
+      if (element[id]) element[id].classList.toggle("cr-grey", grey);  // as it is: no change, no repaint
+      if (opElement[id]) opElement[id].classList.toggle("cr-grey", grey);
     }
     errorText.textContent = broken ? name(broken.node) + ": " + broken.message : "";
-    outlined.forEach(function (g) { g.classList.remove("cr-broken"); });
+    outline(false);
     outlined = broken ? [element[broken.node], opElement[broken.node]].filter(Boolean) : [];
-    outlined.forEach(function (g) { g.classList.add("cr-broken"); });
+    outline(true);
     if (!literalsDue) { literalsDue = true; setTimeout(rewriteLiterals, 0); }  // the graph paints first
     editing = true;
     cr.go(cr.frame);
     editing = false;
+  }
+  // Where an op failed, its value and operation: outlined, with the message as their tooltip (the SVG
+  // title, which says the id Graphviz gave them otherwise).
+  function outline(on) {
+    outlined.forEach(function (g) {
+      g.classList.toggle("cr-broken", on);
+      g.querySelector("title").textContent = on ? errorText.textContent : g.id;
+    });
   }
   // A constant is written into the code as a number (v5 = v4 * 2.0): its lines say its new one.
   var users = {}, literal = {};
