@@ -904,6 +904,40 @@ def test_a_step_repaints_only_the_values_of_the_steps_it_leaves_and_enters(page,
 # --- accessible -----------------------------------------------------------------------------------------
 
 
+def test_tab_reaches_every_control_and_value_with_a_visible_focus(page):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o).to_html())
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate(
+                "(e => e.dataset.node ?? e.dataset.cr ?? e.dataset.zoom ?? e.id ?? e.tagName)"
+                "(document.activeElement)"
+            )
+        )
+        if reached[-1] == "cr-turn":
+            break
+    assert {"first", "prev", "play", "next", "last", "slider", "speed", "in", "out", "fit"} <= set(reached)
+    assert {"cr-reset", "cr-new", "cr-turn"} <= set(reached)
+    assert sorted((r for r in reached if r.isdigit()), key=int) == [str(i) for i in range(10)]  # every value
+    page.focus('[data-node="8"]')  # n: Enter shows it, as a click does
+    page.keyboard.press("Enter")
+    assert "n = v6 + b" in page.locator("#cr-node").text_content() and page.locator(".cr-editor").is_hidden()
+    page.focus('[data-node="1"]')
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus by keyboard: drawn
+    stroke = page.evaluate(
+        "getComputedStyle(document.querySelector('[data-node=\"1\"] > polygon')).strokeWidth"
+    )
+    assert stroke == "3px"
+    page.focus("#cr-reset")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.problems.check()
+
+
 def test_the_kinds_of_leaf_differ_by_shape_or_dash_as_well_as_colour():
     from autograd.views.draw import STYLES
 

@@ -724,21 +724,21 @@
     else if (event.key === "Escape") closeEditor(false);
   });
   editor.addEventListener("blur", function () { closeEditor(true); });
-  nodes.forEach(function (n) {
-    if (!isLeaf(n.id)) return;
+  nodes.forEach(function (n) {  // every value is reached by Tab; Enter shows it, and opens a leaf's editor
     var g = element[n.id];
+    if (!g) return;
     g.setAttribute("tabindex", "0");
     g.setAttribute("role", "button");
-    g.setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter to change its number, or ↑/↓");
-    g.classList.add("cr-leaf");
-    g.addEventListener("focus", function () { keepInView(g); });
+    g.setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter " + (n.op ? "to show it" : "to change its number, or ↑/↓"));
+    if (!n.op) g.classList.add("cr-leaf");
   });
+  svg.addEventListener("focusin", function (event) { keepInView(event.target); });
   svg.addEventListener("keydown", function (event) {
     var g = event.target.closest && event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
-    if (!isLeaf(id)) return;
+    if (id === null) return;
     var step = event.shiftKey ? 0.01 : 0.1;
-    if (event.key === "Enter") { event.preventDefault(); select(id); openEditor(id); }
-    else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+    if (event.key === "Enter") { event.preventDefault(); select(id); if (isLeaf(id)) openEditor(id); }
+    else if (isLeaf(id) && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
       event.preventDefault();
       setLeaves([[id, round(nodes[id].data + (event.key === "ArrowUp" ? step : -step), step)]]);
     }
