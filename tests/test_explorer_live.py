@@ -755,6 +755,10 @@ def test_a_graph_drawn_one_box_per_neuron_computes_too(page):
     key = explorer.data()["neurons"][0]["key"]
     page.click(f'[id="group-{key}"]')
     assert f"neuron {key}" in page.locator(".cr-neuron").text_content()
+    key = explorer.data()["neurons"][1]["key"]
+    page.focus(f'[id="group-{key}"]')  # by keyboard: Tab to a neuron's box, then Enter
+    page.keyboard.press("Enter")
+    assert f"neuron {key}" in page.locator(".cr-neuron").text_content()
     page.problems.check()
 
 

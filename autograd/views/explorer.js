@@ -201,25 +201,18 @@
     var same = editing && drawnFrame !== null && drawnFrame.k === k && drawnFrame.asking === asking;
     drawnFrame = { k: k, asking: asking };
     if (!same) clearMarks();
-    if (step && same) {
-      var again = {};
-      step.contributions.forEach(function (c) {
-        var nth = again[c[0]] = (again[c[0]] || 0) + 1, g = edgeFor(step.node, c[0], nth - 1);
-        if (g && !asking) label(g, "+= " + format(c[1]));
-      });
-    } else if (step) {
-      mark(element[step.node], asking ? "cr-asking" : "cr-current");
-      mark(opElement[step.node], asking ? "cr-asking" : "cr-current");
+    if (step && !same) {
+      var current = asking ? "cr-asking" : "cr-current";
+      mark(element[step.node], current);
+      mark(opElement[step.node], current);
       if (!element[step.node] && !opElement[step.node]) mark(groupBox(step.node), "cr-current");
-      var seen = {};
-      step.contributions.forEach(function (c) {
-        var nth = seen[c[0]] = (seen[c[0]] || 0) + 1;
-        var g = edgeFor(step.node, c[0], nth - 1);
-        mark(g, "cr-flow");
-        mark(element[c[0]], "cr-receiving");
-        if (g) label(g, asking ? "+= ?" : "+= " + format(c[1]));
-      });
     }
+    var seen = {};
+    (step ? step.contributions : []).forEach(function (c) {  // after an edit, only the amounts change
+      var nth = seen[c[0]] = (seen[c[0]] || 0) + 1, g = edgeFor(step.node, c[0], nth - 1);
+      if (!same) { mark(g, "cr-flow"); mark(element[c[0]], "cr-receiving"); }
+      if (g) label(g, asking ? "+= ?" : "+= " + format(c[1]));
+    });
     stepPanel.innerHTML = (broken ? "<p class='cr-error'>" + escape(name(broken.node) + ": " + broken.message) + "</p>" : "") +
       (asking ? question(k) : describe(k));
     if (selected !== null) showNode(selected);
@@ -724,20 +717,22 @@
     else if (event.key === "Escape") closeEditor(false);
   });
   editor.addEventListener("blur", function () { closeEditor(true); });
-  nodes.forEach(function (n) {  // every value is reached by Tab; Enter shows it, and opens a leaf's editor
+  nodes.forEach(function (n) {  // every value (and neuron box) is reached by Tab; Enter is a click on it
     var g = element[n.id];
     if (!g) return;
-    g.setAttribute("tabindex", "0");
-    g.setAttribute("role", "button");
-    g.setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter " + (n.op ? "to show it" : "to change its number, or ↑/↓"));
+    focusable(g).setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter " + (n.op ? "to show it" : "to change its number, or ↑/↓"));
     if (!n.op) g.classList.add("cr-leaf");
   });
+  svg.querySelectorAll('[id^="group-"]').forEach(focusable);
+  function focusable(g) { g.setAttribute("tabindex", "0"); g.setAttribute("role", "button"); return g; }
   svg.addEventListener("focusin", function (event) { keepInView(event.target); });
   svg.addEventListener("keydown", function (event) {
     var g = event.target.closest && event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
-    if (id === null) return;
     var step = event.shiftKey ? 0.01 : 0.1;
-    if (event.key === "Enter") { event.preventDefault(); select(id); if (isLeaf(id)) openEditor(id); }
+    if (event.key === "Enter") {  // a leaf's editor opens; anything else does what a click does
+      event.preventDefault();
+      if (isLeaf(id)) { select(id); openEditor(id); } else event.target.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    }
     else if (isLeaf(id) && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
       event.preventDefault();
       setLeaves([[id, round(nodes[id].data + (event.key === "ArrowUp" ? step : -step), step)]]);
