@@ -341,6 +341,10 @@ def test_set_in_the_page_names_and_refuses_as_python_does(page):
     assert page.evaluate("chainrule.set('x2', -1.5)") is True
     assert page.evaluate("chainrule.set(4, 2.5)") is True  # w2, by id
     agrees(page, explorer.set({"x2": -1.5, "w2": 2.5}))
+    edges = explorer.set({"x2": -1.5, "w2": 2.5}).data()["edges"]  # and every local derivative now
+    derivatives = page.evaluate("chainrule.derivatives()")
+    assert [d[:2] for d in derivatives] == [[e["output"], e["position"]] for e in edges]
+    assert all(close(d[2], e["derivative"]) for d, e in zip(derivatives, edges))
     for call, message in (
         ("chainrule.set('n', 1)", "made by add, not a leaf"),
         ("chainrule.set('nope', 1)", 'no value "nope"'),
