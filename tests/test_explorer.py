@@ -473,15 +473,20 @@ def test_the_inline_iframe_of_an_executed_notebook_works_in_chromium(page, tmp_p
     page.problems.check()
 
 
-def test_notebook_02_is_saved_with_a_working_explorer(page):
+def explorers_saved_in(name: str) -> list:
+    """The outputs of notebook ``name`` that show an explorer, as saved."""
     nbformat = pytest.importorskip("nbformat")
-    notebook = nbformat.read(ROOT / "notebooks" / "02_stepping_through_backprop.ipynb", as_version=4)
-    outputs = [
+    notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    return [
         output
         for cell in notebook.cells
         for output in cell.get("outputs", [])
         if "<Explorer" in output.get("data", {}).get("text/plain", "")
     ]
+
+
+def test_notebook_02_is_saved_with_a_working_explorer(page):
+    outputs = explorers_saved_in("02_stepping_through_backprop")
     assert len(outputs) == 2  # the explorer, then the same graph with w1 changed by Explorer.set
     page.set_content(outputs[1]["data"]["text/html"])
     page.frames[1].wait_for_function("window.chainrule !== undefined")
@@ -496,6 +501,23 @@ def test_notebook_02_is_saved_with_a_working_explorer(page):
     assert {k: round(names[k], 6) for k in ("x1", "x2", "w1", "w2", "b")} == {
         "x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5
     }  # fmt: skip
+    page.problems.check()
+
+
+def test_notebook_03_is_saved_with_an_explorer_whose_neuron_card_follows_the_bias(page):
+    outputs = explorers_saved_in("03_bias_gradient")
+    assert len(outputs) == 1
+    page.set_content(outputs[0]["data"]["text/html"])
+    frame = page.frames[1]
+    frame.wait_for_function("window.chainrule !== undefined && chainrule.view.scale > 0")
+    neuron = frame.evaluate("chainrule.data.neurons.find(n => n.key === 'layers.2.neurons.0')")
+    frame.focus(f'[data-node="{neuron["z"]}"]')  # a value inside the output neuron
+    frame.press(f'[data-node="{neuron["z"]}"]', "Enter")
+    for bias in (-1.0, 2.0):
+        frame.evaluate(f"chainrule.set({neuron['b']}, {bias})")
+        delta = frame.evaluate(f"chainrule.data.nodes[{neuron['z']}].grad")
+        card = frame.locator(".cr-neuron").text_content()
+        assert f"∂C/∂b = δ = {delta:.4f}" in card and f"δ = ∂C/∂z = {delta:.4f}" in card
     page.problems.check()
 
 

@@ -7,7 +7,7 @@ import math
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_explorer import lecture_neuron, programs, run_program
 from test_ops import ANY_NUMBER, arity, in_domain
@@ -345,6 +345,10 @@ def test_set_in_the_page_names_and_refuses_as_python_does(page):
     assert page.evaluate("chainrule.set('x2', -1.5)") is True
     assert page.evaluate("chainrule.set(4, 2.5)") is True  # w2, by id
     agrees(page, explorer.set({"x2": -1.5, "w2": 2.5}))
+    edges = explorer.set({"x2": -1.5, "w2": 2.5}).data()["edges"]  # and every local derivative now
+    derivatives = page.evaluate("chainrule.derivatives()")
+    assert [d[:2] for d in derivatives] == [[e["output"], e["position"]] for e in edges]
+    assert all(close(d[2], e["derivative"]) for d, e in zip(derivatives, edges))
     for call, message in (
         ("chainrule.set('n', 1)", "made by add, not a leaf"),
         ("chainrule.set('nope', 1)", 'no value "nope"'),
@@ -352,6 +356,17 @@ def test_set_in_the_page_names_and_refuses_as_python_does(page):
     ):
         with pytest.raises(Exception, match=message):
             page.evaluate(call)
+    page.problems.check()
+
+
+@pytest.mark.parametrize("sign", ["+", " ", "-", ""])
+def test_a_changed_number_is_written_with_the_format_specs_sign(page, sign):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o, format_spec=f"{sign}.2f").to_html())
+    for number in (0.5, -0.5):
+        page.evaluate(f"chainrule.set('x1', {number})")
+        shown = page.locator('[data-node="0"] text').nth(1).text_content()
+        assert shown == f"data {number:{sign}.2f}", (sign, shown)
     page.problems.check()
 
 
@@ -377,12 +392,14 @@ def test_an_op_out_of_its_domain_greys_what_depends_on_it_and_recovers(page):
     assert values["0"] == -1.0 and values["3"] is None and values["5"] is None  # log and y
     assert "cr-grey" in page.locator('[data-node="5"]').get_attribute("class")
     assert "cr-broken" in page.locator('[data-op="3"]').get_attribute("class")  # the log itself
+    assert page.locator('[data-op="3"] > title').text_content() == f"{log['code']}: {message}"  # its tooltip
     assert "cr-grey" not in (page.locator('[data-node="4"]').get_attribute("class") or "")  # w
     assert "data —" in page.locator('[data-node="5"]').text_content()
     assert page.evaluate("chainrule.set('x', 0.5)") is True
     assert page.evaluate("chainrule.error()") is None and page.locator("#cr-error").text_content() == ""
     assert "cr-grey" not in page.locator('[data-node="5"]').get_attribute("class")
     assert page.locator(".cr-broken").count() == 0
+    assert page.locator('[data-op="3"] > title').text_content() == "v3op"
     agrees(page, explorer.set({"x": 0.5}))
     page.problems.check()
 
@@ -512,13 +529,24 @@ def test_the_neuron_card_shows_delta_and_follows_the_bias(page):
     page.focus(f'[data-node="{neuron["b"]}"]')
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
-    for bias in (0.5, -0.25, 1.75):  # as the bias moves, ∂C/∂b stays δ
-        page.evaluate(f"chainrule.set({neuron['b']}, {bias})")
+    moves = [f"chainrule.set({neuron['b']}, {bias})" for bias in (0.5, -0.25, 1.75)]
+    for move in [*moves, "z", 60, -120]:  # as the bias moves, set or dragged with the mouse: ∂C/∂b stays δ
+        if move == "z":  # the card of a value inside the neuron made by an operation, opened by a click
+            page.evaluate(
+                f"document.querySelector('[data-node=\"{neuron['z']}\"]')"
+                ".dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+            )
+            continue
+        if isinstance(move, int):
+            drag(page, neuron["b"], move)
+        else:
+            page.evaluate(move)
+        bias = page.evaluate(f"chainrule.values()[{neuron['b']}]")
         nodes = explorer.set({topological_order(loss)[neuron["b"]]: bias}).data()["nodes"]
         delta = nodes[neuron["z"]]["grad"]
         card = page.locator(".cr-neuron").text_content()
         assert "neuron layers.0.neurons.1" in card
-        assert f"δ = ∂C/∂z = {delta:.4f}" in card and f"∂C/∂b = δ = {delta:.4f}" in card
+        assert f"δ = ∂C/∂z = {delta:.4f}" in card and f"∂C/∂b = δ = {delta:.4f}" in card, (move, card)
         x0 = nodes[neuron["x"][0]]["data"]
         assert f"∂C/∂w₀ = δ · x₀ = {delta:.4f} · {x0:.4f} = {nodes[neuron['w'][0]]['grad']:.4f}" in card
     page.problems.check()
@@ -735,4 +763,265 @@ def test_a_graph_drawn_one_box_per_neuron_computes_too(page):
     key = explorer.data()["neurons"][0]["key"]
     page.click(f'[id="group-{key}"]')
     assert f"neuron {key}" in page.locator(".cr-neuron").text_content()
+    key = explorer.data()["neurons"][1]["key"]
+    page.focus(f'[id="group-{key}"]')  # by keyboard: Tab to a neuron's box, then Enter
+    page.keyboard.press("Enter")
+    assert f"neuron {key}" in page.locator(".cr-neuron").text_content()
     page.problems.check()
+
+
+# --- what an edit changes, and what it leaves --------------------------------------------------------
+
+
+LIT = """() => {
+  window.lit = new Set();
+  new MutationObserver(changes => changes.forEach(c => {
+    if (c.target.classList.contains("cr-flash") && c.target.dataset.node) lit.add(c.target.dataset.node);
+  })).observe(document.body, {subtree: true, attributeFilter: ["class"]});
+}"""
+"""Records each value that flashes, however briefly: ``window.lit``, their ids."""
+
+
+def arrows(page) -> list:
+    """What the arrows of the step shown say they add."""
+    return page.eval_on_selector_all("text.cr-amount", "ts => ts.map(t => t.textContent)")
+
+
+def test_an_edit_redoes_the_steps_amounts_and_maths_flashes_what_changed_and_keeps_the_layout(page):
+    o, _ = lecture_neuron()
+    explorer = explore(o)
+    page.set_content(explorer.to_html())
+    page.evaluate(LIT)
+    page.evaluate("chainrule.set('b', 1.0)")  # at frame 0 only o's grad shows, and it stays 1
+    assert set(page.evaluate("[...lit]")) == {"7", "8", "9"}  # b, n and o changed; nothing else flashes
+    page.wait_for_function("!document.querySelector('.cr-flash')")  # briefly
+    page.evaluate("chainrule.go(2)")  # step 2: n = v6 + b passes n's grad on
+    changed = explorer.set({"b": 1.0}).data()
+    amount = changed["steps"][1]["contributions"][0][1]
+    assert amount != explorer.data()["steps"][1]["contributions"][0][1]
+    boxes = [page.locator(f'[data-node="{i}"]').bounding_box() for i in range(10)]
+    text = page.locator("#cr-step").text_content()
+    assert f"1.0000 · {amount:.4f} = {amount:.4f}" in text
+    assert arrows(page) == [f"+= {amount:.4f}"] * 2
+    page.evaluate("chainrule.set('b', -0.5)")
+    amount = explorer.set({"b": -0.5}).data()["steps"][1]["contributions"][0][1]
+    assert f"1.0000 · {amount:.4f} = {amount:.4f}" in page.locator("#cr-step").text_content()
+    assert arrows(page) == [f"+= {amount:.4f}"] * 2
+    assert "cr-current" in page.locator('[data-op="8"]').get_attribute("class")  # the same step shown
+    assert [page.locator(f'[data-node="{i}"]').bounding_box() for i in range(10)] == boxes
+    page.problems.check()
+
+
+def drag(page, node: int, dx: float) -> None:
+    """A drag across value ``node``'s box, from its middle, brought into view first."""
+    page.focus(f'[data-node="{node}"]')
+    box = page.locator(f'[data-node="{node}"]').bounding_box()
+    start = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + dx, start[1], steps=5)
+    page.mouse.up()
+
+
+def test_every_kind_of_leaf_scrubs_and_steps_by_the_arrow_keys(page):
+    explorer = network()
+    kinds = {}
+    for node in explorer.data()["nodes"]:
+        if node["op"] is None:
+            kinds.setdefault(node["kind"], node["id"])
+    o, _ = lecture_neuron()
+    for made, leaves in ((explorer, kinds), (explore(o), {"input": 0})):
+        page.set_content(made.to_html())
+        for kind, node in leaves.items():
+            before = page.evaluate(f"chainrule.values()[{node}]")
+            drag(page, node, 40)
+            dragged = page.evaluate(f"chainrule.values()[{node}]")
+            assert dragged == pytest.approx(before + 0.4, abs=0.011), kind
+            page.focus(f'[data-node="{node}"]')
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("ArrowDown")
+            stepped = page.evaluate(f"chainrule.values()[{node}]")
+            assert stepped == pytest.approx(dragged - 0.2, abs=0.051), kind
+        agrees(page, made.set(as_changes(made, leaf_numbers(page))))
+    page.problems.check()
+
+
+# --- readable at every size ---------------------------------------------------------------------------
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (
+        outer["x"] - 1 <= inner["x"]
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+        and outer["y"] - 1 <= inner["y"]
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1
+    )
+
+
+def test_the_first_view_fits_the_graph_or_opens_readable_at_the_output_with_fit_one_click_away(page):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o).to_html())
+    canvas = page.locator(".cr-canvas").bounding_box()
+    assert inside(page.locator(".cr-canvas svg").bounding_box(), canvas)  # small: all of it
+    assert page.evaluate("chainrule.view.scale") * 11 >= 9
+    page.set_content(network().to_html())  # wide: whole, its 11-point text would be under 9 px
+    canvas = page.locator(".cr-canvas").bounding_box()
+    assert page.evaluate("chainrule.view.scale") * 11 >= 9 - 1e-9
+    root = page.evaluate("chainrule.data.root")
+    assert inside(page.locator(f'[data-node="{root}"]').bounding_box(), canvas)
+    assert not inside(page.locator(".cr-canvas svg").bounding_box(), canvas)
+    page.click('[data-zoom="fit"]')
+    assert inside(page.locator(".cr-canvas svg").bounding_box(), canvas)
+    assert page.evaluate("chainrule.view.scale") * 11 < 9
+    page.problems.check()
+
+
+WATCH = """() => {
+  window.touched = new Set();
+  new MutationObserver(records => records.forEach(r => {
+    const element = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+    const owner = element.closest("[data-node], [data-op], [data-edge], [id^=group-]");
+    const edge = owner && owner.dataset.edge && owner.dataset.edge.split(":")[0];
+    window.touched.add(owner ? (owner.dataset.node ?? owner.dataset.op ?? edge ?? owner.id) : "?");
+  })).observe(document.querySelector(".cr-canvas svg"),
+              {subtree: true, attributes: true, characterData: true, childList: true});
+}"""
+"""Records, for every change to the drawing, the value it belongs to (its id, the id of the operation
+an arrow goes into, the box of its neuron in a graph drawn one box per neuron, or ``?`` for anything
+else)."""
+
+
+@pytest.mark.parametrize("samples", [1, 5])  # 400 values; 700 values and 3,400 edges, grouped
+def test_a_step_repaints_only_the_values_of_the_steps_it_leaves_and_enters(page, samples):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = sum((model([0.1 * i, -0.2 * i]) - 0.5) ** 2 for i in range(samples))
+    explorer = explore(loss)
+    data = explorer.data()
+    page.set_content(explorer.to_html())
+    page.evaluate(WATCH)
+    steps = data["steps"]
+    for k in range(1, min(len(steps), 40) + 1):
+        page.evaluate("window.touched.clear()")
+        page.evaluate(f"chainrule.go({k})")
+        allowed = set()
+        for step in steps[max(0, k - 2) : k]:
+            ids = {step["node"]} | {c[0] for c in step["contributions"]}
+            allowed |= {str(i) for i in ids} | {f"group-{data['nodes'][i]['group']}" for i in ids}
+        touched = set(page.evaluate("[...window.touched]"))
+        assert touched <= allowed, (k, touched - allowed)
+    page.problems.check()
+
+
+# --- accessible -----------------------------------------------------------------------------------------
+
+
+def test_tab_reaches_every_control_and_value_with_a_visible_focus(page):
+    o, _ = lecture_neuron()
+    page.set_content(explore(o).to_html())
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate(
+                "(e => e.dataset.node ?? e.dataset.cr ?? e.dataset.zoom ?? e.id ?? e.tagName)"
+                "(document.activeElement)"
+            )
+        )
+        if reached[-1] == "cr-turn":
+            break
+    assert {"first", "prev", "play", "next", "last", "slider", "speed", "in", "out", "fit"} <= set(reached)
+    assert {"cr-reset", "cr-new", "cr-turn"} <= set(reached)
+    assert sorted((r for r in reached if r.isdigit()), key=int) == [str(i) for i in range(10)]  # every value
+    page.focus('[data-node="8"]')  # n: Enter shows it, as a click does
+    page.keyboard.press("Enter")
+    assert "n = v6 + b" in page.locator("#cr-node").text_content() and page.locator(".cr-editor").is_hidden()
+    page.focus('[data-node="1"]')
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus by keyboard: drawn
+    stroke = page.evaluate(
+        "getComputedStyle(document.querySelector('[data-node=\"1\"] > polygon')).strokeWidth"
+    )
+    assert stroke == "3px"
+    page.focus("#cr-reset")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.problems.check()
+
+
+def test_the_kinds_of_leaf_differ_by_shape_or_dash_as_well_as_colour():
+    from autograd.views.draw import STYLES
+
+    kinds = ("weight", "bias", "input", "constant")
+    assert len({STYLES[kind]["style"] for kind in kinds}) == len(kinds)
+
+
+# --- practice: the seed in the address, the worksheet's paper --------------------------------------------
+
+
+def test_a_page_opened_with_a_seed_in_its_address_draws_those_numbers(page, tmp_path):
+    from web import build
+
+    explorer = network()
+    explorer.save(tmp_path / "explorer.html")
+    with build.serve(tmp_path) as url:
+        page.goto(url + "explorer.html#seed=17")
+        page.wait_for_function("document.getElementById('cr-seed').textContent === 'seed 17'")
+        agrees(page, explorer.randomize(17))
+        page.click("#cr-new")
+        seed = int(page.locator("#cr-seed").text_content().split()[1])
+        assert page.evaluate("location.hash") == f"#seed={seed}"  # the exercise to share
+        page.reload()
+        page.wait_for_function(f"document.getElementById('cr-seed').textContent === 'seed {seed}'")
+        agrees(page, explorer.randomize(seed))
+    page.problems.check()
+
+
+def paper(page) -> list:
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    reader = pypdf.PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    return [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+
+
+def test_a_wide_graph_prints_landscape_and_a_tall_one_portrait(page):
+    o, _ = lecture_neuron()
+    wide, tall = explore(o), explore(o, rankdir="TB")
+    for explorer, landscape in ((wide, True), (tall, False)):
+        for document in (explorer.worksheet().to_html(), explorer.to_html()):
+            page.set_content(document)
+            sizes = paper(page)
+            assert all((w > h) == landscape for w, h in sizes), (landscape, sizes)
+    key = pdf_text(page).split("Answer key")[1]
+    for step in explore(o).data()["steps"]:  # each step's amounts
+        for _, amount in step["contributions"]:
+            assert f"+= {amount:.4f}" in key
+    page.problems.check()
+
+
+# --- the agreement, after any edits -----------------------------------------------------------------------
+
+
+@settings(max_examples=30)
+@given(programs, st.lists(st.tuples(st.integers(0, 3), st.floats(-2, 2, allow_nan=False)), max_size=5))
+def test_any_edits_in_the_page_agree_with_set_to_1e_12(blank, program, edits):
+    root = run_program(program)
+    if not root.requires_grad:
+        return
+    explorer = explore(root)
+    leaves = [v for v in topological_order(root) if v.is_leaf and v.label.startswith("x")]
+    blank.set_content(explorer.to_html())
+    changes: dict = {}
+    for i, number in edits:
+        leaf = leaves[i % len(leaves)]
+        blank.evaluate(f"chainrule.set({leaf.label!r}, {number!r})")
+        changes[leaf] = number
+    try:
+        changed = explorer.set(changes)
+    except (ArithmeticError, ValueError) as error:
+        assert blank.evaluate("chainrule.error()") == str(error)
+        return
+    assert blank.evaluate("chainrule.error()") is None
+    agrees(blank, changed)

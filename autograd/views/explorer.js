@@ -28,8 +28,7 @@
       else if (type === "e") text = x.toExponential(digits).replace(/e([+-])(\d)$/, "e$10$2");
       else if (type === "%") text = (100 * x).toFixed(digits) + "%";
       else text = String(Number(x.toPrecision(Math.max(digits, 1))));  // "g": no trailing zeros
-      if (spec.sign === "+" && x >= 0) text = "+" + text;
-      if (spec.sign === " " && x >= 0) text = " " + text;
+      if (x >= 0 && spec.sign !== "-") text = spec.sign + text;  // "+" or " " (or "") before x ≥ 0
       return text;
     };
   }
@@ -202,25 +201,18 @@
     var same = editing && drawnFrame !== null && drawnFrame.k === k && drawnFrame.asking === asking;
     drawnFrame = { k: k, asking: asking };
     if (!same) clearMarks();
-    if (step && same) {
-      var again = {};
-      step.contributions.forEach(function (c) {
-        var nth = again[c[0]] = (again[c[0]] || 0) + 1, g = edgeFor(step.node, c[0], nth - 1);
-        if (g && !asking) label(g, "+= " + format(c[1]));
-      });
-    } else if (step) {
-      mark(element[step.node], asking ? "cr-asking" : "cr-current");
-      mark(opElement[step.node], asking ? "cr-asking" : "cr-current");
+    if (step && !same) {
+      var current = asking ? "cr-asking" : "cr-current";
+      mark(element[step.node], current);
+      mark(opElement[step.node], current);
       if (!element[step.node] && !opElement[step.node]) mark(groupBox(step.node), "cr-current");
-      var seen = {};
-      step.contributions.forEach(function (c) {
-        var nth = seen[c[0]] = (seen[c[0]] || 0) + 1;
-        var g = edgeFor(step.node, c[0], nth - 1);
-        mark(g, "cr-flow");
-        mark(element[c[0]], "cr-receiving");
-        if (g) label(g, asking ? "+= ?" : "+= " + format(c[1]));
-      });
     }
+    var seen = {};
+    (step ? step.contributions : []).forEach(function (c) {  // after an edit, only the amounts change
+      var nth = seen[c[0]] = (seen[c[0]] || 0) + 1, g = edgeFor(step.node, c[0], nth - 1);
+      if (!same) { mark(g, "cr-flow"); mark(element[c[0]], "cr-receiving"); }
+      if (g) label(g, asking ? "+= ?" : "+= " + format(c[1]));
+    });
     stepPanel.innerHTML = (broken ? "<p class='cr-error'>" + escape(name(broken.node) + ": " + broken.message) + "</p>" : "") +
       (asking ? question(k) : describe(k));
     if (selected !== null) showNode(selected);
@@ -585,17 +577,25 @@
         if (!grey) flash(element[id]);
       }
       shownData[id] = text;
-      if (element[id] && element[id].classList.contains("cr-grey") !== grey) element[id].classList.toggle("cr-grey", grey);
-      if (opElement[id] && opElement[id].classList.contains("cr-grey") !== grey) opElement[id].classList.toggle("cr-grey", grey);
+      if (element[id]) element[id].classList.toggle("cr-grey", grey);  // as it is: no change, no repaint
+      if (opElement[id]) opElement[id].classList.toggle("cr-grey", grey);
     }
     errorText.textContent = broken ? name(broken.node) + ": " + broken.message : "";
-    outlined.forEach(function (g) { g.classList.remove("cr-broken"); });
+    outline(false);
     outlined = broken ? [element[broken.node], opElement[broken.node]].filter(Boolean) : [];
-    outlined.forEach(function (g) { g.classList.add("cr-broken"); });
+    outline(true);
     if (!literalsDue) { literalsDue = true; setTimeout(rewriteLiterals, 0); }  // the graph paints first
     editing = true;
     cr.go(cr.frame);
     editing = false;
+  }
+  // Where an op failed, its value and operation: outlined, with the message as their tooltip (the SVG
+  // title, which says the id Graphviz gave them otherwise).
+  function outline(on) {
+    outlined.forEach(function (g) {
+      g.classList.toggle("cr-broken", on);
+      g.querySelector("title").textContent = on ? errorText.textContent : g.id;
+    });
   }
   // A constant is written into the code as a number (v5 = v4 * 2.0): its lines say its new one.
   var users = {}, literal = {};
@@ -717,21 +717,23 @@
     else if (event.key === "Escape") closeEditor(false);
   });
   editor.addEventListener("blur", function () { closeEditor(true); });
-  nodes.forEach(function (n) {
-    if (!isLeaf(n.id)) return;
+  nodes.forEach(function (n) {  // every value (and neuron box) is reached by Tab; Enter is a click on it
     var g = element[n.id];
-    g.setAttribute("tabindex", "0");
-    g.setAttribute("role", "button");
-    g.setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter to change its number, or ↑/↓");
-    g.classList.add("cr-leaf");
-    g.addEventListener("focus", function () { keepInView(g); });
+    if (!g) return;
+    focusable(g).setAttribute("aria-label", name(n.id) + " (" + n.kind + "): press Enter " + (n.op ? "to show it" : "to change its number, or ↑/↓"));
+    if (!n.op) g.classList.add("cr-leaf");
   });
+  svg.querySelectorAll('[id^="group-"]').forEach(focusable);
+  function focusable(g) { g.setAttribute("tabindex", "0"); g.setAttribute("role", "button"); return g; }
+  svg.addEventListener("focusin", function (event) { keepInView(event.target); });
   svg.addEventListener("keydown", function (event) {
     var g = event.target.closest && event.target.closest("[data-node]"), id = g ? Number(g.getAttribute("data-node")) : null;
-    if (!isLeaf(id)) return;
     var step = event.shiftKey ? 0.01 : 0.1;
-    if (event.key === "Enter") { event.preventDefault(); select(id); openEditor(id); }
-    else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+    if (event.key === "Enter") {  // a leaf's editor opens; anything else does what a click does
+      event.preventDefault();
+      if (isLeaf(id)) { select(id); openEditor(id); } else event.target.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    }
+    else if (isLeaf(id) && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
       event.preventDefault();
       setLeaves([[id, round(nodes[id].data + (event.key === "ArrowUp" ? step : -step), step)]]);
     }

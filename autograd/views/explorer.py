@@ -153,7 +153,8 @@ class Explorer(Page):
     def body(self) -> str:
         note = self._data["note"]
         return (
-            '<main class="cr-explorer">'
+            paper(self.svg)
+            + '<main class="cr-explorer">'
             + (f'<p class="cr-note">{html.escape(note)}</p>' if note else "")
             + '<div class="cr-graph" id="cr-graph">'
             '<div class="cr-zoom cr-live"><button type="button" data-zoom="in" title="zoom in">+</button>'
@@ -275,8 +276,6 @@ class Worksheet(Page):
 
     def body(self) -> str:
         data, svg = self.explorer.data(), self.explorer.svg
-        size = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', svg)
-        wide = size is not None and float(size[1]) > 1.3 * float(size[2])
         # the boxes to fill in: a line about as wide as the number was
         blank = re.sub(
             r">grad ([^<]*)</text>",
@@ -284,8 +283,7 @@ class Worksheet(Page):
             svg,
         )
         return (
-            (f"<style>@page {{ size: {'landscape' if wide else 'portrait'}; }}</style>")
-            + '<main class="cr-explorer cr-worksheet"><h2>Backpropagation by hand</h2>'
+            paper(svg) + '<main class="cr-explorer cr-worksheet"><h2>Backpropagation by hand</h2>'
             "<p>Fill in every grad, the output's first (it is 1), then each value's from the values "
             "made from it: <code>input.grad += local derivative × grad</code>.</p>"
             f'<div class="cr-graph"><div class="cr-canvas">{blank}</div></div>'
@@ -294,6 +292,14 @@ class Worksheet(Page):
 
     def fallback(self) -> str:
         return self.body()
+
+
+def paper(svg: str) -> str:
+    """The paper a drawing prints on, as a style: landscape where the graph is wider (by 30%) than
+    tall, so that scaled to the paper's width it is drawn as large as it can be."""
+    size = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', svg)
+    wide = size is not None and float(size[1]) > 1.3 * float(size[2])
+    return f"<style>@page {{ size: {'landscape' if wide else 'portrait'}; }}</style>"
 
 
 def answer_key(data: dict[str, Any]) -> str:
