@@ -129,3 +129,22 @@ def test_a_budget_verdict_reads_the_median_and_counts_the_samples_that_held():
     assert verdict([10.0, 20.0, 30.0], 16.0) == "NOT met, 1 of 3 samples"
     assert verdict([25.0, 19.0, 21.0, 30.0], 20.0, at_least=True) == "met, 3 of 4 samples"
     assert verdict([16.0], 16.0) == "met, 1 of 1 samples"
+
+
+def test_the_readmes_explorer_photograph_is_taken_with_a_weight_being_typed(tmp_path):
+    """``benchmarks.explorer.screenshot``: it steps, sets w2, clicks it and types (each would raise if
+    the page had lost what it uses), run apart as it starts its own browser."""
+    import struct
+    import subprocess
+    import sys
+
+    from benchmarks.browser import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("no system Chromium: the photograph needs one")
+    path = tmp_path / "explorer.png"
+    script = "import sys, pathlib; from benchmarks.explorer import screenshot; "
+    script += "screenshot(pathlib.Path(sys.argv[1]))"
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, cwd=Path(__file__).parent.parent)
+    png = path.read_bytes()
+    assert png.startswith(PNG_SIGNATURE) and struct.unpack(">II", png[16:24]) == (1200, 720)
