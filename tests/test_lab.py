@@ -226,6 +226,22 @@ def test_advance_by_time_trains_one_epoch_at_least() -> None:
     assert lab.advance(seconds=0.05)["epoch"] > 1
 
 
+def test_the_plane_is_mapped_once_a_frame_drawn_and_undrawn_frames_wait(monkeypatch: Any) -> None:
+    mapped: list[int] = []
+    real = lab_module.plane_maps
+    monkeypatch.setattr(lab_module, "plane_maps", lambda *args: mapped.append(1) or real(*args))
+    lab = Lab()
+    lab.frame(full=True)  # epoch 0, as the page opens
+    assert lab.advance(epochs=3, draw=False) == {"epoch": 3}
+    epoch = lab.advance(seconds=0.05, draw=False)["epoch"]
+    assert epoch > 4 and mapped == []  # nothing drawn, nothing mapped
+    frames = lab.frame()["run"]["frames"]
+    assert [f["epoch"] for f in frames] == list(range(1, epoch + 1)) and mapped == [1]
+    assert [bool(f["maps"]) for f in frames] == [False] * (epoch - 1) + [True]
+    lab.advance(seconds=0.05)  # many epochs, one frame drawn: one map of the plane
+    assert mapped == [1, 1]
+
+
 def test_keep_pins_up_to_three_runs() -> None:
     lab = Lab()
     for k in range(4):

@@ -323,12 +323,12 @@ class Run:
     def epoch(self) -> int:
         return self.recorder.frames[-1].epoch
 
-    def train(self, epochs: int) -> None:
-        """Train ``epochs`` more epochs, each with the code's own line.
+    def train(self, epochs: int, maps: bool = True) -> None:
+        """Train ``epochs`` more epochs, each with the code's own line; then, with ``maps``, map the
+        plane for the last frame (``map_plane``).
 
         Only the last frame's maps are ever drawn, so the recorder maps no plane meanwhile (its
-        ``extent`` set aside: losses, parameters and gradients are recorded as ever); the last
-        frame's maps are made at the end, as ``Recorder.record`` makes them.
+        ``extent`` set aside: losses, parameters and gradients are recorded as ever).
         """
         if epochs == 0:
             return
@@ -348,11 +348,17 @@ class Run:
                     raise FloatingPointError(f"in epoch {self.epoch}: the loss is {loss}")
         finally:
             recorder.extent = extent
-        if extent is not None:
-            maps, output = plane_maps(self.model, recorder.grid_points(), recorder.network)
-            last = recorder.frames[-1]
-            last.maps = {name: array("d", values) for name, values in maps.items()}
-            last.output = None if output is None else array("d", output)
+        if maps:
+            self.map_plane()
+
+    def map_plane(self) -> None:
+        """The last frame's maps of the plane, as ``Recorder.record`` makes them (once)."""
+        recorder, last = self.recorder, self.recorder.frames[-1]
+        if recorder.extent is None or last.maps:
+            return
+        maps, output = plane_maps(self.model, recorder.grid_points(), recorder.network)
+        last.maps = {name: array("d", values) for name, values in maps.items()}
+        last.output = None if output is None else array("d", output)
 
     def state(self) -> dict[str, Any]:
         frames = self.recorder.frames
@@ -407,24 +413,26 @@ class Lab:
         self.run = Run(self.config)
         return self.frame(full=True)
 
-    def advance(self, epochs: int | None = None, seconds: float = 0.04) -> dict[str, Any]:
-        """Train ``epochs`` epochs, or (``None``) as many as fit in ``seconds`` (one at least); the frames."""
+    def advance(self, epochs: int | None = None, seconds: float = 0.04, draw: bool = True) -> dict[str, Any]:
+        """Train ``epochs`` epochs, or (``None``) as many as fit in ``seconds`` (one at least); the frames
+        to draw, or (not ``draw``) only the epoch: the frames wait for the next ``frame``."""
         try:
             if epochs is not None:
-                self.run.train(_whole("epochs", epochs, 0, 100_000))
+                self.run.train(_whole("epochs", epochs, 0, 100_000), maps=False)
             else:
                 started = time.perf_counter()
-                self.run.train(1)
+                self.run.train(1, maps=False)
                 while time.perf_counter() - started < seconds:
-                    self.run.train(1)
+                    self.run.train(1, maps=False)
         except FloatingPointError as error:  # the run diverged
             raise SettingError("lr", f"training diverged {error}; try a smaller learning rate") from error
-        return self.frame()
+        return self.frame() if draw else {"epoch": self.run.epoch}
 
     def frame(self, full: bool = False) -> dict[str, Any]:
         """What the page draws: the run's layout (when ``full``), the frames it has not had yet (only
         the last with its parameters and maps), and the epoch."""
         run = self.run
+        run.map_plane()
         start = 0 if full else run.sent
         frames = run.recorder.frames[start:]
         data = run_data(run.recorder, "live: " + summary(run.config), frames, light=len(frames) - 1)
@@ -449,6 +457,7 @@ class Lab:
     def keep(self) -> list[dict[str, Any]]:
         """Pin the current run as it is now (three at most: the oldest goes); the pinned runs' views."""
         run = self.run
+        run.map_plane()
         frames = run.recorder.frames
         view = run_data(run.recorder, summary(run.config, run.epoch), frames, light=len(frames) - 1)
         self.kept = [*self.kept, {"state": run.state(), "view": view}][-3:]
