@@ -477,6 +477,40 @@ def test_the_neuron_card_and_the_explorer_of_a_selected_point(lab_page: Any) -> 
     assert explorer.evaluate("window.chainrule.frames") > 10
 
 
+SPY_ON_DRAWN_EPOCHS = """() => {
+  const drawn = window.chainrule.lab.drawn;
+  let epoch = drawn.epoch;
+  window.drawnEpochs = [];
+  const set = (v) => { epoch = v; window.drawnEpochs.push(v); };
+  Object.defineProperty(drawn, "epoch", {get: () => epoch, set: set});
+}"""
+"""Records in ``window.drawnEpochs`` the epoch of every frame the lab draws from now on."""
+
+SETTLED = "window.chainrule.lab.state().then((s) => s.epoch === window.chainrule.lab.drawn.epoch)"
+"""Whether the view shows the epoch the run has reached."""
+
+
+def test_the_speed_draws_every_epoch_or_every_few_chunks(lab_page: Any) -> None:
+    page = lab_page
+    page.evaluate(SPY_ON_DRAWN_EPOCHS)
+    page.select_option("#speed", "0")  # one epoch a frame
+    page.click("#play")
+    page.wait_for_function("window.drawnEpochs.length >= 6")
+    page.click("#play")
+    assert page.evaluate("window.drawnEpochs")[:6] == [1, 2, 3, 4, 5, 6]
+    page.evaluate("window.chainrule.lab.reset()")
+    page.evaluate("window.drawnEpochs = []")
+    page.select_option("#speed", "3")  # fastest: three chunks of training a frame, each an epoch or more
+    page.click("#play")
+    page.wait_for_function("window.drawnEpochs.length >= 4")
+    page.click("#play")
+    page.wait_for_function(SETTLED)  # what the last chunks trained is drawn once paused
+    epochs = page.evaluate("window.drawnEpochs")
+    steps = [b - a for a, b in zip([0, *epochs], epochs)]
+    assert all(step >= 3 for step in steps[:-1]), epochs
+    assert page.text_content("#epoch") == f"epoch {epochs[-1]}"
+
+
 def test_the_front_page_links_the_lab(site: Path) -> None:
     assert 'href="lab.html"' in (site / "index.html").read_text(encoding="utf-8")
     lab = (site / "lab.html").read_text(encoding="utf-8")

@@ -45,6 +45,7 @@
 
   function show(frame) {
     const run = frame.run;
+    if (!frame.full && live !== null && run.frames.length === 0) return; // nothing new to draw
     if (frame.full || live === null) {
       live = { palette: frame.palette, epochs: run.frames.map((f) => f.epoch), runs: [run] };
       const root = $("#lab-view");
@@ -75,6 +76,9 @@
   }
 
   // --- running: play is a loop of short chunks, so every message waits at most one chunk -----------
+  // The speed is how many chunks are trained per frame drawn (0: one epoch a frame): faster speeds
+  // draw less often, not in longer chunks, so a control still answers within one chunk.
+  const CHUNK = 0.04; // seconds of training per message
   let playing = 0; // the current play loop's number; 0 when paused
   let loops = 0;
 
@@ -82,15 +86,22 @@
     if (playing) return;
     const me = (playing = ++loops);
     $("#play").textContent = "Pause";
-    while (playing === me) {
+    for (let chunk = 1; playing === me; chunk++) {
+      const speed = Number($("#speed").value);
+      const draw = speed <= 1 || chunk % speed === 0;
       let frame;
       try {
-        frame = await call("advance", null, Number($("#speed").value));
+        frame = await call("advance", speed === 0 ? 1 : null, CHUNK, draw);
+        if (!draw && playing !== me) frame = await call("frame"); // paused meanwhile: draw what it trained
       } catch (error) {
         pause();
         if (error.setting !== undefined) showError(error);
         status.textContent = `Training stopped: ${error.message}`;
         return;
+      }
+      if (frame.run === undefined) {
+        $("#epoch").textContent = `epoch ${frame.epoch}`;
+        continue;
       }
       show(frame); // even if paused meanwhile: its frames are the run's, and Python sends each once
       await new Promise((resolve) => requestAnimationFrame(resolve));
