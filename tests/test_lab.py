@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,17 @@ def test_the_plane_is_mapped_once_a_frame_drawn_and_undrawn_frames_wait(monkeypa
     assert mapped == [1, 1]
 
 
+def test_xor_with_more_points_scatters_them_around_the_four_corners() -> None:
+    lab = Lab()
+    lab.configure({"data": "xor", "points": 200, "noise": 0.1, "test_fraction": 0, "loss": "bce"})
+    X, y = lab.run.namespace["X_train"], lab.run.namespace["y_train"]
+    corners = {(0, 0): 0, (0, 1): 1, (1, 0): 1, (1, 1): 0}
+    near = [min(corners, key=lambda c: math.dist(c, x)) for x in X]
+    assert [corners[c] for c in near] == y  # each point has its corner's class
+    assert {near.count(c) for c in corners} == {50}
+    assert 0.05 < sum(math.dist(c, x) for c, x in zip(near, X)) / len(X) < 0.2  # scattered, not stacked
+
+
 def test_keep_pins_up_to_three_runs() -> None:
     lab = Lab()
     for k in range(4):
@@ -424,6 +436,18 @@ def test_adding_and_removing_points_by_clicking_the_plane(lab_page: Any) -> None
     page.locator('#lab-view [data-point="0"]').click()
     page.wait_for_function("window.chainrule.lab.drawn.config.removed.length === 1")
     assert page.locator("#lab-view .tv-point").count() == 3
+    page.select_option("#click", "0")
+    page.mouse.click(box["x"] + box["width"] - 10, box["y"] + box["height"] - 10)  # bottom right
+    page.wait_for_function("window.chainrule.lab.drawn.config.added.length === 1")
+    added = page.evaluate("window.chainrule.lab.state()")["config"]["added"][0]
+    assert added[2] == 0 and added[0] > 1 and added[1] < 0
+    page.evaluate("window.chainrule.lab.configure({points: 20, noise: 0.2, test_fraction: 0.5, added: []})")
+    before = page.evaluate("window.chainrule.lab.state()")["config"]
+    page.select_option("#click", "remove")
+    page.locator('#lab-view [data-test-point="3"]').click()  # test points are the first generated
+    page.wait_for_function("window.chainrule.lab.drawn.config.removed.length === 1")
+    assert page.evaluate("window.chainrule.lab.state()")["config"]["removed"] == [3]
+    assert page.locator("#lab-view .tv-point").count() == 19 and before["removed"] == []
 
 
 def test_pinned_runs_and_the_weights_biases_both_preset(lab_page: Any) -> None:
@@ -440,6 +464,9 @@ def test_pinned_runs_and_the_weights_biases_both_preset(lab_page: Any) -> None:
     assert page.locator("#compare polyline").count() == 3
     page.evaluate("(async () => { for (let k = 0; k < 3; k++) await window.chainrule.lab.keep(); })()")
     assert len(page.evaluate("window.chainrule.lab.runs()")) == 3
+    page.click("#unpin")
+    page.wait_for_function("document.querySelectorAll('#compare polyline').length === 1")
+    assert page.evaluate("window.chainrule.lab.runs()") == [] and page.locator("#pinned .tv-run").count() == 0
 
 
 def test_the_url_hash_rebuilds_the_same_run(lab_page: Any, site_url: str) -> None:
@@ -475,6 +502,15 @@ def test_the_neuron_card_and_the_explorer_of_a_selected_point(lab_page: Any) -> 
     explorer.wait_for_load_state()
     explorer.wait_for_function("window.chainrule && window.chainrule.frames > 0")
     assert explorer.evaluate("window.chainrule.frames") > 10
+    before = explorer.evaluate("window.chainrule.values()")
+    leaf = explorer.evaluate(
+        "Object.keys(window.chainrule.values()).map(Number).find((id) => {"
+        " try { window.chainrule.set(id, window.chainrule.values()[id] + 0.5); return true; }"
+        " catch (error) { return false; } })"
+    )
+    after = explorer.evaluate("window.chainrule.values()")  # editable: the forward pass reruns
+    changed = [k for k in before if before[k] != after[k]]
+    assert str(leaf) in changed and len(changed) > 1
 
 
 SPY_ON_DRAWN_EPOCHS = """() => {
@@ -509,6 +545,102 @@ def test_the_speed_draws_every_epoch_or_every_few_chunks(lab_page: Any) -> None:
     steps = [b - a for a, b in zip([0, *epochs], epochs)]
     assert all(step >= 3 for step in steps[:-1]), epochs
     assert page.text_content("#epoch") == f"epoch {epochs[-1]}"
+
+
+def test_a_change_while_playing_restarts_the_run_and_configure_leaves_it_paused(lab_page: Any) -> None:
+    page = lab_page
+    page.evaluate(SPY_ON_DRAWN_EPOCHS)
+    page.click("#play")
+    page.wait_for_function("window.chainrule.lab.drawn.epoch >= 3")
+    page.fill('[data-setting="lr"]', "0.05")
+    page.press('[data-setting="lr"]', "Enter")  # as typed: one change
+    page.wait_for_function(
+        "window.chainrule.lab.drawn.config.lr === 0.05 && window.chainrule.lab.drawn.epoch >= 3"
+    )
+    page.click("#play")  # pause
+    epochs = page.evaluate("window.drawnEpochs")
+    restart = epochs.index(0)  # the new run, drawn at epoch 0, then training on
+    assert restart > 0 and epochs[restart + 1] > 0
+    page.evaluate("window.chainrule.lab.reset()")
+    page.click("#play")
+    page.wait_for_function("window.chainrule.lab.drawn.epoch >= 2")
+    page.evaluate("window.chainrule.lab.configure({lr: 0.06})")
+    page.wait_for_timeout(300)
+    state = page.evaluate("window.chainrule.lab.state()")
+    assert state["epoch"] == 0 and state["config"]["lr"] == 0.06 and page.text_content("#play") == "Play"
+
+
+def test_the_live_view_marks_test_points_apart_and_draws_both_loss_curves(lab_page: Any) -> None:
+    page = lab_page
+    page.evaluate(
+        "window.chainrule.lab.configure({data: 'blobs', points: 40, noise: 0, test_fraction: 0.25})"
+    )
+    assert page.locator("#lab-view [data-point]").count() == 30
+    assert page.locator("#lab-view [data-test-point]").count() == 10
+    page.evaluate("window.chainrule.lab.step(4)")
+    for kind in ("train", "test"):
+        points = page.get_attribute(f"#lab-view .tv-curve.tv-{kind}", "points")
+        assert len(points.split()) == 5, kind  # epochs 0 to 4
+    assert page.get_attribute("#lab-view .tv-flow .tv-w", "points")  # the gradient flow, by layer
+    page.locator('#lab-view [data-neuron="layers.0.neurons.0"]').click()
+    assert page.get_attribute("#lab-view .tv-boundary", "visibility") == "visible"  # the first layer's line
+
+
+def test_the_buttons_and_the_bad_settings_typed_into_controls(lab_page: Any, site_url: str) -> None:
+    page = lab_page
+    drawn = "window.chainrule.lab.drawn.config"
+    page.click("#layers-minus")
+    page.wait_for_function(f"{drawn}.layers.length === 1")
+    page.click('[data-width="0:-1"]')
+    page.wait_for_function(f"{drawn}.layers[0] === 7")
+    page.click('[data-width="0:1"]')
+    page.wait_for_function(f"{drawn}.layers[0] === 8")
+    page.click('[data-width="0:1"]')  # nine neurons: too many
+    page.wait_for_selector('.lab-error[data-error-for="layers"]:not(:empty)')
+    assert "layers: must be from 1 to 8" in page.text_content('.lab-error[data-error-for="layers"]')
+    page.click("#layers-minus")
+    page.wait_for_function(f"{drawn}.layers.length === 0")
+    good = page.evaluate("window.chainrule.lab.state()")
+    for selector, text, setting, message in [
+        ('[data-setting="batch_size"]', "500", "batch_size", "larger than the 80 training points"),
+        ('[data-setting="lr"]', "fast", "lr", "must be a number"),
+    ]:
+        page.fill(selector, text)
+        page.press(selector, "Enter")
+        page.wait_for_selector(f'.lab-error[data-error-for="{setting}"]:not(:empty)')
+        assert message in page.text_content(f'.lab-error[data-error-for="{setting}"]')
+        assert page.evaluate("window.chainrule.lab.state()") == good
+    page.select_option('[data-learn="0"]', "none")  # the output layer, the only one: nothing learns
+    page.wait_for_selector('.lab-error[data-error-for="learn"]:not(:empty)')
+    assert "every parameter is frozen" in page.text_content('.lab-error[data-error-for="learn"]')
+    assert page.evaluate("window.chainrule.lab.state()") == good
+    assert page.evaluate(drawn) == good["config"]  # the last good run stays on screen
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
+    page.click("#copy")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.evaluate("window.chainrule.lab.python()") and "nn.fit(" in copied
+
+
+def test_notebook_04s_link_opens_the_lab_on_its_preset(page: Any, site_url: str) -> None:
+    notebook = json.loads((Path(__file__).parents[1] / "notebooks" / "04_update_w_vs_b.ipynb").read_text())
+    markdown = "".join(
+        "".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"
+    )
+    (link,) = set(re.findall(r"\(http://localhost:8000/(lab\.html#[^)]+)\)", markdown))
+    page.set_default_timeout(LOAD_TIMEOUT)
+    page.goto(site_url + link)
+    page.wait_for_function(
+        "document.querySelectorAll('#pinned .tv-run').length === 2"
+        " && window.chainrule.lab.drawn.epoch === 100"
+        " && window.chainrule.lab.drawn.config.learn.every((what) => what === 'both')"
+    )
+    runs = page.evaluate("window.chainrule.lab.runs()")
+    assert [(set(run["config"]["learn"]), run["epoch"]) for run in runs] == [
+        ({"weights"}, 100),
+        ({"biases"}, 100),
+    ]
+    assert page.locator("#compare polyline").count() == 3
+    page.problems.check()
 
 
 def test_the_front_page_links_the_lab(site: Path) -> None:
