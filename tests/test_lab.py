@@ -487,6 +487,24 @@ def test_the_url_hash_rebuilds_the_same_run(lab_page: Any, site_url: str) -> Non
     assert after == before
 
 
+def test_a_link_with_a_bad_setting_or_no_json_opens_the_lab_as_it_would_and_says_why(
+    page: Any, site_url: str
+) -> None:
+    page.set_default_timeout(LOAD_TIMEOUT)
+    page.goto(site_url + "lab.html#" + json.dumps({"data": "spiral", "lr": 0}))
+    page.wait_for_selector('.lab-error[data-error-for="lr"]:not(:empty)')
+    assert "lr: the learning rate must be a number above 0" in page.text_content(
+        '.lab-error[data-error-for="lr"]'
+    )
+    assert page.evaluate("window.chainrule.lab.state()")["config"] == {**DEFAULTS, "lr": 0.1}
+    page.goto("about:blank")  # a new document: the same one would only change its hash
+    page.goto(site_url + "lab.html#{not json")
+    page.wait_for_function("document.querySelector('#status').textContent.includes('not JSON')")
+    page.wait_for_function("window.chainrule.lab.drawn.frames > 0")
+    assert page.evaluate("window.chainrule.lab.state()")["config"] == {**DEFAULTS, "lr": 0.1}
+    page.problems.check()
+
+
 def test_the_neuron_card_and_the_explorer_of_a_selected_point(lab_page: Any) -> None:
     page = lab_page
     page.evaluate("window.chainrule.lab.configure({layers: [3]})")
