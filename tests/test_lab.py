@@ -282,6 +282,23 @@ def test_the_neuron_card_is_the_chain_rule_for_one_example() -> None:
     assert all(p.grad == 0 for p in model.parameters())  # the card leaves no gradient behind
 
 
+def test_the_card_numbers_test_points_after_the_training_points() -> None:
+    lab = Lab()
+    lab.configure({"layers": [2], "test_fraction": 0.25})
+    namespace = lab.run.namespace
+    train, test = len(namespace["X_train"]), len(namespace["X_test"])
+    assert lab.card(train + 1, "layers.0.neurons.0")["point"] == [
+        *namespace["X_test"][1],
+        namespace["y_test"][1],
+    ]
+    assert lab.card(train - 1, "layers.0.neurons.0")["point"] == [
+        *namespace["X_train"][-1],
+        namespace["y_train"][-1],
+    ]
+    with pytest.raises(SettingError, match=f"point: must be from 0 to {train + test - 1}"):
+        lab.card(train + test, "layers.0.neurons.0")
+
+
 def test_explore_opens_the_explorer_of_one_examples_loss() -> None:
     pytest.importorskip("graphviz")
     lab = Lab()
@@ -529,6 +546,9 @@ def test_the_neuron_card_and_the_explorer_of_a_selected_point(lab_page: Any) -> 
     after = explorer.evaluate("window.chainrule.values()")  # editable: the forward pass reruns
     changed = [k for k in before if before[k] != after[k]]
     assert str(leaf) in changed and len(changed) > 1
+    page.locator('#lab-view [data-test-point="0"]').click()  # a test point: selected too
+    page.wait_for_function("document.querySelector('#card').textContent.includes('on test point 0')")
+    assert page.text_content("#card").startswith("layers.0.neurons.1 on test point 0 (x = ")
 
 
 SPY_ON_DRAWN_EPOCHS = """() => {

@@ -38,7 +38,7 @@
   let config = null; // the configuration of the run on screen
   let live = null; // {epochs, runs: [run data]}: the training view's data, frames added as they come
   let view = null;
-  let selectedPoint = null; // index of a training point, for the neuron card
+  let selectedPoint = null; // index of a point (training points, then test points), for the neuron card
   let selectedNeuron = null;
   // What is on screen, for tests and benchmarks: frames drawn, when the last was, its epoch and config
   const drawn = { frames: 0, at: 0, epoch: 0, config: null };
@@ -279,8 +279,8 @@
       const train = target && target.dataset.point !== undefined;
       const index = target ? Number(train ? target.dataset.point : target.dataset.testPoint) : null;
       if (mode === "select") {
-        if (train) {
-          selectedPoint = index;
+        if (target) {
+          selectedPoint = train ? index : live.runs[0].points.train.length + index;
           run.overlay.querySelectorAll(".lab-selected").forEach((p) => p.classList.remove("lab-selected"));
           target.classList.add("lab-selected");
           showCard();
@@ -307,12 +307,14 @@
     const card = $("#card");
     $("#explore").disabled = selectedPoint === null;
     if (selectedPoint === null) return (card.textContent = "No point selected.");
-    if (!selectedNeuron) return (card.textContent = `Training point ${selectedPoint} selected: click a neuron.`);
+    const training = live.runs[0].points.train.length;
+    const point = selectedPoint < training ? `training point ${selectedPoint}` : `test point ${selectedPoint - training}`;
+    if (!selectedNeuron) return (card.textContent = `${point} selected: click a neuron.`);
     try {
       const c = await queued(() => call("card", selectedPoint, selectedNeuron));
       const n = (x) => (x === null ? "—" : Number(x).toPrecision(5));
       card.textContent = [
-        `${c.neuron} on training point ${selectedPoint} (x = ${c.point.slice(0, 2).map(n).join(", ")}, label ${c.point[2]}), its loss C = ${n(c.loss)}`,
+        `${c.neuron} on ${point} (x = ${c.point.slice(0, 2).map(n).join(", ")}, label ${c.point[2]}), its loss C = ${n(c.loss)}`,
         `z = w·a + b = ${n(c.z)}    a = activation(z) = ${n(c.a)}`,
         `δ = ∂C/∂z = ${n(c.delta)}    ∂C/∂b = δ = ${c.dC_db === null ? "no bias" : n(c.dC_db)}`,
         ...c.inputs.map((a, j) => `∂C/∂w${j} = δ · a${j} = ${n(c.delta)} × ${n(a)} = ${n(c.dC_dw[j])}`),

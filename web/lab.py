@@ -473,7 +473,7 @@ class Lab:
         return []
 
     def card(self, point: int, neuron: str) -> dict[str, Any]:
-        """A neuron's card for one training point: z, a, δ, ∂C/∂b = δ and ∂C/∂w = δ·a_prev (numbers)."""
+        """A neuron's card for one point (``_example``): z, a, δ, ∂C/∂b = δ and ∂C/∂w = δ·a_prev (numbers)."""
         x, t = self._example(point)
         with nn.inspect(self.run.model) as probe:
             loss = self.run.namespace["loss_fn"]([self.run.model(x)], [t])
@@ -496,13 +496,17 @@ class Lab:
         return card
 
     def explore(self, point: int) -> str:
-        """The backward-pass explorer page of one training point's loss at the current parameters."""
+        """The backward-pass explorer page of one point's loss (``_example``) at the current parameters."""
         x, t = self._example(point)
         loss = self.run.namespace["loss_fn"]([self.run.model(x)], [t])
         return str(autograd.explore(loss).to_html())
 
     def _example(self, point: int) -> tuple[list[float], Any]:
-        X, y = self.run.namespace["X_train"], self.run.namespace["y_train"]
+        """Point ``point`` of the data and its label, numbered as the page numbers them (``Run.points``):
+        the training points, then the test points."""
+        namespace = self.run.namespace
+        X = namespace["X_train"] + namespace.get("X_test", [])
+        y = namespace["y_train"] + namespace.get("y_test", [])
         k = _whole("point", point, 0, len(X) - 1)
         return list(X[k]), y[k]
 
