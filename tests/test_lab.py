@@ -615,7 +615,15 @@ def test_the_live_view_marks_test_points_apart_and_draws_both_loss_curves(lab_pa
     )
     assert page.locator("#lab-view [data-point]").count() == 30
     assert page.locator("#lab-view [data-test-point]").count() == 10
+    looks = """() => ({
+      tile: document.querySelector('#lab-view [data-neuron="layers.0.neurons.0"] canvas').toDataURL(),
+      links: [...document.querySelectorAll('#lab-view [data-weight]')]
+        .map((p) => p.getAttribute('stroke-width')),
+    })"""
+    before = page.evaluate(looks)
     page.evaluate("window.chainrule.lab.step(4)")
+    after = page.evaluate(looks)  # fed live: the neuron's map and the links' widths follow the weights
+    assert after["tile"] != before["tile"] and after["links"] != before["links"]
     for kind in ("train", "test"):
         points = page.get_attribute(f"#lab-view .tv-curve.tv-{kind}", "points")
         assert len(points.split()) == 5, kind  # epochs 0 to 4
