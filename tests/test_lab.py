@@ -227,6 +227,21 @@ def test_advance_by_time_trains_one_epoch_at_least() -> None:
     assert lab.advance(seconds=0.05)["epoch"] > 1
 
 
+def test_advance_by_time_leaves_the_epoch_that_would_run_over_for_the_next_chunk(monkeypatch: Any) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(lab_module.time, "perf_counter", lambda: clock[0])
+    lab = Lab()
+    train = lab.run.train
+
+    def epoch_of_15_ms(epochs: int, maps: bool = True) -> None:
+        train(epochs, maps=maps)
+        clock[0] += 0.015 * epochs
+
+    monkeypatch.setattr(lab.run, "train", epoch_of_15_ms)
+    assert lab.advance(seconds=0.04)["epoch"] == 2 and clock[0] == pytest.approx(0.03)  # a third: 45 ms
+    assert lab.advance(seconds=0.01)["epoch"] == 3  # one at least
+
+
 def test_the_plane_is_mapped_once_a_frame_drawn_and_undrawn_frames_wait(monkeypatch: Any) -> None:
     mapped: list[int] = []
     real = lab_module.plane_maps

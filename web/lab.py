@@ -414,16 +414,20 @@ class Lab:
         return self.frame(full=True)
 
     def advance(self, epochs: int | None = None, seconds: float = 0.04, draw: bool = True) -> dict[str, Any]:
-        """Train ``epochs`` epochs, or (``None``) as many as fit in ``seconds`` (one at least); the frames
-        to draw, or (not ``draw``) only the epoch: the frames wait for the next ``frame``."""
+        """Train ``epochs`` epochs, or (``None``) as many as fit in ``seconds`` (one at least: the next
+        is left for later if, as long as the last, it would run over); the frames to draw, or (not
+        ``draw``) only the epoch: the frames wait for the next ``frame``."""
         try:
             if epochs is not None:
                 self.run.train(_whole("epochs", epochs, 0, 100_000), maps=False)
             else:
-                started = time.perf_counter()
-                self.run.train(1, maps=False)
-                while time.perf_counter() - started < seconds:
+                started = last = time.perf_counter()
+                while True:
                     self.run.train(1, maps=False)
+                    now = time.perf_counter()
+                    if 2 * now - last - started > seconds:  # now + (now - last) past started + seconds
+                        break
+                    last = now
         except FloatingPointError as error:  # the run diverged
             raise SettingError("lr", f"training diverged {error}; try a smaller learning rate") from error
         return self.frame() if draw else {"epoch": self.run.epoch}
