@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -579,6 +580,15 @@ SETTLED = "window.chainrule.lab.state().then((s) => s.epoch === window.chainrule
 """Whether the view shows the epoch the run has reached."""
 
 
+def wait_until_settled(page: Any, seconds: float = 10.0) -> None:
+    """Ask ``SETTLED`` until it holds. (It is a Promise, which ``wait_for_function`` would take for
+    true at once: a Promise is truthy.)"""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(SETTLED):
+        assert time.monotonic() < deadline, "the view never came to show the epoch the run reached"
+        page.wait_for_timeout(20)
+
+
 def test_the_speed_draws_every_epoch_or_every_few_chunks(lab_page: Any) -> None:
     page = lab_page
     page.evaluate(SPY_ON_DRAWN_EPOCHS)
@@ -593,7 +603,7 @@ def test_the_speed_draws_every_epoch_or_every_few_chunks(lab_page: Any) -> None:
     page.click("#play")
     page.wait_for_function("window.drawnEpochs.length >= 4")
     page.click("#play")
-    page.wait_for_function(SETTLED)  # what the last chunks trained is drawn once paused
+    wait_until_settled(page)  # what the last chunks trained is drawn once paused
     epochs = page.evaluate("window.drawnEpochs")
     steps = [b - a for a, b in zip([0, *epochs], epochs)]
     assert all(step >= 3 for step in steps[:-1]), epochs
